@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each sets itself up.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV_ENV := DEBUG=true
+
+.PHONY: install run test test-fast lint fmt migrate seed browser vendor
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+migrate: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(DEV_ENV) $(PY) manage.py load_taxonomy
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+run: seed
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install browser
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not e2e"
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Re-vendor front-end assets from the npm registry at the versions in package.json.
+vendor:
+	bash scripts/vendor-static.sh

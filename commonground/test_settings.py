@@ -1,0 +1,36 @@
+"""Test settings: the production settings with test-only shortcuts.
+
+DATABASE_URL and REDIS_URL are honoured, so CI proves the PostgreSQL and Redis stack.
+"""
+
+import os
+import uuid
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from commonground.settings import *  # noqa: E402,F403
+from commonground.settings import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The manifest storage 404s before collectstatic; the live server serves plain files.
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the Daphne live server for browser tests runs in another process.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+
+if REDIS_URL:
+    # A fresh prefix per run, so no message from an earlier run reaches a test's group.
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"cg-test-{uuid.uuid4().hex[:8]}"
+
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,163 @@
+"""The research taxonomy: categories of collective goals, strategies, real-world cases and
+the references behind them. Content is loaded from a versioned data file (see
+docs/taxonomy-format.md) and editable in the admin. Several taxonomies may coexist so that
+another workshop can bring its own; the public site shows the default one."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from taxonomy.enums import Approach, ReferenceKind
+
+
+class Taxonomy(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    version = models.CharField(_("version"), max_length=40, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_default = models.BooleanField(
+        _("default"), default=False, help_text=_("Shown on the public taxonomy site.")
+    )
+
+    class Meta:
+        verbose_name = _("taxonomy")
+        verbose_name_plural = _("taxonomies")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_taxonomy",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.version})" if self.version else self.title
+
+
+class Category(models.Model):
+    taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="categories")
+    slug = models.SlugField(_("slug"), max_length=80)
+    name = models.CharField(_("name"), max_length=200)
+    goal = models.CharField(_("collective goal"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["taxonomy", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "slug"], name="unique_category_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("taxonomy:category", args=[self.slug])
+
+
+class Reference(models.Model):
+    taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="references")
+    number = models.PositiveSmallIntegerField(_("number"))
+    key = models.SlugField(_("citation key"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=ReferenceKind)
+    # Names exactly as the source gives them, in order; an organisation is one entry.
+    authors = models.JSONField(_("authors"), default=list)
+    year = models.PositiveSmallIntegerField(_("year"))
+    title = models.CharField(_("title"), max_length=500)
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    volume = models.CharField(_("volume"), max_length=40, blank=True)
+    issue = models.CharField(_("issue"), max_length=40, blank=True)
+    pages = models.CharField(_("pages"), max_length=40, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    month = models.CharField(_("month"), max_length=20, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
+        ordering = ["taxonomy", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "number"], name="unique_reference_number"),
+            models.UniqueConstraint(fields=["taxonomy", "key"], name="unique_reference_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("taxonomy:references") + f"#ref-{self.number}"
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def link(self) -> str:
+        return self.doi_url or self.url
+
+
+class Strategy(models.Model):
+    taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="strategies")
+    category = models.ForeignKey(Category, models.CASCADE, related_name="strategies")
+    # A lever of a broader strategy (data strikes under data leverage).
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    slug = models.SlugField(_("slug"), max_length=80)
+    name = models.CharField(_("name"), max_length=200)
+    approach = models.CharField(_("approach"), max_length=20, choices=Approach)
+    summary = models.CharField(_("summary"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    references = models.ManyToManyField(Reference, blank=True, related_name="strategies")
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    class Meta:
+        verbose_name = _("strategy")
+        verbose_name_plural = _("strategies")
+        ordering = ["taxonomy", "category__position", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "slug"], name="unique_strategy_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("taxonomy:strategy", args=[self.slug])
+
+
+class Case(models.Model):
+    """A real-world example that illustrates one or more strategies."""
+
+    taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="cases")
+    slug = models.SlugField(_("slug"), max_length=80)
+    name = models.CharField(_("name"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    community = models.CharField(_("community"), max_length=200, blank=True)
+    platform = models.CharField(_("platform"), max_length=200, blank=True)
+    summary = models.CharField(_("summary"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    strategies = models.ManyToManyField(Strategy, related_name="cases")
+    references = models.ManyToManyField(Reference, blank=True, related_name="cases")
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["taxonomy", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "slug"], name="unique_case_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("taxonomy:case", args=[self.slug])

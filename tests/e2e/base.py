@@ -1,0 +1,91 @@
+"""Browser tests: Playwright driving Debian's Chromium against a Daphne live server.
+
+Every page a test opens is checked for requests to any host but the live server (privacy:
+nothing is loaded from elsewhere) and can be checked with axe-core.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from channels.testing import ChannelsLiveServerTestCase
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; the ORM must be allowed here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1280, "height": 800}}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+_axe = Axe()
+
+
+class BrowserTestCase(ChannelsLiveServerTestCase):
+    browser: Browser
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls._playwright = sync_playwright().start()
+        cls.browser = cls._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.browser.close()
+        cls._playwright.stop()
+        super().tearDownClass()
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.foreign_requests: list[str] = []
+        self._contexts: list[BrowserContext] = []
+
+    def tearDown(self) -> None:
+        for context in self._contexts:
+            context.close()
+        self.assertEqual(self.foreign_requests, [], "a page requested another host")
+        super().tearDown()
+
+    def new_page(self, device: dict | None = None, **options) -> Page:
+        """A page in a fresh context (its own cookies); phone-sized unless told otherwise."""
+        context = self.browser.new_context(**{**(device or PHONE), **options})
+        context.set_default_timeout(10_000)
+        context.route("**/*", self._only_local)
+        self._contexts.append(context)
+        return context.new_page()
+
+    def _only_local(self, route, request) -> None:
+        host = urlsplit(request.url).hostname or ""
+        if request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.foreign_requests.append(request.url)
+            route.abort()
+
+    def assert_accessible(self, page: Page) -> None:
+        """axe-core finds no WCAG 2.x A/AA violation on the page as it is now."""
+        results = _axe.run(
+            page,
+            options={
+                "runOnly": {
+                    "type": "tag",
+                    "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+                }
+            },
+        )
+        self.assertEqual(results.violations_count, 0, f"{page.url}\n{results.generate_report()}")
