@@ -51,6 +51,7 @@ class ReferenceFactory(factory.django.DjangoModelFactory):
 class StrategyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Strategy
+        skip_postgeneration_save = True
 
     category = factory.SubFactory(CategoryFactory)
     taxonomy = factory.SelfAttribute("category.taxonomy")
@@ -70,6 +71,7 @@ class StrategyFactory(factory.django.DjangoModelFactory):
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
+        skip_postgeneration_save = True
 
     taxonomy = factory.LazyFunction(default_taxonomy)
     slug = factory.Sequence(lambda n: f"case-{n}")
