@@ -204,3 +204,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Live updates of one session within this window are merged into one push per audience.
+LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.25)
+
+# Rate-limit counters are shared by every worker when Redis is configured.
+CACHES = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)

@@ -34,3 +34,6 @@ SECURE_HSTS_SECONDS = 0
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Push live updates at once in tests; tests of coalescing set a window themselves.
+LIVE_COALESCE_SECONDS = 0

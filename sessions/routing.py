@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from sessions import consumers
+
+# {% url %} cannot reverse these; templates build the path as /ws/s/<code>/<audience>/.
+websocket_urlpatterns = [
+    path("ws/s/<str:code>/board/", consumers.BoardConsumer.as_asgi()),
+    path("ws/s/<str:code>/participant/", consumers.ParticipantConsumer.as_asgi()),
+]

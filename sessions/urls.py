@@ -1,9 +1,26 @@
 from django.urls import path
 
-from sessions.views import participant
+from sessions.views import board, participant
 
 app_name = "sessions"
 
 urlpatterns = [
     path("join/", participant.join_form, name="join_form"),
+    path("join/<str:code>/", participant.join, name="join"),
+    path("s/<str:code>/", participant.participant_home, name="participant"),
+    path("s/<str:code>/needs/", participant.post_need, name="post_need"),
+    path("s/<str:code>/needs/<int:need_id>/edit/", participant.edit_need, name="edit_need"),
+    path("s/<str:code>/needs/<int:need_id>/delete/", participant.delete_need, name="delete_need"),
+    path("s/<str:code>/needs/<int:need_id>/map/", participant.map_need, name="map"),
+    path(
+        "s/<str:code>/mappings/<int:mapping_id>/delete/",
+        participant.delete_mapping,
+        name="delete_mapping",
+    ),
+    path("s/<str:code>/vote/", participant.vote, name="vote"),
+    path("s/<str:code>/gaps/new/", participant.gap, name="gap"),
+    path("s/<str:code>/gaps/<int:gap_id>/delete/", participant.delete_gap, name="delete_gap"),
+    path("s/<str:code>/erase/", participant.erase, name="erase"),
+    path("s/<str:code>/board/", board.board, name="board"),
+    path("s/<str:code>/live/", board.live, name="live"),
 ]

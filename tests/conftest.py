@@ -1,7 +1,46 @@
 import pytest
+from django.core.cache import cache
+
+from sessions.permissions import participant_cookie_name
+from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
 
 
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):
     """Tests read English strings unless they switch language themselves."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def live_session(db):
+    session = LiveSessionFactory(code="K7HQ4P")
+    StrategyFactory.create_batch(3, category__taxonomy=session.taxonomy)
+    return session
+
+
+@pytest.fixture
+def strategies(live_session):
+    return list(live_session.taxonomy.strategies.order_by("pk"))
+
+
+@pytest.fixture
+def participant(live_session):
+    return ParticipantFactory(live_session=live_session)
+
+
+def client_for(client, participant):
+    client.cookies[participant_cookie_name(participant.live_session)] = participant.token
+    return client
+
+
+@pytest.fixture
+def participant_client(client, participant):
+    return client_for(client, participant)

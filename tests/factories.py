@@ -89,3 +89,86 @@ class CaseFactory(factory.django.DjangoModelFactory):
     def references(self, create, extracted, **kwargs):
         if create and extracted:
             self.references.set(extracted)
+
+
+# --- live sessions ---------------------------------------------------------------------------
+
+import secrets  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from sessions.enums import Phase, Presence  # noqa: E402
+from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote  # noqa: E402
+from sessions.services import hash_token  # noqa: E402
+
+
+class LiveSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LiveSession
+
+    code = factory.Sequence(lambda n: f"T{n:05d}"[-6:].replace("0", "A").replace("1", "C"))
+    title = factory.Sequence(lambda n: f"Workshop {n}")
+    taxonomy = factory.LazyFunction(default_taxonomy)
+    phase = Phase.NEEDS
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    """A participant; ``token`` (not stored) is the device cookie's secret."""
+
+    class Meta:
+        model = Participant
+
+    live_session = factory.SubFactory(LiveSessionFactory)
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(16))
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    public_id = factory.LazyFunction(lambda: secrets.token_hex(6))
+    pseudonym = factory.Sequence(lambda n: f"Brave Otter {n}")
+    presence = Presence.IN_ROOM
+    agreed_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, token=None, **kwargs):
+        participant = super()._create(model_class, *args, **kwargs)
+        participant.token = token
+        return participant
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Need
+
+    author = factory.SubFactory(ParticipantFactory)
+    live_session = factory.SelfAttribute("author.live_session")
+    text = factory.Sequence(lambda n: f"Need number {n}: safer visibility for queer creators")
+
+
+class MappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mapping
+
+    need = factory.SubFactory(NeedFactory)
+    live_session = factory.SelfAttribute("need.live_session")
+    author = factory.SelfAttribute("need.author")
+    strategy = factory.SubFactory(
+        StrategyFactory, category__taxonomy=factory.SelfAttribute("...live_session.taxonomy")
+    )
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vote
+
+    participant = factory.SubFactory(ParticipantFactory)
+    live_session = factory.SelfAttribute("participant.live_session")
+    dots = 1
+
+
+class GapNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GapNote
+
+    author = factory.SubFactory(ParticipantFactory)
+    live_session = factory.SelfAttribute("author.live_session")
+    strategy = factory.SubFactory(StrategyFactory)
+    kind = "safety"
+    text = "Nothing here addresses safety for trans creators."

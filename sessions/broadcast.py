@@ -1,0 +1,218 @@
+"""Push server-rendered fragments to the screens of a live session.
+
+Services call ``session_changed`` inside their transaction: it bumps the session's sequence
+number and only *schedules* a push for after commit. Pushes for one session are coalesced over
+a short window (LIVE_COALESCE_SECONDS), so a burst of votes becomes one message per audience,
+rendered once per audience (board, participants), never once per socket."""
+
+import asyncio
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+
+from sessions import queries
+from sessions.models import LiveSession
+
+logger = logging.getLogger(__name__)
+
+BOARD = "board"
+PARTICIPANTS = "participants"
+AUDIENCES = (BOARD, PARTICIPANTS)
+LIVE_TEMPLATE = "sessions/partials/live.html"
+ALL_REGIONS = frozenset({"phase", "counts", "grid", "split", "gaps", "all_needs"})
+
+
+def group_name(live_session_id: int, audience: str) -> str:
+    return f"live-session-{live_session_id}.{audience}"
+
+
+@dataclass
+class Change:
+    regions: set[str] = field(default_factory=set)
+    needs_changed: set[int] = field(default_factory=set)
+    needs_removed: set[int] = field(default_factory=set)
+    phase_changed: bool = False
+
+    def merge(self, other: "Change") -> None:
+        self.regions |= other.regions
+        self.needs_removed |= other.needs_removed
+        self.needs_changed = (self.needs_changed | other.needs_changed) - self.needs_removed
+        self.phase_changed |= other.phase_changed
+
+    @classmethod
+    def everything(cls) -> "Change":
+        return cls(regions=set(ALL_REGIONS))
+
+
+def session_changed(
+    live_session_id: int,
+    *,
+    regions=(),
+    needs_changed=(),
+    needs_removed=(),
+    phase_changed: bool = False,
+) -> None:
+    """Record that the session changed and push the changed regions after commit."""
+    LiveSession.objects.filter(pk=live_session_id).update(sequence=F("sequence") + 1)
+    change = Change(
+        regions=set(regions) | ({"phase"} if phase_changed else set()),
+        needs_changed=set(needs_changed) - set(needs_removed),
+        needs_removed=set(needs_removed),
+        phase_changed=phase_changed,
+    )
+
+    def push_after_commit() -> None:
+        coalescer.add(live_session_id, change)
+
+    # robust: a channel-layer failure is logged and never turns a saved write into an error.
+    transaction.on_commit(push_after_commit, robust=True)
+
+
+def render_update(live_session: LiveSession, change: Change, audience: str) -> str:
+    """The HTML message for one audience: out-of-band fragments plus the sequence marker."""
+    context: dict = {"live_session": live_session, "change": change, "audience": audience}
+    regions = change.regions
+    if "all_needs" in regions:
+        context["needs"] = queries.needs(live_session)
+    elif change.needs_changed:
+        visible = queries.needs(live_session, ids=change.needs_changed)
+        context["needs_upserted"] = visible
+        # A changed need that is no longer visible (hidden, pending) leaves the screens.
+        context["needs_removed"] = sorted(
+            change.needs_removed | (change.needs_changed - {need.pk for need in visible})
+        )
+    if "all_needs" not in regions and change.needs_removed:
+        context.setdefault("needs_removed", sorted(change.needs_removed))
+    if "counts" in regions and audience == BOARD:
+        context["counts"] = queries.participant_counts(live_session)
+    if "grid" in regions and audience == BOARD:
+        context["grid"] = queries.grid(live_session)
+    if "split" in regions and audience == BOARD:
+        context["split"] = queries.approach_split(live_session)
+    if "gaps" in regions:
+        context["gap_groups"] = queries.gap_notes(live_session)
+    return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
+
+
+def render_messages(live_session_id: int, change: Change) -> list[tuple[str, dict]]:
+    """Render the update once per audience; returns (group, message) pairs to send."""
+    live_session = LiveSession.objects.filter(pk=live_session_id).select_related("taxonomy").first()
+    if live_session is None:
+        return []
+    return [
+        (
+            group_name(live_session_id, audience),
+            {
+                "type": "live.update",
+                "html": render_update(live_session, change, audience),
+                "seq": live_session.sequence,
+            },
+        )
+        for audience in AUDIENCES
+    ]
+
+
+def push(live_session_id: int, change: Change) -> None:
+    layer = get_channel_layer()
+    for group, message in render_messages(live_session_id, change):
+        async_to_sync(layer.group_send)(group, message)
+
+
+def _layer_is_in_process() -> bool:
+    # The in-memory layer's queues belong to the server's event loop and are not thread-safe,
+    # so it is only ever sent to from that loop's context, at once. It serves one process
+    # (development, tests), where there is no fan-out cost to save.
+    return isinstance(get_channel_layer(), InMemoryChannelLayer)
+
+
+class Coalescer:
+    """Gathers the changes of one session for a short window, then pushes them once.
+
+    The delayed pushes run on one event loop in a daemon thread of each worker process, so
+    the channel layer keeps one connection pool for them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[int, Change] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, live_session_id: int, change: Change) -> None:
+        delay = getattr(settings, "LIVE_COALESCE_SECONDS", 0.25)
+        if delay <= 0 or _layer_is_in_process():
+            push(live_session_id, change)
+            return
+        with self._lock:
+            if live_session_id in self._pending:
+                self._pending[live_session_id].merge(change)
+                return
+            self._pending[live_session_id] = change
+        asyncio.run_coroutine_threadsafe(
+            self._flush_later(live_session_id, delay), self._ensure_loop()
+        )
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                self._loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=self._loop.run_forever, name="live-updates", daemon=True
+                )
+                thread.start()
+            return self._loop
+
+    async def _flush_later(self, live_session_id: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        with self._lock:
+            change = self._pending.pop(live_session_id, None)
+        if change is None:
+            return
+        try:
+            messages = await sync_to_async(_render_in_worker, thread_sensitive=False)(
+                live_session_id, change
+            )
+            layer = get_channel_layer()
+            for group, message in messages:
+                await layer.group_send(group, message)
+        except Exception:
+            # Screens catch up on their next reconnect or poll; the write itself is saved.
+            logger.exception("live update for session %s was not pushed", live_session_id)
+
+
+def _render_in_worker(live_session_id: int, change: Change) -> list[tuple[str, dict]]:
+    try:
+        return render_messages(live_session_id, change)
+    finally:
+        connection.close()
+
+
+coalescer = Coalescer()
+
+
+def error_fragment(message: str) -> str:
+    return render_to_string(f"{LIVE_TEMPLATE}#live-error", {"message": message})
+
+
+def parse_client_message(text: str | None) -> dict:
+    """Validate a message from a screen: ``{"type": "resume", "since": <int>}`` only."""
+    if text is None:
+        raise ValueError("binary messages are not accepted")
+    if len(text) > 2048:
+        raise ValueError("message too long")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError("not JSON") from None
+    if not isinstance(data, dict) or data.get("type") != "resume":
+        raise ValueError("unknown message type")
+    since = data.get("since")
+    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+        raise ValueError("since must be a non-negative integer")
+    return {"type": "resume", "since": since}

@@ -1,0 +1,144 @@
+"""Forms for every participant write. Views pass cleaned data to services; services check
+again, so a request that skips the form is refused the same way."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from sessions.enums import GapKind, Presence
+from sessions.models import (
+    CONTEXT_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    GAP_MAX_LENGTH,
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    NEED_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+)
+
+
+def normalise_code(value: str) -> str:
+    """Accept what people type: lower case, spaces and dashes."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Session code"),
+        max_length=20,
+        help_text=_("Six characters, shown on the screen at the front of the room."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_action = reverse("sessions:join_form")
+        self.helper.add_input(Submit("submit", _("Continue"), css_class="btn-lg"))
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if len(code) != JOIN_CODE_LENGTH or any(ch not in JOIN_CODE_ALPHABET for ch in code):
+            raise forms.ValidationError(
+                _("A session code has six letters and digits, like %(example)s.")
+                % {"example": "K7HQ4P"}
+            )
+        return code
+
+
+class JoinForm(forms.Form):
+    presence = forms.ChoiceField(
+        label=_("Where are you joining from?"),
+        choices=Presence.choices,
+        widget=forms.RadioSelect,
+    )
+    display_name = forms.CharField(
+        label=_("Name to show (optional)"),
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        required=False,
+        help_text=_("Leave empty to stay with your pseudonym."),
+    )
+    agree = forms.BooleanField(
+        label=_("I agree to the community agreement and I have read the data notice."),
+        required=True,
+        error_messages={"required": _("Please accept the community agreement to join.")},
+    )
+
+    def __init__(self, *args, allow_display_names: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_display_names:
+            del self.fields["display_name"]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Join"), css_class="btn-lg w-100"))
+
+
+class NeedForm(forms.Form):
+    text = forms.CharField(
+        label=_("A need of your community"),
+        max_length=NEED_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("At most %(max)d characters.") % {"max": NEED_MAX_LENGTH},
+    )
+    context = forms.CharField(
+        label=_("Community or platform concerned (optional)"),
+        max_length=CONTEXT_MAX_LENGTH,
+        required=False,
+    )
+
+    def __init__(self, *args, action: str = "", submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.attrs = {
+            "hx-post": action,
+            "hx-swap": "none",
+            # Keeps the text if the request fails, so nothing typed is lost.
+            "hx-disabled-elt": "find button",
+        }
+        self.helper.add_input(Submit("submit", submit_label or _("Post need")))
+
+
+class MappingForm(forms.Form):
+    strategies = forms.MultipleChoiceField(
+        label=_("Strategies"), widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    reason = forms.CharField(
+        label=_("Why (optional)"),
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, strategy_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["strategies"].choices = [(str(pk), str(pk)) for pk in strategy_ids]
+        self.fields["strategies"].error_messages["required"] = _("Choose at least one strategy.")
+
+
+class VoteForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("need", "need"), ("mapping", "mapping")])
+    item = forms.IntegerField(min_value=1)
+    action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")])
+
+
+class GapForm(forms.Form):
+    target = forms.ChoiceField(label=_("Where is the gap?"), choices=())
+    kind = forms.ChoiceField(
+        label=_("What is missing?"), choices=GapKind.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Describe the gap"),
+        max_length=GAP_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = list(targets)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Add gap note")))

@@ -1,0 +1,225 @@
+"""A live session and what participants contribute to it.
+
+Everything a participant writes hangs off their Participant row with CASCADE, so erasing a
+participant erases their needs, mappings, votes and gap notes in one delete."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sessions.enums import ContributionStatus, GapKind, Phase, Presence
+
+# No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a projector and typed on phones.
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+JOIN_CODE_LENGTH = 6
+
+NEED_MAX_LENGTH = 280
+CONTEXT_MAX_LENGTH = 120
+REASON_MAX_LENGTH = 280
+GAP_MAX_LENGTH = 500
+DISPLAY_NAME_MAX_LENGTH = 40
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+class LiveSession(models.Model):
+    code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    question = models.CharField(
+        _("question"),
+        max_length=300,
+        blank=True,
+        help_text=_("The question the session asks, shown on the board and in the report."),
+    )
+    taxonomy = models.ForeignKey("taxonomy.Taxonomy", models.PROTECT, related_name="live_sessions")
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_sessions"
+    )
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase, default=Phase.LOBBY)
+    input_locked = models.BooleanField(_("input locked"), default=False)
+    # Timer: running when phase_ends_at is set; paused when timer_remaining is set instead.
+    phase_ends_at = models.DateTimeField(_("phase ends at"), null=True, blank=True)
+    timer_remaining = models.DurationField(_("time remaining (paused)"), null=True, blank=True)
+    dot_budget = models.PositiveSmallIntegerField(_("dots per participant"), default=5)
+    dot_cap = models.PositiveSmallIntegerField(_("most dots on one item"), default=3)
+    allow_display_names = models.BooleanField(_("allow display names"), default=True)
+    premoderation = models.BooleanField(_("hold contributions for moderation"), default=False)
+    prompts = models.JSONField(_("phase prompts"), default=dict, blank=True)
+    # Bumped by every write that changes what a screen shows; pushed with every update so a
+    # reconnecting screen can tell whether it missed anything.
+    sequence = models.PositiveBigIntegerField(default=0, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("live session")
+        verbose_name_plural = _("live sessions")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(condition=Q(dot_cap__gte=1), name="dot_cap_at_least_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sessions:participant", args=[self.code])
+
+    @property
+    def join_path(self) -> str:
+        return reverse("sessions:join", args=[self.code])
+
+    def prompt_for(self, phase: str | None = None) -> str:
+        from sessions.phases import default_prompt
+
+        phase = phase or self.phase
+        return self.prompts.get(phase) or str(default_prompt(phase))
+
+    def seconds_left(self) -> int | None:
+        if self.phase_ends_at:
+            return max(0, int((self.phase_ends_at - timezone.now()).total_seconds()))
+        if self.timer_remaining is not None:
+            return int(self.timer_remaining.total_seconds())
+        return None
+
+
+class Participant(models.Model):
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="participants")
+    # SHA-256 of the device cookie's secret: a leaked database cannot be used to log in.
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Shown in broadcasts so a page can tell which cards are its own; not a secret.
+    public_id = models.CharField(max_length=12, unique=True)
+    pseudonym = models.CharField(_("pseudonym"), max_length=60)
+    display_name = models.CharField(
+        _("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True
+    )
+    presence = models.CharField(_("where"), max_length=10, choices=Presence)
+    agreed_at = models.DateTimeField(_("agreed to the community agreement"))
+    joined_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live_session", "pseudonym"], name="unique_pseudonym_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.pseudonym
+
+    @property
+    def is_remote(self) -> bool:
+        return self.presence == Presence.REMOTE
+
+
+class Contribution(models.Model):
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="+")
+    author = models.ForeignKey(Participant, models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ContributionStatus, default=ContributionStatus.VISIBLE
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Need(Contribution):
+    text = models.CharField(_("need"), max_length=NEED_MAX_LENGTH)
+    context = models.CharField(
+        _("community or platform (optional)"), max_length=CONTEXT_MAX_LENGTH, blank=True
+    )
+    edited = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["live_session", "status"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Mapping(Contribution):
+    need = models.ForeignKey(Need, models.CASCADE, related_name="mappings")
+    strategy = models.ForeignKey("taxonomy.Strategy", models.PROTECT, related_name="mappings")
+    reason = models.CharField(_("why (optional)"), max_length=REASON_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("mapping")
+        verbose_name_plural = _("mappings")
+        ordering = ["created", "pk"]
+        constraints = [
+            # One mapping per need and strategy; a second person agreeing votes on it.
+            models.UniqueConstraint(fields=["need", "strategy"], name="one_mapping_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} → {self.strategy}"
+
+
+class Vote(models.Model):
+    """A participant's dots on one need or one mapping (1..the session's cap)."""
+
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="votes")
+    participant = models.ForeignKey(Participant, models.CASCADE, related_name="votes")
+    need = models.ForeignKey(Need, models.CASCADE, null=True, blank=True, related_name="votes")
+    mapping = models.ForeignKey(
+        Mapping, models.CASCADE, null=True, blank=True, related_name="votes"
+    )
+    dots = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(need__isnull=False) & Q(mapping__isnull=True))
+                | (Q(need__isnull=True) & Q(mapping__isnull=False)),
+                name="vote_has_exactly_one_target",
+            ),
+            models.CheckConstraint(condition=Q(dots__gte=1), name="vote_has_dots"),
+            models.UniqueConstraint(fields=["participant", "need"], name="one_vote_row_per_need"),
+            models.UniqueConstraint(
+                fields=["participant", "mapping"], name="one_vote_row_per_mapping"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dots} × {self.need or self.mapping}"
+
+
+class GapNote(Contribution):
+    """A gap on a strategy, or on one need's mapping to it (then strategy is the mapping's)."""
+
+    strategy = models.ForeignKey("taxonomy.Strategy", models.PROTECT, related_name="gap_notes")
+    mapping = models.ForeignKey(
+        Mapping, models.CASCADE, null=True, blank=True, related_name="gap_notes"
+    )
+    kind = models.CharField(_("what is missing"), max_length=20, choices=GapKind)
+    text = models.CharField(_("gap"), max_length=GAP_MAX_LENGTH)
+
+    class Meta:
+        verbose_name = _("gap note")
+        verbose_name_plural = _("gap notes")
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return self.text

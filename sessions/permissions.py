@@ -1,0 +1,43 @@
+"""Who may see and do what in a live session."""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from sessions import services
+from sessions.models import LiveSession, Participant
+
+COOKIE_MAX_AGE = 60 * 60 * 24 * 14  # a workshop and its follow-up, not forever
+
+
+def participant_cookie_name(live_session: LiveSession) -> str:
+    return f"cg_p_{live_session.code}"
+
+
+def live_session_or_404(code: str) -> LiveSession:
+    return get_object_or_404(LiveSession.objects.select_related("taxonomy"), code=code.upper())
+
+
+def current_participant(request: HttpRequest, live_session: LiveSession) -> Participant | None:
+    token = request.COOKIES.get(participant_cookie_name(live_session), "")
+    return services.participant_for_token(live_session, token)
+
+
+def set_participant_cookie(response, live_session: LiveSession, token: str) -> None:
+    response.set_cookie(
+        participant_cookie_name(live_session),
+        token,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+def owned_or_404(queryset, participant: Participant, pk: int):
+    """An object of the participant's session that they wrote; 404 rather than telling a
+    stranger that it exists."""
+    obj = get_object_or_404(queryset, pk=pk, live_session=participant.live_session)
+    if obj.author_id != participant.pk:
+        raise Http404
+    return obj

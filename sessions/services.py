@@ -1,0 +1,525 @@
+"""Write side of live sessions: one function per use case, each one transaction.
+
+Services validate again what forms validated (they are also called from consumers, commands and
+tests), refuse with a SessionError subclass carrying a message a participant can read, and
+schedule the matching broadcast, which runs only after commit (sessions.broadcast)."""
+
+import hashlib
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sessions import broadcast, ratelimit
+from sessions.enums import PHASE_ORDER, ContributionStatus, GapKind, Presence
+from sessions.models import (
+    CONTEXT_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    GAP_MAX_LENGTH,
+    NEED_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    GapNote,
+    LiveSession,
+    Mapping,
+    Need,
+    Participant,
+    Vote,
+    new_join_code,
+)
+from sessions.phases import allows
+from sessions.pseudonyms import random_pseudonym
+from taxonomy.models import Strategy, Taxonomy
+
+# Posting limits: generous for a person, tight for a script.
+NEEDS_PER_MINUTE = 6
+WRITES_PER_MINUTE = 40
+JOINS_PER_MINUTE_PER_SESSION = 300
+JOINS_PER_MINUTE_PER_BROWSER = 5
+
+
+class SessionError(Exception):
+    """An expected refusal; ``str(exc)`` is shown to the person who acted."""
+
+
+class InvalidInput(SessionError):
+    pass
+
+
+class PhaseClosed(SessionError):
+    pass
+
+
+class NotYours(SessionError):
+    pass
+
+
+class BudgetExhausted(SessionError):
+    pass
+
+
+class CapReached(SessionError):
+    pass
+
+
+class TooFast(SessionError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ParticipantRemoved(SessionError):
+    pass
+
+
+def clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    """Normalise user text: NFC, no control characters but newlines, trimmed, bounded."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(
+        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    if required and not value:
+        raise InvalidInput(_("%(field)s cannot be empty.") % {"field": field})
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("%(field)s is too long: %(length)d characters, at most %(max)d.")
+            % {"field": field, "length": len(value), "max": max_length}
+        )
+    return value
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _rate(scope: str, key: str, *, limit: int, window: int = 60) -> None:
+    try:
+        ratelimit.hit(scope, key, limit=limit, window=window)
+    except ratelimit.RateLimited as exc:
+        raise TooFast(
+            _("You are going a little fast. Please wait %(seconds)d seconds and try again.")
+            % {"seconds": max(exc.retry_after, 1)},
+            retry_after=exc.retry_after,
+        ) from None
+
+
+def _require_phase(live_session: LiveSession, action: str) -> None:
+    if live_session.input_locked:
+        raise PhaseClosed(_("The facilitators have paused input for a moment."))
+    if not allows(live_session.phase, action):
+        raise PhaseClosed(
+            _("That is not open in the %(phase)s phase.")
+            % {"phase": live_session.get_phase_display()}
+        )
+
+
+def _locked_participant(participant: Participant) -> tuple[Participant, LiveSession]:
+    """Re-read the participant FOR UPDATE, so one person's concurrent requests (several tabs or
+    devices) run one after another, and the live session as it is now."""
+    try:
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    except Participant.DoesNotExist:
+        raise ParticipantRemoved(_("You are no longer part of this session.")) from None
+    if locked.removed_at:
+        raise ParticipantRemoved(_("A facilitator has removed you from this session."))
+    live_session = LiveSession.objects.get(pk=locked.live_session_id)
+    return locked, live_session
+
+
+def _initial_status(live_session: LiveSession) -> str:
+    return ContributionStatus.PENDING if live_session.premoderation else ContributionStatus.VISIBLE
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_live_session(
+    *, title: str, taxonomy: Taxonomy, question: str = "", facilitator=None, **options
+) -> LiveSession:
+    """Create a session with a fresh, unique join code; ``facilitator`` runs it."""
+    title = clean_text(title, field=_("Title"), max_length=200)
+    for _attempt in range(20):
+        code = new_join_code()
+        if not LiveSession.objects.filter(code=code).exists():
+            break
+    else:  # 25**6 codes: reaching this means something is badly wrong
+        raise SessionError("could not find a free join code")
+    live_session = LiveSession.objects.create(
+        code=code, title=title, question=question, taxonomy=taxonomy, **options
+    )
+    if facilitator is not None:
+        live_session.facilitators.add(facilitator)
+    return live_session
+
+
+@transaction.atomic
+def set_phase(*, live_session: LiveSession, phase: str, minutes: int | None = None) -> LiveSession:
+    """Move the session to ``phase``, optionally with a timer; every screen follows."""
+    if phase not in PHASE_ORDER:
+        raise InvalidInput(_("Unknown phase."))
+    live_session = LiveSession.objects.select_for_update().get(pk=live_session.pk)
+    live_session.phase = phase
+    live_session.input_locked = False
+    live_session.timer_remaining = None
+    live_session.phase_ends_at = timezone.now() + timedelta(minutes=minutes) if minutes else None
+    live_session.save(update_fields=["phase", "input_locked", "timer_remaining", "phase_ends_at"])
+    broadcast.session_changed(live_session.pk, regions={"phase"}, phase_changed=True)
+    return live_session
+
+
+# --- joining --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def join_session(
+    *,
+    live_session: LiveSession,
+    presence: str,
+    agreed: bool,
+    display_name: str = "",
+    browser_key: str = "",
+) -> tuple[Participant, str]:
+    """Add a participant with a pseudonym; return it and the secret for the device cookie.
+
+    ``browser_key`` (the Django session key) rate-limits joins from one browser; no IP address
+    is used or kept."""
+    if not agreed:
+        raise InvalidInput(_("Please accept the community agreement to join."))
+    if presence not in Presence.values:
+        raise InvalidInput(_("Please say whether you are in the room or joining remotely."))
+    display_name = clean_text(
+        display_name, field=_("Display name"), max_length=DISPLAY_NAME_MAX_LENGTH, required=False
+    )
+    if display_name and not live_session.allow_display_names:
+        raise InvalidInput(_("This session uses pseudonyms only."))
+    _rate("join", str(live_session.pk), limit=JOINS_PER_MINUTE_PER_SESSION)
+    if browser_key:
+        _rate("join-browser", browser_key, limit=JOINS_PER_MINUTE_PER_BROWSER)
+    token = secrets.token_urlsafe(32)
+    taken = set(live_session.participants.values_list("pseudonym", flat=True))
+    participant = Participant.objects.create(
+        live_session=live_session,
+        token_hash=hash_token(token),
+        public_id=secrets.token_hex(6),
+        pseudonym=random_pseudonym(taken),
+        display_name=display_name,
+        presence=presence,
+        agreed_at=timezone.now(),
+    )
+    broadcast.session_changed(live_session.pk, regions={"counts"})
+    return participant, token
+
+
+def participant_for_token(live_session: LiveSession, token: str) -> Participant | None:
+    if not token:
+        return None
+    return (
+        Participant.objects.filter(
+            live_session=live_session, token_hash=hash_token(token), removed_at__isnull=True
+        )
+        .select_related("live_session")
+        .first()
+    )
+
+
+@transaction.atomic
+def update_participant(
+    *, participant: Participant, presence: str, display_name: str
+) -> Participant:
+    """Change where a participant is, or the name they show."""
+    participant, live_session = _locked_participant(participant)
+    if presence not in Presence.values:
+        raise InvalidInput(_("Please say whether you are in the room or joining remotely."))
+    display_name = clean_text(
+        display_name, field=_("Display name"), max_length=DISPLAY_NAME_MAX_LENGTH, required=False
+    )
+    if display_name and not live_session.allow_display_names:
+        raise InvalidInput(_("This session uses pseudonyms only."))
+    participant.presence = presence
+    participant.display_name = display_name
+    participant.save(update_fields=["presence", "display_name"])
+    broadcast.session_changed(live_session.pk, regions={"counts", "all_needs"})
+    return participant
+
+
+@transaction.atomic
+def erase_participant(*, participant: Participant) -> None:
+    """Erase a participant and everything they wrote or voted; every screen updates."""
+    participant, live_session = _locked_participant(participant)
+    need_ids = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
+    # Needs that lose this participant's dots or mappings need their cards refreshed too.
+    touched = set(
+        Vote.objects.filter(participant=participant, need__isnull=False).values_list(
+            "need_id", flat=True
+        )
+    ) | set(Mapping.objects.filter(author=participant).values_list("need_id", flat=True))
+    participant.delete()
+    broadcast.session_changed(
+        live_session.pk,
+        regions={"counts", "grid", "gaps", "split"},
+        needs_removed=need_ids,
+        needs_changed=touched - set(need_ids),
+    )
+
+
+# --- needs ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_need(*, participant: Participant, text: str, context: str = "") -> Need:
+    """Post a need in the needs (or mapping) phase."""
+    participant, live_session = _locked_participant(participant)
+    _require_phase(live_session, "need")
+    text = clean_text(text, field=_("Your need"), max_length=NEED_MAX_LENGTH)
+    context = clean_text(
+        context, field=_("Community or platform"), max_length=CONTEXT_MAX_LENGTH, required=False
+    )
+    _rate("need", str(participant.pk), limit=NEEDS_PER_MINUTE)
+    _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    need = Need.objects.create(
+        live_session=live_session,
+        author=participant,
+        text=text,
+        context=context,
+        status=_initial_status(live_session),
+    )
+    broadcast.session_changed(live_session.pk, regions={"counts"}, needs_changed=[need.pk])
+    return need
+
+
+def _own(participant: Participant, contribution) -> None:
+    if contribution.author_id != participant.pk:
+        raise NotYours(_("You can only change what you wrote."))
+
+
+@transaction.atomic
+def edit_need(*, participant: Participant, need: Need, text: str, context: str = "") -> Need:
+    """Edit one's own need while needs can be posted."""
+    participant, live_session = _locked_participant(participant)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    _own(participant, need)
+    _require_phase(live_session, "need")
+    need.text = clean_text(text, field=_("Your need"), max_length=NEED_MAX_LENGTH)
+    need.context = clean_text(
+        context, field=_("Community or platform"), max_length=CONTEXT_MAX_LENGTH, required=False
+    )
+    _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    need.edited = True
+    need.save(update_fields=["text", "context", "edited", "updated"])
+    broadcast.session_changed(live_session.pk, regions={"grid"}, needs_changed=[need.pk])
+    return need
+
+
+@transaction.atomic
+def delete_need(*, participant: Participant, need: Need) -> None:
+    """Withdraw one's own need (any phase), with its mappings, votes and gap notes."""
+    participant, live_session = _locked_participant(participant)
+    _own(participant, need)
+    need_id = need.pk
+    need.delete()
+    broadcast.session_changed(
+        live_session.pk, regions={"counts", "grid", "gaps", "split"}, needs_removed=[need_id]
+    )
+
+
+# --- mapping --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def map_need(
+    *, participant: Participant, need: Need, strategies: list[Strategy], reason: str = ""
+) -> list[Mapping]:
+    """Map a visible need onto one or more strategies of the session's taxonomy.
+
+    A pair already mapped by someone is kept as it is (they can vote on it instead); the
+    returned list holds only the mappings this call created."""
+    participant, live_session = _locked_participant(participant)
+    _require_phase(live_session, "mapping")
+    if need.live_session_id != live_session.pk or need.status != ContributionStatus.VISIBLE:
+        raise InvalidInput(_("That need is not available."))
+    if not strategies:
+        raise InvalidInput(_("Choose at least one strategy."))
+    if any(strategy.taxonomy_id != live_session.taxonomy_id for strategy in strategies):
+        raise InvalidInput(_("That strategy is not part of this session's taxonomy."))
+    reason = clean_text(reason, field=_("Reason"), max_length=REASON_MAX_LENGTH, required=False)
+    _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    existing = set(
+        Mapping.objects.filter(need=need, strategy__in=strategies).values_list(
+            "strategy_id", flat=True
+        )
+    )
+    created = []
+    for strategy in strategies:
+        if strategy.pk in existing:
+            continue
+        try:
+            # A savepoint, so a concurrent identical mapping does not abort the transaction.
+            with transaction.atomic():
+                created.append(
+                    Mapping.objects.create(
+                        live_session=live_session,
+                        author=participant,
+                        need=need,
+                        strategy=strategy,
+                        reason=reason,
+                        status=_initial_status(live_session),
+                    )
+                )
+        except IntegrityError:
+            continue
+    if created:
+        broadcast.session_changed(
+            live_session.pk, regions={"grid", "split"}, needs_changed=[need.pk]
+        )
+    return created
+
+
+@transaction.atomic
+def delete_mapping(*, participant: Participant, mapping: Mapping) -> None:
+    """Withdraw one's own mapping (any phase), with the dots and gap notes on it."""
+    participant, live_session = _locked_participant(participant)
+    _own(participant, mapping)
+    need_id = mapping.need_id
+    mapping.delete()
+    broadcast.session_changed(
+        live_session.pk, regions={"grid", "gaps", "split"}, needs_changed=[need_id]
+    )
+
+
+# --- dot voting -----------------------------------------------------------------------------
+
+
+def dots_used(participant: Participant) -> int:
+    return Vote.objects.filter(participant=participant).aggregate(total=Sum("dots"))["total"] or 0
+
+
+def _vote_target(live_session: LiveSession, need: Need | None, mapping: Mapping | None):
+    if (need is None) == (mapping is None):
+        raise InvalidInput(_("Vote for one need or one mapping."))
+    item = need or mapping
+    if item.live_session_id != live_session.pk or item.status != ContributionStatus.VISIBLE:
+        raise InvalidInput(_("That item is not available."))
+    return {"need": need} if need else {"mapping": mapping}
+
+
+def _vote_changed(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> None:
+    need_id = need.pk if need else mapping.need_id
+    broadcast.session_changed(
+        live_session.pk, regions={"grid", "split"} if mapping else set(), needs_changed=[need_id]
+    )
+
+
+@transaction.atomic
+def add_dot(
+    *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
+) -> Vote:
+    """Place one more dot on a need or a mapping.
+
+    The participant row is locked first, so the budget holds even against concurrent requests
+    from the same person on several devices. Refuses past the budget or the per-item cap."""
+    participant, live_session = _locked_participant(participant)
+    _require_phase(live_session, "vote")
+    target = _vote_target(live_session, need, mapping)
+    _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    if dots_used(participant) >= live_session.dot_budget:
+        raise BudgetExhausted(
+            _("You have used all %(budget)d of your dots. Take one back to move it.")
+            % {"budget": live_session.dot_budget}
+        )
+    vote = Vote.objects.filter(participant=participant, **target).first()
+    if vote is None:
+        vote = Vote.objects.create(
+            live_session=live_session, participant=participant, dots=1, **target
+        )
+    elif vote.dots >= live_session.dot_cap:
+        raise CapReached(
+            _("At most %(cap)d dots can go on one item.") % {"cap": live_session.dot_cap}
+        )
+    else:
+        vote.dots += 1
+        vote.save(update_fields=["dots"])
+    _vote_changed(live_session, need, mapping)
+    return vote
+
+
+@transaction.atomic
+def remove_dot(
+    *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
+) -> int:
+    """Take one dot back from a need or mapping; return the dots left on it. Allowed in any
+    phase that allows voting; taking back nothing is a no-op, not an error."""
+    participant, live_session = _locked_participant(participant)
+    _require_phase(live_session, "vote")
+    target = _vote_target(live_session, need, mapping)
+    vote = Vote.objects.filter(participant=participant, **target).first()
+    if vote is None:
+        return 0
+    if vote.dots > 1:
+        vote.dots -= 1
+        vote.save(update_fields=["dots"])
+        remaining = vote.dots
+    else:
+        vote.delete()
+        remaining = 0
+    _vote_changed(live_session, need, mapping)
+    return remaining
+
+
+# --- gaps -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def annotate_gap(
+    *,
+    participant: Participant,
+    kind: str,
+    text: str,
+    strategy: Strategy | None = None,
+    mapping: Mapping | None = None,
+) -> GapNote:
+    """Note what is missing for one's community, on a strategy or on a mapping."""
+    participant, live_session = _locked_participant(participant)
+    _require_phase(live_session, "gap")
+    if kind not in GapKind.values:
+        raise InvalidInput(_("Choose what kind of gap this is."))
+    if mapping is not None:
+        if mapping.live_session_id != live_session.pk:
+            raise InvalidInput(_("That mapping is not available."))
+        strategy = mapping.strategy
+    if strategy is None or strategy.taxonomy_id != live_session.taxonomy_id:
+        raise InvalidInput(_("Choose a strategy or a mapping for this gap."))
+    text = clean_text(text, field=_("Gap"), max_length=GAP_MAX_LENGTH)
+    _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    note = GapNote.objects.create(
+        live_session=live_session,
+        author=participant,
+        strategy=strategy,
+        mapping=mapping,
+        kind=kind,
+        text=text,
+        status=_initial_status(live_session),
+    )
+    broadcast.session_changed(live_session.pk, regions={"gaps", "grid"})
+    return note
+
+
+@transaction.atomic
+def delete_gap_note(*, participant: Participant, gap_note: GapNote) -> None:
+    """Withdraw one's own gap note (any phase)."""
+    participant, live_session = _locked_participant(participant)
+    _own(participant, gap_note)
+    gap_note.delete()
+    broadcast.session_changed(live_session.pk, regions={"gaps", "grid"})
+
+
+def touch(participant: Participant) -> None:
+    """Record that a participant is active (for the facilitators' live counts), at most once a
+    minute per participant so page views do not turn into writes."""
+    now = timezone.now()
+    if now - participant.last_seen_at > timedelta(minutes=1):
+        Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
+        participant.last_seen_at = now

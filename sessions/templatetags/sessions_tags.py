@@ -1,0 +1,40 @@
+from django import template
+
+from sessions.enums import Phase
+
+register = template.Library()
+
+
+@register.filter
+def as_clock(seconds: int | None) -> str:
+    """Seconds as m:ss (or h:mm:ss), for the phase timer."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def heat_squares(level: int) -> str:
+    """The heat level as filled and empty squares, so it reads without colour."""
+    return "■" * level + "□" * (4 - level)
+
+
+@register.filter
+def bar_width(percent: int) -> int:
+    """Round a percentage to the nearest 5 for the CSS width classes (no inline styles: CSP)."""
+    return min(100, max(0, 5 * round(int(percent) / 5)))
+
+
+@register.simple_tag
+def phase_list() -> list[tuple[str, str]]:
+    return list(Phase.choices)
+
+
+@register.simple_tag
+def dots_for(mine: dict | None, kind: str, pk: int) -> int:
+    """This viewer's dots on an item; 0 in broadcasts, which carry no personal state."""
+    if not mine:
+        return 0
+    return mine.get(kind, {}).get(pk, 0)

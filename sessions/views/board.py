@@ -1,0 +1,42 @@
+"""The projector board, and the polling fallback every live page uses without a WebSocket."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from sessions import broadcast, queries
+from sessions.permissions import current_participant, live_session_or_404
+from sessions.qr import qr_svg
+
+
+@require_safe
+def board(request: HttpRequest, code: str) -> HttpResponse:
+    live_session = live_session_or_404(code)
+    join_url = request.build_absolute_uri(live_session.join_path)
+    context = queries.board(live_session)
+    context.update(
+        {
+            "join_url": join_url,
+            "qr": qr_svg(join_url, title=_("QR code to join: %(url)s") % {"url": join_url}),
+            "audience": broadcast.BOARD,
+        }
+    )
+    return render(request, "sessions/board/board.html", context)
+
+
+@require_safe
+def live(request: HttpRequest, code: str) -> HttpResponse:
+    """Polling: the whole live state as out-of-band fragments when the screen's sequence number
+    is behind, 204 when it is current."""
+    live_session = live_session_or_404(code)
+    audience = request.GET.get("audience", broadcast.BOARD)
+    if audience not in broadcast.AUDIENCES:
+        return HttpResponse(_("Unknown audience."), status=400, content_type="text/plain")
+    if audience == broadcast.PARTICIPANTS and current_participant(request, live_session) is None:
+        return HttpResponse(_("Join the session first."), status=403, content_type="text/plain")
+    since = request.GET.get("since", "")
+    if since.isdigit() and int(since) == live_session.sequence:
+        return HttpResponse(status=204)
+    html = broadcast.render_update(live_session, broadcast.Change.everything(), audience)
+    return HttpResponse(html)

@@ -1,0 +1,118 @@
+// Live pages (board and participant): WebSocket updates through htmx's ws extension, with
+// sequence numbers to catch up after a drop, polling when there is no socket, and a countdown.
+(function () {
+  "use strict";
+  var root = document.getElementById("live-root");
+  if (!root) return;
+  var POLL_MS = 5000;
+  var socketOpen = false;
+  var status = document.getElementById("connection-status");
+
+  function currentSeq() {
+    var marker = document.getElementById("live-seq");
+    return marker ? parseInt(marker.getAttribute("data-seq"), 10) || 0 : 0;
+  }
+
+  function setStatus(kind) {
+    if (!status) return;
+    var text = status.getAttribute("data-" + kind + "-text");
+    if (text && status.textContent !== text) status.textContent = text;
+    status.setAttribute("data-state", kind);
+  }
+
+  // After (re)connecting, say which update we last saw; the server sends a snapshot if we
+  // missed anything.
+  root.addEventListener("htmx:wsOpen", function (event) {
+    socketOpen = true;
+    setStatus("live");
+    event.detail.socketWrapper.send(JSON.stringify({ type: "resume", since: currentSeq() }));
+  });
+  root.addEventListener("htmx:wsClose", function () {
+    socketOpen = false;
+    setStatus(navigator.onLine === false ? "offline" : "polling");
+  });
+  root.addEventListener("htmx:wsAfterMessage", afterUpdate);
+
+  // New cards arrive as "append to the list"; when the card is already there (our own post,
+  // or a snapshot that raced the update) replace it instead, keeping this viewer's own parts.
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var wrapper = event.detail.fragment;
+    if (!(wrapper instanceof Element) || !wrapper.hasAttribute("data-upsert")) return;
+    var card = wrapper.firstElementChild;
+    var existing = card && card.id ? document.getElementById(card.id) : null;
+    if (existing) {
+      event.detail.shouldSwap = false;
+      htmx.swap(existing, card.outerHTML, { swapStyle: "outerHTML" });
+    }
+  });
+
+  function afterUpdate() {
+    revealOwnControls(document);
+    var marker = document.getElementById("live-seq");
+    var bodyPhase = document.body.getAttribute("data-phase");
+    if (marker && bodyPhase && marker.getAttribute("data-phase") !== bodyPhase) {
+      phaseChanged(marker.getAttribute("data-phase"));
+    }
+  }
+
+  // A new phase changes what a participant can do: reload, unless they are typing.
+  function phaseChanged(phase) {
+    var notice = document.getElementById("phase-changed-notice");
+    if (!notice) { document.body.setAttribute("data-phase", phase); return; }
+    var typing = Array.prototype.some.call(document.querySelectorAll("textarea, input[type=text]"), function (el) {
+      return el.value.trim() !== "";
+    });
+    if (typing) { notice.hidden = false; } else { window.location.reload(); }
+  }
+
+  // Edit and delete buttons are rendered for everyone (broadcasts are viewer-independent) and
+  // shown only on this viewer's own contributions; the server checks ownership anyway.
+  function revealOwnControls(scope) {
+    var me = document.body.getAttribute("data-me");
+    if (!me) return;
+    scope.querySelectorAll(".owner-only").forEach(function (control) {
+      var item = control.closest("[data-author]");
+      control.hidden = !(item && item.getAttribute("data-author") === me);
+    });
+  }
+  document.body.addEventListener("htmx:afterSettle", function () { revealOwnControls(document); });
+
+  // Polling fallback: without an open socket, ask for the state whenever we are behind.
+  var liveUrl = root.getAttribute("data-live-url");
+  function poll() {
+    if (socketOpen || !liveUrl || document.hidden) return;
+    fetch(liveUrl + "&since=" + currentSeq(), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (response.status === 200) return response.text();
+        return null;
+      })
+      .then(function (html) {
+        if (html) {
+          var sink = document.createElement("div");
+          sink.hidden = true;
+          document.body.appendChild(sink);
+          htmx.swap(sink, html, { swapStyle: "innerHTML" });
+          sink.remove();
+          afterUpdate();
+        }
+        if (!socketOpen) setStatus("polling");
+      })
+      .catch(function () { setStatus("offline"); });
+  }
+  setInterval(poll, POLL_MS);
+  setTimeout(function () { if (!socketOpen) poll(); }, 2500);
+  window.addEventListener("online", function () { if (!socketOpen) { setStatus("polling"); poll(); } });
+  window.addEventListener("offline", function () { setStatus("offline"); });
+
+  // Countdown: the server sends the end time; the text is updated here every second.
+  function tick() {
+    document.querySelectorAll("[data-ends-at]").forEach(function (timer) {
+      var left = Math.max(0, Math.round((Date.parse(timer.getAttribute("data-ends-at")) - Date.now()) / 1000));
+      var minutes = Math.floor(left / 60), seconds = left % 60;
+      var text = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      if (timer.textContent !== text) timer.textContent = text;
+    });
+  }
+  setInterval(tick, 1000);
+  revealOwnControls(document);
+})();

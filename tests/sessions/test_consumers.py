@@ -1,0 +1,197 @@
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
+
+from commonground.asgi import application
+from sessions import services
+from sessions.enums import Phase
+from sessions.models import LiveSession
+from sessions.permissions import participant_cookie_name
+from sessions.routing import websocket_urlpatterns
+from tests.factories import LiveSessionFactory, NeedFactory, ParticipantFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+router = URLRouter(websocket_urlpatterns)
+
+
+def board_socket(code: str) -> WebsocketCommunicator:
+    return WebsocketCommunicator(router, f"/ws/s/{code}/board/")
+
+
+async def connected(communicator: WebsocketCommunicator) -> WebsocketCommunicator:
+    ok, _ = await communicator.connect()
+    assert ok
+    return communicator
+
+
+@database_sync_to_async
+def make_session_with_participant(code="K7HQ4P"):
+    session = LiveSessionFactory(code=code, phase=Phase.NEEDS)
+    return session, ParticipantFactory(live_session=session)
+
+
+async def test_a_posted_need_reaches_a_connected_board(db):
+    session, participant = await make_session_with_participant()
+    board = await connected(board_socket(session.code))
+
+    need = await database_sync_to_async(services.post_need)(
+        participant=participant, text="Visibility without outing"
+    )
+
+    message = await board.receive_from(timeout=2)
+    assert f'id="need-{need.pk}"' in message
+    assert "Visibility without outing" in message
+    assert 'id="live-seq" data-seq="1"' in message
+    await board.disconnect()
+
+
+async def test_another_sessions_board_receives_nothing(db):
+    session, participant = await make_session_with_participant()
+    await database_sync_to_async(LiveSessionFactory)(code="OTHER1")
+    other_board = await connected(board_socket("OTHER1"))
+
+    await database_sync_to_async(services.post_need)(participant=participant, text="Private")
+
+    assert await other_board.receive_nothing(timeout=0.5)
+    await other_board.disconnect()
+
+
+async def test_a_rolled_back_write_pushes_nothing(db):
+    session, participant = await make_session_with_participant()
+    await database_sync_to_async(LiveSession.objects.filter(pk=session.pk).update)(
+        phase=Phase.VOTING
+    )
+    board = await connected(board_socket(session.code))
+
+    with pytest.raises(services.PhaseClosed):
+        await database_sync_to_async(services.post_need)(participant=participant, text="Late")
+
+    assert await board.receive_nothing(timeout=0.5)
+    await board.disconnect()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json",
+        json.dumps({"type": "resume"}),
+        json.dumps({"type": "rm -rf"}),
+        json.dumps([1]),
+        json.dumps({"type": "resume", "since": -1}),
+        json.dumps({"type": "resume", "since": "1"}),
+    ],
+)
+async def test_a_bad_message_gets_an_error_not_a_crash(db, payload):
+    session, _ = await make_session_with_participant()
+    board = await connected(board_socket(session.code))
+
+    await board.send_to(text_data=payload)
+
+    reply = await board.receive_from(timeout=2)
+    assert 'id="live-error"' in reply and "does not understand" in reply
+    # Still connected and still useful.
+    await board.send_to(text_data=json.dumps({"type": "resume", "since": 0}))
+    assert await board.receive_nothing(timeout=0.3)
+    await board.disconnect()
+
+
+async def test_binary_frames_are_refused_politely(db):
+    session, _ = await make_session_with_participant()
+    board = await connected(board_socket(session.code))
+
+    await board.send_to(bytes_data=b"\xff\xfe\x00")
+
+    assert "does not understand" in await board.receive_from(timeout=2)
+    await board.disconnect()
+
+
+async def test_reconnecting_with_an_old_sequence_gets_a_snapshot(db):
+    session, participant = await make_session_with_participant()
+    await database_sync_to_async(services.post_need)(participant=participant, text="Missed me")
+    board = await connected(board_socket(session.code))
+
+    await board.send_to(text_data=json.dumps({"type": "resume", "since": 0}))
+
+    snapshot = await board.receive_from(timeout=2)
+    assert 'id="live-seq" data-seq="1"' in snapshot
+    assert 'id="needs-list" class="needs-list list-unstyled" hx-swap-oob="true"' in snapshot
+    assert "Missed me" in snapshot
+    # A screen that is up to date gets nothing more.
+    await board.send_to(text_data=json.dumps({"type": "resume", "since": 1}))
+    assert await board.receive_nothing(timeout=0.3)
+    await board.disconnect()
+
+
+async def test_participant_socket_requires_the_participants_cookie(db):
+    session, participant = await make_session_with_participant()
+    stranger = WebsocketCommunicator(router, f"/ws/s/{session.code}/participant/")
+    stranger.scope["cookies"] = {}
+    ok, _ = await stranger.connect()
+    assert not ok
+
+    phone = WebsocketCommunicator(router, f"/ws/s/{session.code}/participant/")
+    phone.scope["cookies"] = {participant_cookie_name(session): participant.token}
+    ok, _ = await phone.connect()
+    assert ok
+    await database_sync_to_async(services.post_need)(participant=participant, text="Mine")
+    assert "Mine" in await phone.receive_from(timeout=2)
+    await phone.disconnect()
+
+
+async def test_unknown_session_socket_is_refused(db):
+    ok, _ = await board_socket("NOPE42").connect()
+
+    assert not ok
+
+
+async def test_cross_site_websocket_is_refused_by_origin(db):
+    session, _ = await make_session_with_participant()
+    evil = WebsocketCommunicator(
+        application, f"/ws/s/{session.code}/board/", headers=[(b"origin", b"https://evil.example")]
+    )
+    ok, _ = await evil.connect()
+    assert not ok
+
+    same_site = WebsocketCommunicator(
+        application,
+        f"/ws/s/{session.code}/board/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+    )
+    ok, _ = await same_site.connect()
+    assert ok
+    await same_site.disconnect()
+
+
+@pytest.mark.skipif(
+    not django_settings.REDIS_URL,
+    reason="coalescing applies to the Redis layer (production); CI runs with REDIS_URL",
+)
+async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
+    settings.LIVE_COALESCE_SECONDS = 0.3
+    session, _ = await make_session_with_participant()
+
+    @database_sync_to_async
+    def prepare():
+        LiveSession.objects.filter(pk=session.pk).update(
+            phase=Phase.VOTING, dot_budget=50, dot_cap=50
+        )
+        need = NeedFactory(live_session=session, author=ParticipantFactory(live_session=session))
+        return need, ParticipantFactory.create_batch(10, live_session=session)
+
+    need, voters = await prepare()
+    board = await connected(board_socket(session.code))
+
+    for voter in voters:
+        await database_sync_to_async(services.add_dot)(participant=voter, need=need)
+
+    messages = [await board.receive_from(timeout=2)]
+    while not await board.receive_nothing(timeout=0.6):
+        messages.append(await board.receive_from(timeout=1))
+    assert len(messages) <= 3
+    assert "● 10" in messages[-1]
+    await board.disconnect()
