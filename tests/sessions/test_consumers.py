@@ -193,5 +193,5 @@ async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
     while not await board.receive_nothing(timeout=0.6):
         messages.append(await board.receive_from(timeout=1))
     assert len(messages) <= 3
-    assert "● 10" in messages[-1]
+    assert 'data-dots="10"' in messages[-1]
     await board.disconnect()
