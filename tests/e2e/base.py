@@ -11,9 +11,6 @@ from axe_playwright_python.sync_playwright import Axe
 from channels.testing import ChannelsLiveServerTestCase
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-# Playwright's sync API runs an event loop in this thread; the ORM must be allowed here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,6 +35,10 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
+        # Playwright's sync API runs an event loop in this thread, so Django would refuse ORM
+        # calls from the test; allowed for browser tests only, and restored afterwards.
+        cls._async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         super().setUpClass()
         cls._playwright = sync_playwright().start()
         cls.browser = cls._playwright.chromium.launch(
@@ -49,6 +50,10 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         cls.browser.close()
         cls._playwright.stop()
         super().tearDownClass()
+        if cls._async_unsafe_before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe_before
 
     def setUp(self) -> None:
         super().setUp()
