@@ -1,6 +1,7 @@
 """Who may see and do what in a live session."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -41,3 +42,17 @@ def owned_or_404(queryset, participant: Participant, pk: int):
     if obj.author_id != participant.pk:
         raise Http404
     return obj
+
+
+def facilitated_session_or_403(request: HttpRequest, code: str) -> LiveSession:
+    """The session at ``code`` if the logged-in user facilitates it (or is a superuser, who
+    can see everything in the admin anyway); PermissionDenied otherwise.
+
+    Use behind ``login_required`` so anonymous visitors are sent to log in first."""
+    live_session = live_session_or_404(code)
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if not (user.is_superuser or live_session.facilitators.filter(pk=user.pk).exists()):
+        raise PermissionDenied
+    return live_session
