@@ -27,7 +27,7 @@ BOARD = "board"
 PARTICIPANTS = "participants"
 AUDIENCES = (BOARD, PARTICIPANTS)
 LIVE_TEMPLATE = "sessions/partials/live.html"
-ALL_REGIONS = frozenset({"phase", "counts", "grid", "split", "gaps", "all_needs"})
+ALL_REGIONS = frozenset({"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs"})
 
 
 def group_name(live_session_id: int, audience: str) -> str:
@@ -99,6 +99,8 @@ def render_update(live_session: LiveSession, change: Change, audience: str) -> s
         context["split"] = queries.approach_split(live_session)
     if "gaps" in regions:
         context["gap_groups"] = queries.gap_notes(live_session)
+    if "spotlight" in regions and audience == BOARD:
+        context["spotlight"] = queries.spotlight(live_session)
     return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
 
 

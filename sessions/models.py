@@ -25,6 +25,13 @@ GAP_MAX_LENGTH = 500
 DISPLAY_NAME_MAX_LENGTH = 40
 
 
+ANNOUNCEMENT_MAX_LENGTH = 200
+
+
+def all_phases() -> list[str]:
+    return [phase.value for phase in Phase]
+
+
 def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
@@ -52,6 +59,16 @@ class LiveSession(models.Model):
     allow_display_names = models.BooleanField(_("allow display names"), default=True)
     premoderation = models.BooleanField(_("hold contributions for moderation"), default=False)
     prompts = models.JSONField(_("phase prompts"), default=dict, blank=True)
+    enabled_phases = models.JSONField(_("phases used"), default=all_phases)
+    announcement = models.CharField(
+        _("announcement"), max_length=ANNOUNCEMENT_MAX_LENGTH, blank=True
+    )
+    spotlight_need = models.ForeignKey(
+        "live_sessions.Need", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    spotlight_strategy = models.ForeignKey(
+        "taxonomy.Strategy", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Bumped by every write that changes what a screen shows; pushed with every update so a
     # reconnecting screen can tell whether it missed anything.
     sequence = models.PositiveBigIntegerField(default=0, editable=False)
@@ -223,3 +240,25 @@ class GapNote(Contribution):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ModerationAction(models.Model):
+    """Who did what to which contribution or participant, and when (kept for accountability;
+    it names facilitators, never a participant's words beyond the edited text)."""
+
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="moderation_log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    target = models.CharField(_("target"), max_length=60)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}"

@@ -202,6 +202,63 @@ def personal_dots(participant: Participant) -> dict[str, dict[int, int]]:
     return mine
 
 
+def spotlight(live_session: LiveSession) -> dict:
+    """What the facilitators put in the spotlight on the board, if anything."""
+    if live_session.spotlight_need_id:
+        found = needs(live_session, ids=[live_session.spotlight_need_id])
+        if found:
+            return {"need": found[0]}
+    if live_session.spotlight_strategy_id:
+        strategy = Strategy.objects.select_related("category").get(
+            pk=live_session.spotlight_strategy_id
+        )
+        mapped = list(
+            Need.objects.filter(
+                mappings__strategy=strategy,
+                mappings__status=VISIBLE,
+                status=VISIBLE,
+                live_session=live_session,
+            ).order_by("created")[:5]
+        )
+        return {"strategy": strategy, "mapped_needs": mapped}
+    return {}
+
+
+def hybrid_balance(live_session: LiveSession) -> dict:
+    """Remote participants' share of the people against their share of needs, dots and gaps,
+    so facilitators see when the room drowns out remote voices."""
+    remote = Q(author__presence=Presence.REMOTE)
+    counts = participant_counts(live_session)
+    need_counts = Need.objects.filter(live_session=live_session, status=VISIBLE).aggregate(
+        total=Count("pk"), remote=Count("pk", filter=remote)
+    )
+    gap_counts = GapNote.objects.filter(live_session=live_session, status=VISIBLE).aggregate(
+        total=Count("pk"), remote=Count("pk", filter=remote)
+    )
+    dot_counts = Vote.objects.filter(live_session=live_session).aggregate(
+        total=Coalesce(Sum("dots"), 0),
+        remote=Coalesce(Sum("dots", filter=Q(participant__presence=Presence.REMOTE)), 0),
+    )
+
+    def share(part: int, whole: int) -> int | None:
+        return round(100 * part / whole) if whole else None
+
+    rows = [
+        ("participants", counts["remote"], counts["total"]),
+        ("needs", need_counts["remote"], need_counts["total"]),
+        ("dots", dot_counts["remote"], dot_counts["total"]),
+        ("gaps", gap_counts["remote"], gap_counts["total"]),
+    ]
+    result = {name: {"remote": part, "total": whole, "share": share(part, whole)} for name, part, whole in rows}
+    people = result["participants"]["share"]
+    # Under-heard: remote people contribute clearly less than their share of the room.
+    result["remote_underheard"] = people is not None and any(
+        result[name]["share"] is not None and result[name]["share"] + 15 < people
+        for name in ("needs", "dots", "gaps")
+    )
+    return result
+
+
 def board(live_session: LiveSession) -> dict:
     """Everything the projector board shows."""
     return {
@@ -211,4 +268,5 @@ def board(live_session: LiveSession) -> dict:
         "grid": grid(live_session),
         "split": approach_split(live_session),
         "gap_groups": gap_notes(live_session),
+        "spotlight": spotlight(live_session),
     }

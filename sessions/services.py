@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from sessions import broadcast, ratelimit
 from sessions.enums import PHASE_ORDER, ContributionStatus, GapKind, Presence
 from sessions.models import (
+    ANNOUNCEMENT_MAX_LENGTH,
     CONTEXT_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     GAP_MAX_LENGTH,
@@ -25,6 +26,7 @@ from sessions.models import (
     GapNote,
     LiveSession,
     Mapping,
+    ModerationAction,
     Need,
     Participant,
     Vote,
@@ -157,7 +159,9 @@ def create_live_session(
 
 
 @transaction.atomic
-def set_phase(*, live_session: LiveSession, phase: str, minutes: int | None = None) -> LiveSession:
+def set_phase(
+    *, live_session: LiveSession, phase: str, minutes: int | None = None, actor=None
+) -> LiveSession:
     """Move the session to ``phase``, optionally with a timer; every screen follows."""
     if phase not in PHASE_ORDER:
         raise InvalidInput(_("Unknown phase."))
@@ -167,7 +171,11 @@ def set_phase(*, live_session: LiveSession, phase: str, minutes: int | None = No
     live_session.timer_remaining = None
     live_session.phase_ends_at = timezone.now() + timedelta(minutes=minutes) if minutes else None
     live_session.save(update_fields=["phase", "input_locked", "timer_remaining", "phase_ends_at"])
-    broadcast.session_changed(live_session.pk, regions={"phase"}, phase_changed=True)
+    if actor is not None:
+        ModerationAction.objects.create(
+            live_session=live_session, actor=actor, action="phase", target=phase
+        )
+    broadcast.session_changed(live_session.pk, regions={"phase", "spotlight"}, phase_changed=True)
     return live_session
 
 
@@ -523,3 +531,268 @@ def touch(participant: Participant) -> None:
     if now - participant.last_seen_at > timedelta(minutes=1):
         Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
         participant.last_seen_at = now
+
+
+# --- facilitation ---------------------------------------------------------------------------
+# Callers have checked that ``actor`` facilitates the session (permissions.py).
+
+
+def _log(live_session: LiveSession, actor, action: str, target: str, **details) -> None:
+    ModerationAction.objects.create(
+        live_session=live_session, actor=actor, action=action, target=target, details=details
+    )
+
+
+def _locked_session(live_session: LiveSession) -> LiveSession:
+    return LiveSession.objects.select_for_update().get(pk=live_session.pk)
+
+
+@transaction.atomic
+def configure_session(*, live_session: LiveSession, actor, **fields) -> LiveSession:
+    """Change a session's settings (title, question, prompts, phases, dots, moderation...)."""
+    live_session = _locked_session(live_session)
+    if "dot_cap" in fields and fields["dot_cap"] < 1:
+        raise InvalidInput(_("At least one dot must fit on an item."))
+    if "enabled_phases" in fields:
+        fields["enabled_phases"] = [p for p in PHASE_ORDER if p in fields["enabled_phases"]]
+        if not fields["enabled_phases"]:
+            raise InvalidInput(_("Use at least one phase."))
+    for name, value in fields.items():
+        setattr(live_session, name, value)
+    live_session.save()
+    _log(live_session, actor, "configure", "session", fields=sorted(fields))
+    broadcast.session_changed(live_session.pk, regions=set(broadcast.ALL_REGIONS))
+    return live_session
+
+
+def next_phase(live_session: LiveSession, step: int = 1) -> str | None:
+    """The next (or previous, step=-1) phase among the phases this session uses."""
+    phases = [p for p in PHASE_ORDER if p in live_session.enabled_phases]
+    if live_session.phase not in phases:
+        return phases[0] if phases else None
+    index = phases.index(live_session.phase) + step
+    return phases[index] if 0 <= index < len(phases) else None
+
+
+@transaction.atomic
+def set_timer(*, live_session: LiveSession, actor, command: str, minutes: int = 0) -> LiveSession:
+    """Start (for ``minutes``), pause, resume, extend (by ``minutes``) or clear the timer."""
+    live_session = _locked_session(live_session)
+    now = timezone.now()
+    if command == "start":
+        if not 1 <= minutes <= 180:
+            raise InvalidInput(_("A timer runs from 1 to 180 minutes."))
+        live_session.phase_ends_at = now + timedelta(minutes=minutes)
+        live_session.timer_remaining = None
+    elif command == "pause" and live_session.phase_ends_at:
+        live_session.timer_remaining = max(live_session.phase_ends_at - now, timedelta(0))
+        live_session.phase_ends_at = None
+    elif command == "resume" and live_session.timer_remaining is not None:
+        live_session.phase_ends_at = now + live_session.timer_remaining
+        live_session.timer_remaining = None
+    elif command == "extend":
+        if not 1 <= minutes <= 60:
+            raise InvalidInput(_("Extend by 1 to 60 minutes."))
+        if live_session.phase_ends_at:
+            live_session.phase_ends_at = max(live_session.phase_ends_at, now) + timedelta(
+                minutes=minutes
+            )
+        elif live_session.timer_remaining is not None:
+            live_session.timer_remaining += timedelta(minutes=minutes)
+        else:
+            live_session.phase_ends_at = now + timedelta(minutes=minutes)
+    elif command == "clear":
+        live_session.phase_ends_at = None
+        live_session.timer_remaining = None
+    else:
+        raise InvalidInput(_("That timer control is not available now."))
+    live_session.save(update_fields=["phase_ends_at", "timer_remaining"])
+    _log(live_session, actor, f"timer-{command}", "session", minutes=minutes)
+    broadcast.session_changed(live_session.pk, regions={"phase"})
+    return live_session
+
+
+@transaction.atomic
+def set_input_lock(*, live_session: LiveSession, actor, locked: bool) -> LiveSession:
+    """Lock or unlock participants' input in the current phase; withdrawing stays possible."""
+    live_session = _locked_session(live_session)
+    live_session.input_locked = locked
+    live_session.save(update_fields=["input_locked"])
+    _log(live_session, actor, "lock" if locked else "unlock", "session")
+    broadcast.session_changed(live_session.pk, regions={"phase"}, phase_changed=True)
+    return live_session
+
+
+@transaction.atomic
+def announce(*, live_session: LiveSession, actor, text: str) -> LiveSession:
+    """Show a short announcement on every screen (empty text clears it)."""
+    live_session = _locked_session(live_session)
+    live_session.announcement = clean_text(
+        text, field=_("Announcement"), max_length=ANNOUNCEMENT_MAX_LENGTH, required=False
+    )
+    live_session.save(update_fields=["announcement"])
+    _log(live_session, actor, "announce", "session", text=live_session.announcement)
+    broadcast.session_changed(live_session.pk, regions={"phase"})
+    return live_session
+
+
+@transaction.atomic
+def spotlight(
+    *, live_session: LiveSession, actor, need: Need | None = None, strategy: Strategy | None = None
+) -> LiveSession:
+    """Put one need or one strategy in the spotlight on the board (neither clears it)."""
+    live_session = _locked_session(live_session)
+    if need is not None and need.live_session_id != live_session.pk:
+        raise InvalidInput(_("That need is not part of this session."))
+    if strategy is not None and strategy.taxonomy_id != live_session.taxonomy_id:
+        raise InvalidInput(_("That strategy is not part of this session's taxonomy."))
+    live_session.spotlight_need = need
+    live_session.spotlight_strategy = strategy
+    live_session.save(update_fields=["spotlight_need", "spotlight_strategy"])
+    target = f"need-{need.pk}" if need else f"strategy-{strategy.pk}" if strategy else "none"
+    _log(live_session, actor, "spotlight", target)
+    broadcast.session_changed(live_session.pk, regions={"spotlight"})
+    return live_session
+
+
+def _contribution_regions(contribution) -> dict:
+    if isinstance(contribution, Need):
+        return {"regions": {"counts", "grid", "split", "gaps"}, "needs_changed": [contribution.pk]}
+    if isinstance(contribution, Mapping):
+        return {"regions": {"grid", "split"}, "needs_changed": [contribution.need_id]}
+    return {"regions": {"gaps", "grid"}}
+
+
+@transaction.atomic
+def moderate(*, actor, contribution, status: str) -> None:
+    """Hide, restore or approve (from the pre-moderation queue) a need, mapping or gap note."""
+    if status not in ContributionStatus.values:
+        raise InvalidInput(_("Unknown moderation status."))
+    model = type(contribution)
+    contribution = model.objects.select_for_update().get(pk=contribution.pk)
+    before = contribution.status
+    if before == status:
+        return
+    contribution.status = status
+    contribution.save(update_fields=["status", "updated"])
+    live_session = LiveSession.objects.get(pk=contribution.live_session_id)
+    _log(
+        live_session,
+        actor,
+        {ContributionStatus.HIDDEN: "hide", ContributionStatus.VISIBLE: "show"}.get(status, status),
+        f"{model._meta.model_name}-{contribution.pk}",
+        before=before,
+        after=status,
+    )
+    broadcast.session_changed(live_session.pk, **_contribution_regions(contribution))
+
+
+@transaction.atomic
+def correct_need(*, actor, need: Need, text: str, context: str) -> Need:
+    """Fix a typo in someone's need; the old and new text are kept in the moderation log."""
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    before = {"text": need.text, "context": need.context}
+    need.text = clean_text(text, field=_("Need"), max_length=NEED_MAX_LENGTH)
+    need.context = clean_text(
+        context, field=_("Community or platform"), max_length=CONTEXT_MAX_LENGTH, required=False
+    )
+    need.edited = True
+    need.save(update_fields=["text", "context", "edited", "updated"])
+    _log(
+        LiveSession.objects.get(pk=need.live_session_id),
+        actor,
+        "edit",
+        f"need-{need.pk}",
+        before=before,
+        after={"text": need.text, "context": need.context},
+    )
+    broadcast.session_changed(need.live_session_id, regions={"grid"}, needs_changed=[need.pk])
+    return need
+
+
+@transaction.atomic
+def merge_needs(*, actor, keep: Need, duplicate: Need) -> Need:
+    """Merge ``duplicate`` into ``keep``: its mappings and dots move over, then it goes.
+
+    A participant who had dots on both keeps the larger of the two (never more than the cap),
+    so no vote is counted twice and nobody's budget is exceeded; mappings to the same strategy
+    merge the same way."""
+    if keep.pk == duplicate.pk or keep.live_session_id != duplicate.live_session_id:
+        raise InvalidInput(_("Choose two different needs of this session."))
+    live_session = _locked_session(LiveSession.objects.get(pk=keep.live_session_id))
+    # Lock both needs in a fixed order so concurrent merges cannot deadlock.
+    list(Need.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk"))
+    _merge_votes(Vote.objects.filter(need=duplicate), "need", keep, live_session.dot_cap)
+    kept_by_strategy = {m.strategy_id: m for m in Mapping.objects.filter(need=keep)}
+    for mapping in Mapping.objects.filter(need=duplicate):
+        target = kept_by_strategy.get(mapping.strategy_id)
+        if target is None:
+            mapping.need = keep
+            mapping.save(update_fields=["need", "updated"])
+        else:
+            _merge_votes(
+                Vote.objects.filter(mapping=mapping), "mapping", target, live_session.dot_cap
+            )
+            GapNote.objects.filter(mapping=mapping).update(mapping=target)
+            mapping.delete()
+    text = duplicate.text
+    duplicate_id = duplicate.pk
+    duplicate.delete()
+    _log(live_session, actor, "merge", f"need-{keep.pk}", merged=duplicate_id, merged_text=text)
+    broadcast.session_changed(
+        live_session.pk,
+        regions={"counts", "grid", "split", "gaps"},
+        needs_changed=[keep.pk],
+        needs_removed=[duplicate_id],
+    )
+    return keep
+
+
+def _merge_votes(votes, field: str, target, cap: int) -> None:
+    existing = {v.participant_id: v for v in Vote.objects.filter(**{field: target})}
+    for vote in votes:
+        kept = existing.get(vote.participant_id)
+        if kept is None:
+            setattr(vote, field, target)
+            vote.save(update_fields=[field])
+        else:
+            kept.dots = min(cap, max(kept.dots, vote.dots))
+            kept.save(update_fields=["dots"])
+            vote.delete()
+
+
+@transaction.atomic
+def remove_participant(*, actor, participant: Participant) -> None:
+    """Remove a participant: they can no longer act, and everything they wrote is hidden
+    (kept, so a mistaken removal can be reviewed in the admin)."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.removed_at:
+        return
+    participant.removed_at = timezone.now()
+    participant.save(update_fields=["removed_at"])
+    hidden = ContributionStatus.HIDDEN
+    need_ids = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
+    Need.objects.filter(author=participant).update(status=hidden)
+    touched = set(Mapping.objects.filter(author=participant).values_list("need_id", flat=True))
+    Mapping.objects.filter(author=participant).update(status=hidden)
+    GapNote.objects.filter(author=participant).update(status=hidden)
+    touched |= set(
+        Vote.objects.filter(participant=participant, need__isnull=False).values_list(
+            "need_id", flat=True
+        )
+    )
+    Vote.objects.filter(participant=participant).delete()
+    live_session = LiveSession.objects.get(pk=participant.live_session_id)
+    _log(
+        live_session,
+        actor,
+        "remove",
+        f"participant-{participant.pk}",
+        pseudonym=participant.pseudonym,
+    )
+    broadcast.session_changed(
+        live_session.pk,
+        regions={"counts", "grid", "split", "gaps"},
+        needs_removed=need_ids,
+        needs_changed=touched - set(need_ids),
+    )

@@ -49,16 +49,17 @@
   function afterUpdate() {
     revealOwnControls(document);
     var marker = document.getElementById("live-seq");
-    var bodyPhase = document.body.getAttribute("data-phase");
-    if (marker && bodyPhase && marker.getAttribute("data-phase") !== bodyPhase) {
-      phaseChanged(marker.getAttribute("data-phase"));
+    var bodyMode = document.body.getAttribute("data-mode");
+    if (marker && bodyMode && marker.getAttribute("data-mode") !== bodyMode) {
+      modeChanged(marker.getAttribute("data-mode"));
     }
   }
 
-  // A new phase changes what a participant can do: reload, unless they are typing.
-  function phaseChanged(phase) {
+  // A new phase, or input locked or unlocked, changes what a participant can do: reload,
+  // unless they are typing (then offer the reload, so nothing typed is lost).
+  function modeChanged(mode) {
     var notice = document.getElementById("phase-changed-notice");
-    if (!notice) { document.body.setAttribute("data-phase", phase); return; }
+    if (!notice) { document.body.setAttribute("data-mode", mode); return; }
     var typing = Array.prototype.some.call(document.querySelectorAll("textarea, input[type=text]"), function (el) {
       return el.value.trim() !== "";
     });
