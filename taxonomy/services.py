@@ -331,7 +331,8 @@ class _Validator:
                 allowed = ", ".join(keys)
                 self.report(value, name, f"{path}.{name}", f"unknown key (allowed: {allowed})")
         for name, key in keys.items():
-            if name not in value or value[name] is None or value[name] == "":
+            raw = value.get(name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 if key.required:
                     self.report(value, name, f"{path}.{name}", "is required")
                 cleaned[name] = _empty(key)
@@ -522,12 +523,7 @@ class LoadSummary:
     being the default because this one became it."""
 
     taxonomy: Taxonomy
-    counts: dict[str, ModelCounts] = field(
-        default_factory=lambda: {
-            name: ModelCounts()
-            for name in ("taxonomy", "categories", "strategies", "cases", "references")
-        }
-    )
+    counts: dict[str, ModelCounts]
 
     @property
     def changed(self) -> bool:
@@ -571,7 +567,10 @@ def _write(plan: _Plan) -> LoadSummary:
         "description": row["description"],
         "is_default": row["default"],
     }
-    counts = LoadSummary(taxonomy=None).counts
+    counts = {
+        name: ModelCounts()
+        for name in ("taxonomy", "categories", "strategies", "cases", "references")
+    }
     if row["default"]:
         # Only one default is allowed (a unique constraint): unset the others first.
         counts["taxonomy"].updated += (
@@ -852,6 +851,10 @@ class _ReadableDumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        # Anchors and aliases (&id001) would make a hand-edited export confusing.
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):

@@ -611,6 +611,16 @@ def test_malformed_file_reports_every_problem_at_once(tmp_path):
     assert not Taxonomy.objects.exists()
 
 
+def test_blank_required_value_is_refused(tmp_path):
+    text = replace_once(BUNDLED_TEXT, "    goal: Making harms visible\n", '    goal: "  "\n')
+
+    with pytest.raises(TaxonomyFileError) as refused:
+        load_taxonomy(write(tmp_path, text))
+
+    line = line_of(text, 'goal: "  "')
+    assert refused.value.problems == [f"ours.yaml line {line}: categories[0].goal: is required"]
+
+
 def test_parent_loop_is_refused(tmp_path):
     text = replace_once(
         BUNDLED_TEXT,
