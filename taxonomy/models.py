@@ -73,6 +73,10 @@ class Reference(models.Model):
     issue = models.CharField(_("issue"), max_length=40, blank=True)
     pages = models.CharField(_("pages"), max_length=40, blank=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    # Where the publisher is, as the source gives it ("New York, NY, USA"); BibTeX's address.
+    address = models.CharField(_("publisher's place"), max_length=200, blank=True)
+    # A proceedings series the venue belongs to ("CEUR workshop proceedings").
+    series = models.CharField(_("series"), max_length=200, blank=True)
     month = models.CharField(_("month"), max_length=20, blank=True)
     doi = models.CharField(_("DOI"), max_length=200, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)

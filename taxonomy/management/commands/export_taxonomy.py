@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from taxonomy.models import Taxonomy
+from taxonomy.queries import default_taxonomy
+from taxonomy.services import export_taxonomy, taxonomy_to_yaml
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a taxonomy as a YAML data file that load_taxonomy reads back unchanged "
+        "(docs/taxonomy-format.md). Writes to standard output unless --output is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--taxonomy", metavar="SLUG", help="default: the default taxonomy")
+        parser.add_argument("--output", metavar="FILE", type=Path, help="default: stdout")
+
+    def handle(self, *args, taxonomy: str | None, output: Path | None, **options):
+        if taxonomy:
+            chosen = Taxonomy.objects.filter(slug=taxonomy).first()
+            if chosen is None:
+                known = ", ".join(Taxonomy.objects.values_list("slug", flat=True)) or "none"
+                raise CommandError(f"No taxonomy with slug {taxonomy!r} (known: {known}).")
+        else:
+            chosen = default_taxonomy()
+            if chosen is None:
+                raise CommandError("There is no taxonomy to export; load one first.")
+        text = taxonomy_to_yaml(export_taxonomy(chosen))
+        if output is None:
+            self.stdout.write(text, ending="")
+            return
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror}") from error
+        self.stderr.write(f"Exported {chosen.slug!r} to {output}")
