@@ -4,11 +4,13 @@ again, so a request that skips the form is refused the same way."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from sessions.enums import GapKind, Presence
+from sessions.enums import ContributionStatus, GapKind, Phase, Presence
 from sessions.models import (
+    ANNOUNCEMENT_MAX_LENGTH,
     CONTEXT_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     GAP_MAX_LENGTH,
@@ -16,7 +18,9 @@ from sessions.models import (
     JOIN_CODE_LENGTH,
     NEED_MAX_LENGTH,
     REASON_MAX_LENGTH,
+    LiveSession,
 )
+from sessions.phases import default_prompt
 
 
 def normalise_code(value: str) -> str:
@@ -142,3 +146,107 @@ class GapForm(forms.Form):
         self.fields["target"].choices = list(targets)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Add gap note")))
+
+
+# --- facilitators ----------------------------------------------------------------------------
+
+
+class SessionForm(forms.ModelForm):
+    """Create or configure a session; prompts per phase are plain fields, stored as JSON."""
+
+    enabled_phases = forms.MultipleChoiceField(
+        label=_("Phases used"),
+        choices=Phase.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[phase.value for phase in Phase],
+    )
+
+    class Meta:
+        model = LiveSession
+        fields = [
+            "title",
+            "question",
+            "taxonomy",
+            "enabled_phases",
+            "dot_budget",
+            "dot_cap",
+            "premoderation",
+            "allow_display_names",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dot_budget"].validators.append(MinValueValidator(1))
+        self.fields["dot_budget"].validators.append(MaxValueValidator(50))
+        self.fields["dot_cap"].validators.append(MinValueValidator(1))
+        self.fields["dot_cap"].validators.append(MaxValueValidator(50))
+        prompts = self.instance.prompts if self.instance.pk else {}
+        for phase in Phase:
+            self.fields[f"prompt_{phase.value}"] = forms.CharField(
+                label=_("Prompt for the %(phase)s phase") % {"phase": phase.label},
+                required=False,
+                max_length=300,
+                initial=prompts.get(phase.value, ""),
+                help_text=_("Leave empty for the default: “%(default)s”")
+                % {"default": default_prompt(phase.value)},
+            )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Save")))
+
+    def clean(self):
+        cleaned = super().clean()
+        budget, cap = cleaned.get("dot_budget"), cleaned.get("dot_cap")
+        if budget and cap and cap > budget:
+            self.add_error("dot_cap", _("The cap per item cannot be larger than the budget."))
+        return cleaned
+
+    def service_fields(self) -> dict:
+        """The cleaned values as the services take them."""
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        fields["prompts"] = {
+            phase.value: self.cleaned_data[f"prompt_{phase.value}"]
+            for phase in Phase
+            if self.cleaned_data.get(f"prompt_{phase.value}")
+        }
+        return fields
+
+
+class ControlForm(forms.Form):
+    COMMANDS = [
+        "phase-next",
+        "phase-previous",
+        "phase-set",
+        "timer-start",
+        "timer-pause",
+        "timer-resume",
+        "timer-extend",
+        "timer-clear",
+        "lock",
+        "unlock",
+        "announce",
+        "spotlight-need",
+        "spotlight-strategy",
+        "spotlight-clear",
+    ]
+    command = forms.ChoiceField(choices=[(c, c) for c in COMMANDS])
+    phase = forms.ChoiceField(choices=Phase.choices, required=False)
+    minutes = forms.IntegerField(min_value=1, max_value=180, required=False)
+    text = forms.CharField(max_length=ANNOUNCEMENT_MAX_LENGTH, required=False)
+    target = forms.IntegerField(min_value=1, required=False)
+
+
+class ModerateForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("need", "need"), ("mapping", "mapping"), ("gap", "gap")])
+    item = forms.IntegerField(min_value=1)
+    status = forms.ChoiceField(choices=ContributionStatus.choices)
+
+
+class MergeForm(forms.Form):
+    keep = forms.IntegerField(label=_("Keep need"), min_value=1)
+    duplicate = forms.IntegerField(label=_("Merge this duplicate into it"), min_value=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("keep") and cleaned.get("keep") == cleaned.get("duplicate"):
+            raise forms.ValidationError(_("Choose two different needs."))
+        return cleaned

@@ -249,7 +249,10 @@ def hybrid_balance(live_session: LiveSession) -> dict:
         ("dots", dot_counts["remote"], dot_counts["total"]),
         ("gaps", gap_counts["remote"], gap_counts["total"]),
     ]
-    result = {name: {"remote": part, "total": whole, "share": share(part, whole)} for name, part, whole in rows}
+    result = {
+        name: {"remote": part, "total": whole, "share": share(part, whole)}
+        for name, part, whole in rows
+    }
     people = result["participants"]["share"]
     # Under-heard: remote people contribute clearly less than their share of the room.
     result["remote_underheard"] = people is not None and any(
@@ -257,6 +260,59 @@ def hybrid_balance(live_session: LiveSession) -> dict:
         for name in ("needs", "dots", "gaps")
     )
     return result
+
+
+def activity(live_session: LiveSession) -> dict:
+    """Contributions so far and participants active in the last five minutes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(minutes=5)
+    return {
+        "active": Participant.objects.filter(
+            live_session=live_session, removed_at__isnull=True, last_seen_at__gte=since
+        ).count(),
+        "needs": Need.objects.filter(live_session=live_session, status=VISIBLE).count(),
+        "mappings": Mapping.objects.filter(live_session=live_session, status=VISIBLE).count(),
+        "dots": Vote.objects.filter(live_session=live_session).aggregate(
+            total=Coalesce(Sum("dots"), 0)
+        )["total"],
+        "gaps": GapNote.objects.filter(live_session=live_session, status=VISIBLE).count(),
+    }
+
+
+def moderation_queue(live_session: LiveSession) -> dict:
+    """Contributions waiting for approval (pre-moderation)."""
+    pending = ContributionStatus.PENDING
+    return {
+        "needs": list(
+            Need.objects.filter(live_session=live_session, status=pending).select_related("author")
+        ),
+        "mappings": list(
+            Mapping.objects.filter(live_session=live_session, status=pending).select_related(
+                "need", "strategy", "author"
+            )
+        ),
+        "gaps": list(
+            GapNote.objects.filter(live_session=live_session, status=pending).select_related(
+                "strategy", "author"
+            )
+        ),
+    }
+
+
+def needs_for_moderation(live_session: LiveSession) -> list[Need]:
+    """Every need, hidden ones too, with dots and mappings, newest first."""
+    return list(
+        Need.objects.filter(live_session=live_session)
+        .select_related("author")
+        .annotate(dot_total=_dots_subquery("need"))
+        .prefetch_related(
+            Prefetch("mappings", queryset=Mapping.objects.select_related("strategy", "author"))
+        )
+        .order_by("-created", "-pk")
+    )
 
 
 def board(live_session: LiveSession) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import board, participant
+from sessions.views import board, facilitator, participant
 
 app_name = "sessions"
 
@@ -23,4 +23,25 @@ urlpatterns = [
     path("s/<str:code>/erase/", participant.erase, name="erase"),
     path("s/<str:code>/board/", board.board, name="board"),
     path("s/<str:code>/live/", board.live, name="live"),
+]
+
+# Facilitators
+urlpatterns += [
+    path("facilitate/", facilitator.session_list, name="facilitate"),
+    path("facilitate/new/", facilitator.session_create, name="create"),
+    path("facilitate/<str:code>/", facilitator.dashboard, name="dashboard"),
+    path("facilitate/<str:code>/settings/", facilitator.session_settings, name="settings"),
+    path("facilitate/<str:code>/control/", facilitator.control, name="control"),
+    path("facilitate/<str:code>/moderate/", facilitator.moderate, name="moderate"),
+    path("facilitate/<str:code>/merge/", facilitator.merge, name="merge"),
+    path(
+        "facilitate/<str:code>/needs/<int:need_id>/correct/",
+        facilitator.correct_need,
+        name="correct_need",
+    ),
+    path(
+        "facilitate/<str:code>/participants/<int:participant_id>/remove/",
+        facilitator.remove_participant,
+        name="remove_participant",
+    ),
 ]

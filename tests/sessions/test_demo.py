@@ -1,21 +1,19 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
 from sessions.demo import DEMO_NEEDS, DEMO_TITLE
 from sessions.enums import Phase
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
-from tests.factories import StrategyFactory, default_taxonomy
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def taxonomy_with_demo_strategies():
-    taxonomy = default_taxonomy()
-    slugs = {slug for *_, strategy_slugs in DEMO_NEEDS for slug in strategy_slugs}
-    for slug in sorted(slugs):
-        StrategyFactory(slug=slug, category__taxonomy=taxonomy)
-    return taxonomy
+    """The bundled taxonomy: the demo names its strategies by their slugs there."""
+    call_command("load_taxonomy", stdout=io.StringIO())
 
 
 def test_seed_demo_builds_a_lively_session_once_and_prints_the_urls(

@@ -1,0 +1,251 @@
+"""Facilitator pages: create and configure sessions, run them, moderate.
+
+Every view requires login and that the user facilitates the session (object-level permission
+in permissions.facilitated_session_or_403); writes go through services and are logged."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from sessions import queries, services
+from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
+from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
+from sessions.permissions import facilitated_session_or_403
+from sessions.qr import qr_svg
+from taxonomy.models import Strategy
+from taxonomy.queries import default_taxonomy
+
+PARTIAL = "sessions/partials/facilitator.html"
+
+
+@login_required
+@require_safe
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = LiveSession.objects.annotate(participant_count=Count("participants"))
+    if not request.user.is_superuser:
+        sessions = sessions.filter(facilitators=request.user)
+    return render(request, "sessions/facilitator/list.html", {"sessions": sessions})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest) -> HttpResponse:
+    form = SessionForm(request.POST or None, initial={"taxonomy": default_taxonomy()})
+    if request.method == "POST" and form.is_valid():
+        live_session = services.create_live_session(
+            facilitator=request.user, **form.service_fields()
+        )
+        messages.success(
+            request, _("Session created. Share the code %(code)s.") % {"code": live_session.code}
+        )
+        return redirect("sessions:dashboard", code=live_session.code)
+    return render(
+        request,
+        "sessions/facilitator/form.html",
+        {"form": form, "creating": True},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_settings(request: HttpRequest, code: str) -> HttpResponse:
+    live_session = facilitated_session_or_403(request, code)
+    form = SessionForm(request.POST or None, instance=LiveSession.objects.get(pk=live_session.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.configure_session(
+                live_session=live_session, actor=request.user, **form.service_fields()
+            )
+        except services.SessionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Settings saved; every screen is updated."))
+            return redirect("sessions:dashboard", code=live_session.code)
+    return render(
+        request,
+        "sessions/facilitator/form.html",
+        {"form": form, "live_session": live_session, "creating": False},
+        status=422 if form.errors else 200,
+    )
+
+
+def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
+    live_session = LiveSession.objects.select_related(
+        "taxonomy", "spotlight_need", "spotlight_strategy"
+    ).get(pk=live_session.pk)
+    join_url = request.build_absolute_uri(live_session.join_path)
+    return {
+        "live_session": live_session,
+        "counts": queries.participant_counts(live_session),
+        "activity": queries.activity(live_session),
+        "balance": queries.hybrid_balance(live_session),
+        "queue": queries.moderation_queue(live_session),
+        "needs": queries.needs_for_moderation(live_session),
+        "gap_notes": GapNote.objects.filter(live_session=live_session)
+        .select_related("author", "strategy")
+        .order_by("-created")[:200],
+        "participants": Participant.objects.filter(live_session=live_session).order_by("joined_at"),
+        "log": live_session.moderation_log.select_related("actor")[:30],
+        "strategies": Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id).order_by(
+            "category__position", "position"
+        ),
+        "next_phase": services.next_phase(live_session),
+        "previous_phase": services.next_phase(live_session, -1),
+        "join_url": join_url,
+        "qr": qr_svg(join_url, title=_("QR code to join: %(url)s") % {"url": join_url}),
+    }
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    live_session = facilitated_session_or_403(request, code)
+    context = _dashboard_context(request, live_session)
+    if request.htmx and request.GET.get("region") in {"overview", "moderation"}:
+        return render(request, f"{PARTIAL}#{request.GET['region']}", context)
+    return render(request, "sessions/facilitator/dashboard.html", context)
+
+
+def _after_control(request: HttpRequest, live_session: LiveSession, error: str = "", status=200):
+    if request.htmx:
+        context = _dashboard_context(request, live_session)
+        context.update({"flash": error, "flash_level": "warning" if error else "success"})
+        return render(request, f"{PARTIAL}#controls-result", context, status=status)
+    if error:
+        messages.warning(request, error)
+    return redirect("sessions:dashboard", code=live_session.code)
+
+
+@login_required
+@require_POST
+def control(request: HttpRequest, code: str) -> HttpResponse:
+    """Phase, timer, lock, announcement and spotlight controls."""
+    live_session = facilitated_session_or_403(request, code)
+    form = ControlForm(request.POST)
+    if not form.is_valid():
+        return _after_control(request, live_session, _("That control was not understood."), 422)
+    data = form.cleaned_data
+    command, actor = data["command"], request.user
+    try:
+        if command in ("phase-next", "phase-previous", "phase-set"):
+            phase = (
+                data["phase"]
+                if command == "phase-set"
+                else services.next_phase(live_session, 1 if command == "phase-next" else -1)
+            )
+            if not phase:
+                raise services.InvalidInput(_("There is no phase in that direction."))
+            services.set_phase(
+                live_session=live_session, phase=phase, minutes=data["minutes"], actor=actor
+            )
+        elif command.startswith("timer-"):
+            services.set_timer(
+                live_session=live_session,
+                actor=actor,
+                command=command.removeprefix("timer-"),
+                minutes=data["minutes"] or (1 if command == "timer-extend" else 0),
+            )
+        elif command in ("lock", "unlock"):
+            services.set_input_lock(
+                live_session=live_session, actor=actor, locked=command == "lock"
+            )
+        elif command == "announce":
+            services.announce(live_session=live_session, actor=actor, text=data["text"])
+        elif command == "spotlight-need":
+            need = get_object_or_404(Need, pk=data["target"], live_session=live_session)
+            services.spotlight(live_session=live_session, actor=actor, need=need)
+        elif command == "spotlight-strategy":
+            strategy = get_object_or_404(
+                Strategy, pk=data["target"], taxonomy_id=live_session.taxonomy_id
+            )
+            services.spotlight(live_session=live_session, actor=actor, strategy=strategy)
+        else:
+            services.spotlight(live_session=live_session, actor=actor)
+    except services.SessionError as exc:
+        return _after_control(request, live_session, str(exc), 409)
+    return _after_control(request, live_session)
+
+
+MODERATED = {"need": Need, "mapping": Mapping, "gap": GapNote}
+
+
+@login_required
+@require_POST
+def moderate(request: HttpRequest, code: str) -> HttpResponse:
+    live_session = facilitated_session_or_403(request, code)
+    form = ModerateForm(request.POST)
+    if not form.is_valid():
+        return _after_control(request, live_session, _("That moderation was not understood."), 422)
+    model = MODERATED[form.cleaned_data["kind"]]
+    contribution = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
+    services.moderate(
+        actor=request.user, contribution=contribution, status=form.cleaned_data["status"]
+    )
+    return _after_control(request, live_session)
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, code: str) -> HttpResponse:
+    live_session = facilitated_session_or_403(request, code)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _after_control(
+            request,
+            live_session,
+            " ".join(form.errors.get("__all__", [])) or _("Choose two needs to merge."),
+            422,
+        )
+    keep = get_object_or_404(Need, pk=form.cleaned_data["keep"], live_session=live_session)
+    duplicate = get_object_or_404(
+        Need, pk=form.cleaned_data["duplicate"], live_session=live_session
+    )
+    try:
+        services.merge_needs(actor=request.user, keep=keep, duplicate=duplicate)
+    except services.SessionError as exc:
+        return _after_control(request, live_session, str(exc), 409)
+    return _after_control(request, live_session)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
+    live_session = facilitated_session_or_403(request, code)
+    need = get_object_or_404(Need, pk=need_id, live_session=live_session)
+    action = reverse("sessions:correct_need", args=[live_session.code, need.pk])
+    form = NeedForm(
+        request.POST or None,
+        initial={"text": need.text, "context": need.context},
+        action=action,
+        submit_label=_("Save correction"),
+    )
+    form.helper.attrs = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_need(actor=request.user, need=need, **form.cleaned_data)
+        except services.SessionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Correction saved and logged."))
+            return redirect("sessions:dashboard", code=live_session.code)
+    return render(
+        request,
+        "sessions/facilitator/correct_need.html",
+        {"live_session": live_session, "need": need, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def remove_participant(request: HttpRequest, code: str, participant_id: int) -> HttpResponse:
+    live_session = facilitated_session_or_403(request, code)
+    participant = get_object_or_404(Participant, pk=participant_id, live_session=live_session)
+    services.remove_participant(actor=request.user, participant=participant)
+    return _after_control(request, live_session)

@@ -1,0 +1,298 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import services
+from sessions.enums import ContributionStatus, Phase
+from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need, Vote
+from tests.conftest import client_for
+from tests.factories import (
+    GapNoteFactory,
+    MappingFactory,
+    NeedFactory,
+    ParticipantFactory,
+    StrategyFactory,
+    VoteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def facilitator(live_session):
+    user = get_user_model().objects.create_user("fac", password="pw")
+    live_session.facilitators.add(user)
+    return user
+
+
+@pytest.fixture
+def facilitator_client(client, facilitator):
+    client.force_login(facilitator)
+    return client
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def test_next_phase_skips_phases_the_session_does_not_use(live_session):
+    live_session.enabled_phases = ["lobby", "needs", "voting", "wrapup"]
+    live_session.phase = Phase.NEEDS
+
+    assert services.next_phase(live_session) == "voting"
+    assert services.next_phase(live_session, -1) == "lobby"
+    live_session.phase = Phase.WRAPUP
+    assert services.next_phase(live_session) is None
+
+
+def test_timer_start_pause_resume_extend(live_session, facilitator):
+    services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=5)
+    live_session.refresh_from_db()
+    assert 295 <= live_session.seconds_left() <= 300
+
+    services.set_timer(live_session=live_session, actor=facilitator, command="pause")
+    live_session.refresh_from_db()
+    assert live_session.phase_ends_at is None and 295 <= live_session.seconds_left() <= 300
+
+    services.set_timer(live_session=live_session, actor=facilitator, command="extend", minutes=2)
+    services.set_timer(live_session=live_session, actor=facilitator, command="resume")
+    live_session.refresh_from_db()
+    assert live_session.timer_remaining is None and 415 <= live_session.seconds_left() <= 420
+
+
+def test_timer_refuses_absurd_durations(live_session, facilitator):
+    with pytest.raises(services.InvalidInput, match="1 to 180 minutes"):
+        services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=0)
+
+
+def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(live_session, facilitator):
+    LiveSession.objects.filter(pk=live_session.pk).update(dot_cap=3, dot_budget=5)
+    live_session.refresh_from_db()
+    author = ParticipantFactory(live_session=live_session)
+    keep = NeedFactory(author=author, text="Safer visibility")
+    duplicate = NeedFactory(author=author, text="Safer visibility!")
+    both, only_dup = ParticipantFactory.create_batch(2, live_session=live_session)
+    VoteFactory(participant=both, need=keep, dots=2)
+    VoteFactory(participant=both, need=duplicate, dots=3)
+    VoteFactory(participant=only_dup, need=duplicate, dots=1)
+    shared = StrategyFactory(category__taxonomy=live_session.taxonomy)
+    other = StrategyFactory(category__taxonomy=live_session.taxonomy)
+    kept_mapping = MappingFactory(need=keep, strategy=shared)
+    dup_mapping_same = MappingFactory(need=duplicate, strategy=shared)
+    dup_mapping_other = MappingFactory(need=duplicate, strategy=other)
+    VoteFactory(participant=only_dup, mapping=kept_mapping, dots=1)
+    VoteFactory(participant=only_dup, mapping=dup_mapping_same, dots=1)
+    GapNoteFactory(author=author, strategy=shared, mapping=dup_mapping_same)
+
+    duplicate_id = duplicate.pk
+
+    services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
+
+    assert list(Need.objects.all()) == [keep]
+    # A person with dots on both keeps the larger, never the sum: nothing counted twice.
+    assert Vote.objects.get(participant=both, need=keep).dots == 3
+    assert Vote.objects.get(participant=only_dup, need=keep).dots == 1
+    assert set(Mapping.objects.values_list("pk", flat=True)) == {
+        kept_mapping.pk,
+        dup_mapping_other.pk,
+    }
+    assert Vote.objects.get(participant=only_dup, mapping=kept_mapping).dots == 1
+    assert GapNote.objects.get().mapping == kept_mapping
+    for person in (both, only_dup):
+        assert services.dots_used(person) <= 5
+    entry = ModerationAction.objects.get(action="merge")
+    assert entry.actor == facilitator and entry.details["merged"] == duplicate_id
+
+
+def test_correcting_a_need_records_the_change(live_session, facilitator):
+    need = NeedFactory(
+        live_session=live_session,
+        author=ParticipantFactory(live_session=live_session),
+        text="Safer visiblity",
+    )
+
+    services.correct_need(actor=facilitator, need=need, text="Safer visibility", context="")
+
+    need.refresh_from_db()
+    entry = ModerationAction.objects.get(action="edit")
+    assert need.text == "Safer visibility" and need.edited
+    assert entry.details["before"]["text"] == "Safer visiblity"
+    assert entry.details["after"]["text"] == "Safer visibility"
+
+
+def test_hide_and_restore_are_logged_and_change_visibility(live_session, facilitator):
+    need = NeedFactory(
+        live_session=live_session, author=ParticipantFactory(live_session=live_session)
+    )
+
+    services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.HIDDEN)
+    need.refresh_from_db()
+    assert need.status == "hidden"
+    services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
+
+    assert list(ModerationAction.objects.order_by("pk").values_list("action", flat=True)) == [
+        "hide",
+        "show",
+    ]
+
+
+def test_removing_a_participant_hides_their_content_and_blocks_them(live_session, facilitator):
+    person = ParticipantFactory(live_session=live_session)
+    need = NeedFactory(author=person)
+    VoteFactory(participant=person, need=need)
+
+    services.remove_participant(actor=facilitator, participant=person)
+
+    need.refresh_from_db()
+    assert need.status == "hidden" and not Vote.objects.exists()
+    assert services.participant_for_token(live_session, person.token) is None
+    with pytest.raises(services.ParticipantRemoved):
+        services.post_need(participant=person, text="Back again")
+
+
+def test_a_pending_need_becomes_visible_when_approved(live_session, facilitator):
+    LiveSession.objects.filter(pk=live_session.pk).update(premoderation=True)
+    author = ParticipantFactory(live_session=live_session)
+    need = services.post_need(participant=author, text="Wait for me")
+
+    services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
+
+    need.refresh_from_db()
+    assert need.status == "visible"
+
+
+# --- permission matrix -----------------------------------------------------------------------
+
+FACILITATOR_URLS = [
+    ("get", "sessions:dashboard", {}),
+    ("get", "sessions:settings", {}),
+    ("post", "sessions:control", {"command": "lock"}),
+    ("post", "sessions:moderate", {"kind": "need", "item": 1, "status": "hidden"}),
+    ("post", "sessions:merge", {"keep": 1, "duplicate": 2}),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "data"), FACILITATOR_URLS)
+def test_facilitator_pages_refuse_everyone_but_the_sessions_facilitators(
+    client, live_session, participant, method, name, data
+):
+    url = reverse(name, args=[live_session.code])
+    other_facilitator = get_user_model().objects.create_user("other", password="pw")
+    LiveSession.objects.create(
+        code="OTHER9", title="Other", taxonomy=live_session.taxonomy
+    ).facilitators.add(other_facilitator)
+
+    anonymous = getattr(client, method)(url, data)
+    as_participant = getattr(client_for(client, participant), method)(url, data)
+    client.force_login(other_facilitator)
+    as_other_facilitator = getattr(client, method)(url, data)
+
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    assert as_participant.status_code == 302 and as_participant.url.startswith(reverse("login"))
+    assert as_other_facilitator.status_code == 403
+    assert live_session.title not in as_other_facilitator.text
+    live_session.refresh_from_db()
+    assert live_session.input_locked is False
+
+
+def test_facilitator_sees_only_their_sessions_in_the_list(facilitator_client, live_session):
+    LiveSession.objects.create(
+        code="OTHER9", title="Someone else's", taxonomy=live_session.taxonomy
+    )
+
+    response = facilitator_client.get(reverse("sessions:facilitate"))
+
+    assert live_session.title in response.text
+    assert "Someone else's" not in response.text
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_controls_overview_and_qr(facilitator_client, live_session):
+    NeedFactory(
+        live_session=live_session,
+        author=ParticipantFactory(live_session=live_session, presence="remote"),
+    )
+
+    response = facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code]))
+
+    assert response.status_code == 200
+    for text in (
+        "Next phase",
+        "Start timer",
+        "Lock input",
+        "Keyboard shortcuts",
+        "Hybrid balance",
+        'class="qr-code"',
+    ):
+        assert text in response.text
+
+
+def test_controls_move_phase_start_timer_and_lock(facilitator_client, live_session):
+    url = reverse("sessions:control", args=[live_session.code])
+
+    facilitator_client.post(url, {"command": "phase-next"}, headers=HTMX)
+    facilitator_client.post(url, {"command": "timer-start", "minutes": 3}, headers=HTMX)
+    response = facilitator_client.post(url, {"command": "lock"}, headers=HTMX)
+
+    live_session.refresh_from_db()
+    assert response.status_code == 200 and 'id="controls"' in response.text
+    assert live_session.phase == Phase.MAPPING
+    assert live_session.phase_ends_at > timezone.now() + timedelta(minutes=2)
+    assert live_session.input_locked
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"command": "self-destruct"}, {"command": "timer-start", "minutes": 999}, {}],
+)
+def test_bad_controls_get_a_clear_message_not_a_500(facilitator_client, live_session, data):
+    response = facilitator_client.post(
+        reverse("sessions:control", args=[live_session.code]), data, headers=HTMX
+    )
+
+    assert response.status_code == 422
+    assert "That control was not understood." in response.text
+
+
+def test_creating_a_session_from_the_browser(facilitator_client, live_session, facilitator):
+    response = facilitator_client.post(
+        reverse("sessions:create"),
+        {
+            "title": "Montréal plenary",
+            "question": "What do you need?",
+            "taxonomy": live_session.taxonomy.pk,
+            "enabled_phases": ["lobby", "needs", "voting"],
+            "dot_budget": 7,
+            "dot_cap": 2,
+            "premoderation": "on",
+            "prompt_needs": "Tell us one need",
+        },
+    )
+
+    created = LiveSession.objects.get(title="Montréal plenary")
+    assert response.status_code == 302
+    assert (created.dot_budget, created.dot_cap, created.premoderation) == (7, 2, True)
+    assert created.enabled_phases == ["lobby", "needs", "voting"]
+    assert created.prompt_for("needs") == "Tell us one need"
+    assert list(created.facilitators.all()) == [facilitator]
+
+
+def test_settings_refuse_a_cap_above_the_budget(facilitator_client, live_session):
+    response = facilitator_client.post(
+        reverse("sessions:settings", args=[live_session.code]),
+        {
+            "title": "T",
+            "taxonomy": live_session.taxonomy.pk,
+            "enabled_phases": ["needs"],
+            "dot_budget": 2,
+            "dot_cap": 3,
+        },
+    )
+
+    assert response.status_code == 422
+    assert "cannot be larger than the budget" in response.text
