@@ -4,12 +4,13 @@ import re
 import bibtexparser
 import pytest
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
+from django.urls import reverse
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from taxonomy import citations
 from taxonomy.enums import ReferenceKind
 from taxonomy.models import Reference
-from tests.factories import ReferenceFactory, TaxonomyFactory, workshop_sample
+from tests.factories import ReferenceFactory, StrategyFactory, TaxonomyFactory, workshop_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -311,6 +312,58 @@ def test_parse_name(raw, expected):
 )
 def test_split_pages(pages, expected):
     assert citations.split_pages(pages) == expected
+
+
+# Downloads ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extension", "content_type"),
+    [
+        ("bib", "text/x-bibtex; charset=utf-8"),
+        ("ris", "application/x-research-info-systems; charset=utf-8"),
+        ("json", "application/vnd.citationstyles.csl+json; charset=utf-8"),
+    ],
+)
+def test_bibliography_downloads(client, sample, extension, content_type):
+    response = client.get(reverse("taxonomy:references_export", args=[extension]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="default-references.{extension}"'
+    )
+    text = response.content.decode("utf-8")
+    assert "Schölkopf" in text
+    assert text.count("survey of algorithmic recourse") == 1
+
+
+def test_strategy_downloads_contain_only_its_references(client, sample):
+    strategy = sample["strategies"]["data-leverage"]
+    strategy.references.add(sample["references"][2])
+
+    def download(extension):
+        url = reverse("taxonomy:strategy_references_export", args=[strategy.slug, extension])
+        response = client.get(url)
+        assert response.status_code == 200
+        assert f'filename="data-leverage-references.{extension}"' in response["Content-Disposition"]
+        return response.content.decode("utf-8")
+
+    bib_keys = [entry.key for entry in parse(download("bib")).entries]
+    ris_titles = [dict(record)["TI"] for record in ris_records(download("ris"))]
+    json_ids = [item["id"] for item in json.loads(download("json"))]
+
+    assert bib_keys == json_ids == ["aivodji2020model", "vincent2021data"]
+    assert ris_titles == [sample["references"][2].title, sample["references"][27].title]
+
+
+def test_strategy_without_references_downloads_an_empty_file(client, sample):
+    strategy = StrategyFactory(category=sample["categories"]["recourse"], slug="lonely")
+
+    response = client.get(reverse("taxonomy:strategy_references_export", args=["lonely", "json"]))
+
+    assert strategy.references.count() == 0
+    assert json.loads(response.content) == []
 
 
 def test_reference_kinds_all_have_an_export_type():
