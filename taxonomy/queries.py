@@ -21,6 +21,8 @@ def default_taxonomy() -> Taxonomy | None:
     return Taxonomy.objects.filter(is_default=True).first() or Taxonomy.objects.first()
 
 
+# The models' default ordering starts with "taxonomy", which joins Taxonomy to sort by its
+# title; every query here is within one taxonomy, so each orders explicitly instead.
 def _ordered_strategies():
     return Strategy.objects.order_by("position", "name")
 
@@ -48,9 +50,9 @@ def category_overview(taxonomy: Taxonomy | None = None) -> list[Category]:
     if taxonomy is None:
         return []
     return list(
-        Category.objects.filter(taxonomy=taxonomy).prefetch_related(
-            Prefetch("strategies", queryset=_ordered_strategies())
-        )
+        Category.objects.filter(taxonomy=taxonomy)
+        .order_by("position", "name")
+        .prefetch_related(Prefetch("strategies", queryset=_ordered_strategies()))
     )
 
 
@@ -127,6 +129,7 @@ def category_detail(slug: str) -> dict | None:
     cases = list(
         Case.objects.filter(strategies__category=category)
         .distinct()
+        .order_by("position", "name")
         .prefetch_related(
             Prefetch(
                 "strategies",
@@ -203,7 +206,9 @@ def case_list() -> list[Case]:
     if taxonomy is None:
         return []
     return list(
-        Case.objects.filter(taxonomy=taxonomy).prefetch_related(
+        Case.objects.filter(taxonomy=taxonomy)
+        .order_by("position", "name")
+        .prefetch_related(
             Prefetch(
                 "strategies",
                 queryset=Strategy.objects.order_by("category__position", "position", "name"),
@@ -218,9 +223,13 @@ def bibliography() -> dict:
     taxonomy = default_taxonomy()
     if taxonomy is None:
         return {"taxonomy": None, "references": []}
-    references = Reference.objects.filter(taxonomy=taxonomy).prefetch_related(
-        Prefetch("strategies", queryset=_ordered_strategies()),
-        Prefetch("cases", queryset=Case.objects.order_by("position", "name")),
+    references = (
+        Reference.objects.filter(taxonomy=taxonomy)
+        .order_by("number")
+        .prefetch_related(
+            Prefetch("strategies", queryset=_ordered_strategies()),
+            Prefetch("cases", queryset=Case.objects.order_by("position", "name")),
+        )
     )
     return {"taxonomy": taxonomy, "references": list(references)}
 
