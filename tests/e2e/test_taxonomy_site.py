@@ -18,6 +18,20 @@ class TaxonomySiteTests(BrowserTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.sample = workshop_sample()
+        self.errors: list[str] = []
+
+    def watched_page(self, **options):
+        """A phone page whose console errors (a CSP violation, a script error) fail the test."""
+        page = self.new_page(**options)
+        page.on(
+            "console", lambda message: message.type == "error" and self.errors.append(message.text)
+        )
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def tearDown(self) -> None:
+        self.assertEqual(self.errors, [], "the browser reported errors")
+        super().tearDown()
 
     def url(self, path: str) -> str:
         return f"{self.live_server_url}{path}"
@@ -34,7 +48,7 @@ class TaxonomySiteTests(BrowserTestCase):
         ]
 
     def test_browse_from_home_to_a_strategy_and_its_reference(self) -> None:
-        page = self.new_page()
+        page = self.watched_page()
         page.goto(self.url("/"))
         self.assert_accessible(page)
 
@@ -82,7 +96,7 @@ class TaxonomySiteTests(BrowserTestCase):
         self.assert_accessible(page)
 
     def test_live_search_shows_results_without_reloading_the_page(self) -> None:
-        page = self.new_page()
+        page = self.watched_page()
         page.goto(self.url("/taxonomy/search/"))
         page.evaluate("window.sameDocument = true")
 
