@@ -1,21 +1,349 @@
 """Read side of the taxonomy: each function returns what one page needs in a fixed number of
-queries, however large the taxonomy grows."""
+queries, however large the taxonomy grows. Functions that look something up by slug return
+None when it is not in the default taxonomy; the view turns that into a 404."""
 
-from django.db.models import Prefetch
+import json
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import and_, or_
 
-from taxonomy.models import Category, Strategy, Taxonomy
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+
+from taxonomy.enums import Approach
+from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
+
+SEARCH_MAX_LENGTH = 200
 
 
 def default_taxonomy() -> Taxonomy | None:
+    """The taxonomy the public site shows: the one marked default, else the first. 1 query."""
     return Taxonomy.objects.filter(is_default=True).first() or Taxonomy.objects.first()
 
 
+# The models' default ordering starts with "taxonomy", which joins Taxonomy to sort by its
+# title; every query here is within one taxonomy, so each orders explicitly instead.
+def _ordered_strategies():
+    return Strategy.objects.order_by("position", "name")
+
+
+def _nest(strategies: list[Strategy]) -> list[Strategy]:
+    """Top-level strategies in order, each with ``sub_strategies`` (its children from the same
+    list). A child whose parent is not in the list is shown at the top level."""
+    by_pk = {strategy.pk: strategy for strategy in strategies}
+    for strategy in strategies:
+        strategy.sub_strategies = []
+    top = []
+    for strategy in strategies:
+        parent = by_pk.get(strategy.parent_id)
+        if parent is None or parent is strategy:
+            top.append(strategy)
+        else:
+            parent.sub_strategies.append(strategy)
+    return top
+
+
 def category_overview(taxonomy: Taxonomy | None = None) -> list[Category]:
+    """Categories of a taxonomy (the default one if none is given) with their strategies
+    prefetched. 2 queries, 3 when the default taxonomy has to be found."""
     taxonomy = taxonomy or default_taxonomy()
     if taxonomy is None:
         return []
     return list(
-        Category.objects.filter(taxonomy=taxonomy).prefetch_related(
-            Prefetch("strategies", queryset=Strategy.objects.order_by("position", "name"))
+        Category.objects.filter(taxonomy=taxonomy)
+        .order_by("position", "name")
+        .prefetch_related(Prefetch("strategies", queryset=_ordered_strategies()))
+    )
+
+
+@dataclass
+class ApproachShare:
+    """How many strategies, and how many cases, one approach accounts for."""
+
+    approach: str
+    label: str
+    strategies: int
+    strategy_percent: int
+    cases: int
+    case_percent: int
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def taxonomy_overview() -> dict | None:
+    """The overview page: the default taxonomy, its categories with nested strategies
+    (``category.top_strategies``), and per approach the number of strategies and of cases
+    (a case counts once for each approach among the strategies it illustrates). 4 queries;
+    None when there is no taxonomy at all (1 query)."""
+    taxonomy = default_taxonomy()
+    if taxonomy is None:
+        return None
+    categories = category_overview(taxonomy)
+    strategies = []
+    for category in categories:
+        category.top_strategies = _nest(list(category.strategies.all()))
+        strategies += category.strategies.all()
+    case_counts = Case.objects.filter(taxonomy=taxonomy).aggregate(
+        total=Count("pk", distinct=True),
+        **{
+            approach.value: Count("pk", distinct=True, filter=Q(strategies__approach=approach))
+            for approach in Approach
+        },
+    )
+    shares = []
+    for approach in Approach:
+        strategy_count = sum(1 for strategy in strategies if strategy.approach == approach)
+        shares.append(
+            ApproachShare(
+                approach=approach.value,
+                label=approach.label,
+                strategies=strategy_count,
+                strategy_percent=_percent(strategy_count, len(strategies)),
+                cases=case_counts[approach.value],
+                case_percent=_percent(case_counts[approach.value], case_counts["total"]),
+            )
         )
+    return {
+        "taxonomy": taxonomy,
+        "categories": categories,
+        "approach_shares": shares,
+        "strategy_count": len(strategies),
+        "case_count": case_counts["total"],
+    }
+
+
+def category_detail(slug: str) -> dict | None:
+    """One category of the default taxonomy with its strategies nested under their parents
+    (``top_strategies``) and the cases that illustrate any of them, each case with
+    ``category_strategies`` (the ones from this category). 5 queries."""
+    taxonomy = default_taxonomy()
+    category = (
+        Category.objects.filter(taxonomy=taxonomy, slug=slug)
+        .prefetch_related(Prefetch("strategies", queryset=_ordered_strategies()))
+        .first()
+    )
+    if category is None:
+        return None
+    cases = list(
+        Case.objects.filter(strategies__category=category)
+        .distinct()
+        .order_by("position", "name")
+        .prefetch_related(
+            Prefetch(
+                "strategies",
+                queryset=_ordered_strategies().filter(category=category),
+                to_attr="category_strategies",
+            )
+        )
+    )
+    return {
+        "category": category,
+        "top_strategies": _nest(list(category.strategies.all())),
+        "cases": cases,
+    }
+
+
+def strategy_detail(slug: str) -> dict | None:
+    """One strategy of the default taxonomy with its category, parent, sub-strategies, cases,
+    references (by number) and related strategies: the explicit ``related`` ones or, if there
+    are none, the others in its category (``related_are_siblings`` says which).
+    6 queries, 7 when the category fallback is needed."""
+    taxonomy = default_taxonomy()
+    strategy = (
+        Strategy.objects.filter(taxonomy=taxonomy, slug=slug)
+        .select_related("category", "parent")
+        .prefetch_related(
+            Prefetch("children", queryset=_ordered_strategies()),
+            Prefetch("cases", queryset=Case.objects.order_by("position", "name")),
+            Prefetch("references", queryset=Reference.objects.order_by("number")),
+            Prefetch("related", queryset=Strategy.objects.select_related("category")),
+        )
+        .first()
+    )
+    if strategy is None:
+        return None
+    related = list(strategy.related.all())
+    related_are_siblings = not related
+    if related_are_siblings:
+        shown = [strategy.pk, strategy.parent_id, *(child.pk for child in strategy.children.all())]
+        related = list(
+            _ordered_strategies()
+            .filter(category=strategy.category_id)
+            .exclude(pk__in=[pk for pk in shown if pk])
+            .select_related("category")
+        )
+    return {
+        "strategy": strategy,
+        "related": related,
+        "related_are_siblings": related_are_siblings,
+    }
+
+
+def case_detail(slug: str) -> Case | None:
+    """One case of the default taxonomy with its strategies (and their categories) and its
+    references. 4 queries."""
+    taxonomy = default_taxonomy()
+    return (
+        Case.objects.filter(taxonomy=taxonomy, slug=slug)
+        .prefetch_related(
+            Prefetch(
+                "strategies",
+                queryset=Strategy.objects.select_related("category").order_by(
+                    "category__position", "position", "name"
+                ),
+            ),
+            Prefetch("references", queryset=Reference.objects.order_by("number")),
+        )
+        .first()
+    )
+
+
+def case_list() -> list[Case]:
+    """Every case of the default taxonomy with the strategies it illustrates. 3 queries."""
+    taxonomy = default_taxonomy()
+    if taxonomy is None:
+        return []
+    return list(
+        Case.objects.filter(taxonomy=taxonomy)
+        .order_by("position", "name")
+        .prefetch_related(
+            Prefetch(
+                "strategies",
+                queryset=Strategy.objects.order_by("category__position", "position", "name"),
+            )
+        )
+    )
+
+
+def bibliography() -> dict:
+    """The default taxonomy's references by number, each with the strategies and cases that
+    cite it. 4 queries (1 when there is no taxonomy)."""
+    taxonomy = default_taxonomy()
+    if taxonomy is None:
+        return {"taxonomy": None, "references": []}
+    references = (
+        Reference.objects.filter(taxonomy=taxonomy)
+        .order_by("number")
+        .prefetch_related(
+            Prefetch("strategies", queryset=_ordered_strategies()),
+            Prefetch("cases", queryset=Case.objects.order_by("position", "name")),
+        )
+    )
+    return {"taxonomy": taxonomy, "references": list(references)}
+
+
+def references_for_export(strategy_slug: str | None = None) -> dict | None:
+    """References to export, by number: the whole bibliography of the default taxonomy
+    (2 queries), or those of one strategy (3 queries; None if there is no such strategy).
+    ``name`` is what the download is called after."""
+    taxonomy = default_taxonomy()
+    if taxonomy is None:
+        return None if strategy_slug else {"name": "references", "references": []}
+    references = Reference.objects.filter(taxonomy=taxonomy).order_by("number")
+    if strategy_slug is None:
+        return {"name": taxonomy.slug, "references": list(references)}
+    strategy = Strategy.objects.filter(taxonomy=taxonomy, slug=strategy_slug).first()
+    if strategy is None:
+        return None
+    return {"name": strategy.slug, "references": list(references.filter(strategies=strategy))}
+
+
+@dataclass
+class SearchResults:
+    """What a search found, strategies, cases and references, each name/title match first."""
+
+    terms: list[str] = field(default_factory=list)
+    strategies: list[Strategy] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.strategies) + len(self.cases) + len(self.references)
+
+
+def search_terms(query: str) -> list[str]:
+    """The distinct words of a query, in order, compared without case."""
+    terms: list[str] = []
+    for word in query.split():
+        if word.casefold() not in {term.casefold() for term in terms}:
+            terms.append(word)
+    return terms
+
+
+def _all_terms_match(terms: list[str], fields: list[str]) -> Q:
+    """Every term appears in at least one of the fields (icontains: portable across SQLite
+    and PostgreSQL, and Django escapes % and _)."""
+    return reduce(
+        and_,
+        (reduce(or_, (Q(**{f"{name}__icontains": term}) for name in fields)) for term in terms),
+    )
+
+
+def _authors_match(term: str) -> Q:
+    # SQLite stores JSON with non-ASCII characters escaped ("Sch\u00f6lkopf"), PostgreSQL
+    # does not; matching both spellings finds "Schölkopf" on either database.
+    escaped = json.dumps(term)[1:-1]
+    query = Q(authors__icontains=term)
+    return query | Q(authors__icontains=escaped) if escaped != term else query
+
+
+def _name_first(name_field: str, terms: list[str]):
+    """An annotation that is 1 when every term is in the name (or title), for ranking."""
+    # models.Case, the SQL CASE expression, not our Case model.
+    return models.Case(
+        models.When(_all_terms_match(terms, [name_field]), then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
+def search(query: str) -> SearchResults:
+    """Strategies (name, summary, description), cases (name, community, platform, summary,
+    description) and references (title, authors, venue, key) of the default taxonomy that
+    contain every word of ``query``; name and title matches rank first. 4 queries, none for
+    an empty query."""
+    terms = search_terms(query)
+    if not terms:
+        return SearchResults()
+    taxonomy = default_taxonomy()
+    if taxonomy is None:
+        return SearchResults(terms=terms)
+    strategies = (
+        Strategy.objects.filter(taxonomy=taxonomy)
+        .filter(_all_terms_match(terms, ["name", "summary", "description"]))
+        .annotate(name_match=_name_first("name", terms))
+        .select_related("category")
+        .order_by("-name_match", "category__position", "position", "name")
+    )
+    cases = (
+        Case.objects.filter(taxonomy=taxonomy)
+        .filter(
+            _all_terms_match(terms, ["name", "community", "platform", "summary", "description"])
+        )
+        .annotate(name_match=_name_first("name", terms))
+        .order_by("-name_match", "position", "name")
+    )
+    reference_fields = ["title", "venue", "key"]
+    references = (
+        Reference.objects.filter(taxonomy=taxonomy)
+        .filter(
+            reduce(
+                and_,
+                (
+                    _all_terms_match([term], reference_fields) | _authors_match(term)
+                    for term in terms
+                ),
+            )
+        )
+        .annotate(name_match=_name_first("title", terms))
+        .order_by("-name_match", "number")
+    )
+    return SearchResults(
+        terms=terms,
+        strategies=list(strategies),
+        cases=list(cases),
+        references=list(references),
     )

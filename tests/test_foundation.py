@@ -55,18 +55,15 @@ def test_french_is_offered_and_sets_lang(client):
 
 
 def test_production_settings_pass_check_deploy():
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DEBUG",
-            "SECRET_KEY",
-            "DJANGO_SETTINGS_MODULE",
-            "SECURE_SSL_REDIRECT",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production does not.
+    test_only = {
+        "DEBUG",
+        "SECRET_KEY",
+        "DJANGO_SETTINGS_MODULE",
+        "SECURE_SSL_REDIRECT",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
+    env = {key: value for key, value in os.environ.items() if key not in test_only}
     env.update(
         DJANGO_SETTINGS_MODULE="commonground.settings",
         DEBUG="false",
