@@ -1,0 +1,93 @@
+"""A facilitator runs the room from a laptop while a phone and the board follow live."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from sessions.enums import Phase
+from tests.e2e.base import LAPTOP, PROJECTOR, BrowserTestCase
+from tests.factories import (
+    CategoryFactory,
+    LiveSessionFactory,
+    NeedFactory,
+    ParticipantFactory,
+    StrategyFactory,
+    default_taxonomy,
+)
+
+pytestmark = pytest.mark.e2e
+
+CODE = "K7HQ4P"
+
+
+class FacilitatorTests(BrowserTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        taxonomy = default_taxonomy()
+        category = CategoryFactory(taxonomy=taxonomy, goal="Making harms visible")
+        StrategyFactory(category=category, name="Folk theorisation")
+        self.live_session = LiveSessionFactory(code=CODE, phase=Phase.LOBBY, title="Plenary")
+        user = get_user_model().objects.create_user("ada", password="pw-for-tests-only")
+        self.live_session.facilitators.add(user)
+        NeedFactory(
+            live_session=self.live_session,
+            author=ParticipantFactory(live_session=self.live_session, presence="remote"),
+            text="Tools that work on old phones",
+        )
+
+    def log_in(self):
+        page = self.new_page(LAPTOP)
+        page.goto(f"{self.live_server_url}/facilitate/{CODE}/")
+        expect(page).to_have_url(re.compile("/accounts/login/"))
+        page.get_by_label("Username").fill("ada")
+        page.get_by_label("Password").fill("pw-for-tests-only")
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(f"/facilitate/{CODE}/$"))
+        return page
+
+    def test_facilitator_advances_phases_and_starts_a_timer_while_screens_follow(self) -> None:
+        dashboard = self.log_in()
+        self.assert_accessible(dashboard)
+        board = self.new_page(PROJECTOR)
+        board.goto(f"{self.live_server_url}/s/{CODE}/board/")
+        expect(board.locator("#connection-status")).to_have_text("Live")
+        phone = self.new_page()
+        phone.goto(f"{self.live_server_url}/join/{CODE}/")
+        phone.get_by_label("In the room").check()
+        phone.get_by_label(re.compile("I agree")).check()
+        phone.get_by_role("button", name="Join").click()
+        expect(phone.locator("#connection-status")).to_have_text("Live")
+        expect(phone.locator("#phase-title")).to_contain_text("Lobby")
+
+        dashboard.get_by_role("button", name="Next phase →").click()
+        expect(phone.locator("#phase-title")).to_contain_text("Needs")
+        expect(board.locator("#phase-title")).to_contain_text("Needs")
+        expect(dashboard.locator("#controls")).to_contain_text("Phase: Needs")
+
+        # The keyboard shortcut listed on the page moves on too.
+        dashboard.locator("body").press("n")
+        expect(board.locator("#phase-title")).to_contain_text("Mapping")
+        expect(phone.locator("#phase-title")).to_contain_text("Mapping")
+
+        dashboard.get_by_label("Timer (minutes)").fill("3")
+        dashboard.get_by_role("button", name="Start timer").click()
+        expect(board.locator("#phase-banner .timer")).to_have_text(re.compile(r"^[23]:\d\d$"))
+        expect(phone.locator("#phase-banner .timer")).to_have_text(re.compile(r"^[23]:\d\d$"))
+
+        dashboard.get_by_label("Announcement to every screen").fill("Coffee in five minutes")
+        dashboard.get_by_role("button", name="Announce").click()
+        expect(board.locator(".announcement")).to_contain_text("Coffee in five minutes")
+        expect(phone.locator(".announcement")).to_contain_text("Coffee in five minutes")
+
+        dashboard.locator("#moderation").get_by_role(
+            "button", name=re.compile("Spotlight")
+        ).first.click()
+        expect(board.locator("#board-spotlight")).to_contain_text("Tools that work on old phones")
+
+        dashboard.get_by_role("button", name=re.compile("^Hide")).first.click()
+        expect(board.locator("#needs-list")).not_to_contain_text("Tools that work on old phones")
+        expect(dashboard.locator("#moderation")).to_contain_text("hide need-")
+        self.assert_accessible(dashboard)
+        self.assert_accessible(board)
