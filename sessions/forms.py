@@ -4,6 +4,7 @@ again, so a request that skips the form is refused the same way."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -167,6 +168,7 @@ class SessionForm(forms.ModelForm):
             "title",
             "question",
             "taxonomy",
+            "facilitators",
             "enabled_phases",
             "dot_budget",
             "dot_cap",
@@ -176,6 +178,14 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["facilitators"].required = False
+        self.fields["facilitators"].widget = forms.CheckboxSelectMultiple()
+        self.fields["facilitators"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        self.fields["facilitators"].help_text = _(
+            "Co-facilitators, in the room or remote. You stay one."
+        )
         self.fields["dot_budget"].validators.append(MinValueValidator(1))
         self.fields["dot_budget"].validators.append(MaxValueValidator(50))
         self.fields["dot_cap"].validators.append(MinValueValidator(1))
@@ -203,6 +213,7 @@ class SessionForm(forms.ModelForm):
     def service_fields(self) -> dict:
         """The cleaned values as the services take them."""
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        fields["facilitators"] = list(fields["facilitators"])
         fields["prompts"] = {
             phase.value: self.cleaned_data[f"prompt_{phase.value}"]
             for phase in Phase

@@ -69,6 +69,11 @@ class LiveSession(models.Model):
     spotlight_strategy = models.ForeignKey(
         "taxonomy.Strategy", models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when an organiser purges the contributions: what remains is these counts.
+    purged_at = models.DateTimeField(_("contributions purged at"), null=True, blank=True)
+    aggregate_counts = models.JSONField(
+        _("aggregate counts kept after purge"), default=dict, blank=True
+    )
     # Bumped by every write that changes what a screen shows; pushed with every update so a
     # reconnecting screen can tell whether it missed anything.
     sequence = models.PositiveBigIntegerField(default=0, editable=False)

@@ -150,9 +150,11 @@ def create_live_session(
             break
     else:  # 25**6 codes: reaching this means something is badly wrong
         raise SessionError("could not find a free join code")
+    co_facilitators = options.pop("facilitators", ())
     live_session = LiveSession.objects.create(
         code=code, title=title, question=question, taxonomy=taxonomy, **options
     )
+    live_session.facilitators.add(*co_facilitators)
     if facilitator is not None:
         live_session.facilitators.add(facilitator)
     return live_session
@@ -557,9 +559,13 @@ def configure_session(*, live_session: LiveSession, actor, **fields) -> LiveSess
         fields["enabled_phases"] = [p for p in PHASE_ORDER if p in fields["enabled_phases"]]
         if not fields["enabled_phases"]:
             raise InvalidInput(_("Use at least one phase."))
+    facilitators = fields.pop("facilitators", None)
     for name, value in fields.items():
         setattr(live_session, name, value)
     live_session.save()
+    if facilitators is not None:
+        # Whoever saves the settings stays a facilitator: nobody can lock themselves out.
+        live_session.facilitators.set({*facilitators, actor} if actor else facilitators)
     _log(live_session, actor, "configure", "session", fields=sorted(fields))
     broadcast.session_changed(live_session.pk, regions=set(broadcast.ALL_REGIONS))
     return live_session
@@ -796,3 +802,41 @@ def remove_participant(*, actor, participant: Participant) -> None:
         needs_removed=need_ids,
         needs_changed=touched - set(need_ids),
     )
+
+
+@transaction.atomic
+def purge_contributions(*, live_session: LiveSession, actor) -> dict:
+    """Retention: delete every participant and everything they contributed, keeping only the
+    aggregate counts (overall, by presence, by strategy and by gap kind) on the session."""
+    from sessions import queries
+
+    live_session = _locked_session(live_session)
+    counts = {
+        "participants": queries.participant_counts(live_session),
+        "activity": queries.activity(live_session),
+        "strategies": {
+            cell.strategy.slug: {
+                "needs": cell.mapping_count,
+                "dots": cell.dots,
+                "gaps": cell.gap_count,
+            }
+            for row in queries.grid(live_session)
+            for cell in row.cells
+            if cell.mapping_count or cell.dots or cell.gap_count
+        },
+        "gap_kinds": {
+            group["kind"]: len(group["notes"]) for group in queries.gap_notes(live_session)
+        },
+        "approach_split": {
+            part["approach"]: part["mappings"] for part in queries.approach_split(live_session)
+        },
+    }
+    counts["activity"].pop("active", None)
+    Participant.objects.filter(live_session=live_session).delete()
+    live_session.aggregate_counts = counts
+    live_session.purged_at = timezone.now()
+    live_session.spotlight_need = None
+    live_session.save(update_fields=["aggregate_counts", "purged_at", "spotlight_need"])
+    _log(live_session, actor, "purge", "session")
+    broadcast.session_changed(live_session.pk, regions=set(broadcast.ALL_REGIONS))
+    return counts

@@ -34,6 +34,7 @@ urlpatterns += [
     path("facilitate/<str:code>/control/", facilitator.control, name="control"),
     path("facilitate/<str:code>/moderate/", facilitator.moderate, name="moderate"),
     path("facilitate/<str:code>/merge/", facilitator.merge, name="merge"),
+    path("facilitate/<str:code>/purge/", facilitator.purge, name="purge"),
     path(
         "facilitate/<str:code>/needs/<int:need_id>/correct/",
         facilitator.correct_need,

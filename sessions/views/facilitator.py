@@ -107,7 +107,7 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     live_session = facilitated_session_or_403(request, code)
     context = _dashboard_context(request, live_session)
-    if request.htmx and request.GET.get("region") in {"overview", "moderation"}:
+    if request.htmx and request.GET.get("region") in {"controls", "overview", "moderation"}:
         return render(request, f"{PARTIAL}#{request.GET['region']}", context)
     return render(request, "sessions/facilitator/dashboard.html", context)
 
@@ -249,3 +249,18 @@ def remove_participant(request: HttpRequest, code: str, participant_id: int) -> 
     participant = get_object_or_404(Participant, pk=participant_id, live_session=live_session)
     services.remove_participant(actor=request.user, participant=participant)
     return _after_control(request, live_session)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purge(request: HttpRequest, code: str) -> HttpResponse:
+    """Retention: after exporting, delete contributions and keep only aggregate counts."""
+    live_session = facilitated_session_or_403(request, code)
+    if request.method == "POST":
+        if request.POST.get("confirm") != live_session.code:
+            messages.warning(request, _("Type the session code to confirm."))
+        else:
+            services.purge_contributions(live_session=live_session, actor=request.user)
+            messages.success(request, _("Contributions purged; the aggregate counts are kept."))
+            return redirect("sessions:dashboard", code=live_session.code)
+    return render(request, "sessions/facilitator/purge.html", {"live_session": live_session})

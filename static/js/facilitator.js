@@ -13,6 +13,15 @@
       button.click();
     }
   });
+  // Regions refresh by polling (another facilitator may act too), but never while the person
+  // here has focus inside one: that would wipe what they are typing or choosing.
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var region = event.detail.elt;
+    if (event.detail.requestConfig && event.detail.requestConfig.verb === "get" &&
+        region.id && region.contains(document.activeElement) && document.activeElement !== document.body) {
+      event.preventDefault();
+    }
+  });
   setInterval(function () {
     document.querySelectorAll("[data-ends-at]").forEach(function (timer) {
       var left = Math.max(0, Math.round((Date.parse(timer.getAttribute("data-ends-at")) - Date.now()) / 1000));

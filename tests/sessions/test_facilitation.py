@@ -296,3 +296,51 @@ def test_settings_refuse_a_cap_above_the_budget(facilitator_client, live_session
 
     assert response.status_code == 422
     assert "cannot be larger than the budget" in response.text
+
+
+def test_purge_deletes_contributions_and_keeps_aggregate_counts(facilitator_client, live_session):
+    strategy = live_session.taxonomy.strategies.first()
+    remote = ParticipantFactory(live_session=live_session, presence="remote")
+    need = NeedFactory(author=remote)
+    MappingFactory(need=need, strategy=strategy)
+    VoteFactory(participant=remote, need=need, dots=2)
+    GapNoteFactory(author=remote, strategy=strategy, kind="safety")
+    url = reverse("sessions:purge", args=[live_session.code])
+
+    refused = facilitator_client.post(url, {"confirm": "nope"}, follow=True)
+    assert Need.objects.exists() and "Type the session code" in refused.text
+    facilitator_client.post(url, {"confirm": live_session.code})
+
+    live_session.refresh_from_db()
+    assert not Need.objects.exists() and not live_session.participants.exists()
+    counts = live_session.aggregate_counts
+    assert counts["participants"] == {"total": 1, "in_room": 0, "remote": 1}
+    assert counts["activity"] == {"needs": 1, "mappings": 1, "dots": 2, "gaps": 1}
+    assert counts["strategies"] == {strategy.slug: {"needs": 1, "dots": 0, "gaps": 1}}
+    assert counts["gap_kinds"] == {"safety": 1}
+    assert live_session.purged_at is not None
+
+
+def test_settings_add_a_co_facilitator_and_keep_the_one_saving(
+    facilitator_client, live_session, facilitator
+):
+    remote_colleague = get_user_model().objects.create_user("remote-colleague", password="pw")
+
+    facilitator_client.post(
+        reverse("sessions:settings", args=[live_session.code]),
+        {
+            "title": live_session.title,
+            "taxonomy": live_session.taxonomy.pk,
+            "enabled_phases": ["needs", "voting"],
+            "dot_budget": 5,
+            "dot_cap": 3,
+            "facilitators": [remote_colleague.pk],
+        },
+    )
+
+    assert set(live_session.facilitators.all()) == {facilitator, remote_colleague}
+    facilitator_client.force_login(remote_colleague)
+    assert (
+        facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code])).status_code
+        == 200
+    )
