@@ -73,6 +73,7 @@ class FacilitatorTests(BrowserTestCase):
 
         dashboard.get_by_label("Timer (minutes)").fill("3")
         dashboard.get_by_role("button", name="Start timer").click()
+        expect(dashboard.locator("#controls .timer")).to_be_visible()
         expect(board.locator("#phase-banner .timer")).to_have_text(re.compile(r"^[23]:\d\d$"))
         expect(phone.locator("#phase-banner .timer")).to_have_text(re.compile(r"^[23]:\d\d$"))
 
