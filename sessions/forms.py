@@ -103,7 +103,7 @@ class NeedForm(forms.Form):
             "hx-post": action,
             "hx-swap": "none",
             # Keeps the text if the request fails, so nothing typed is lost.
-            "hx-disabled-elt": "find button",
+            "hx-disabled-elt": "find [type=submit]",
         }
         self.helper.add_input(Submit("submit", submit_label or _("Post need")))
 

@@ -46,8 +46,34 @@
     }
   });
 
+  // Screen readers hear a summary at most every 15 seconds (a phase change at once).
+  var ANNOUNCE_MS = 15000;
+  var lastAnnounced = 0;
+  var pendingText = "";
+  var announceTimer = null;
+  function announce() {
+    var announcer = document.getElementById("live-announcer");
+    if (announcer && pendingText) {
+      announcer.textContent = pendingText.trim();
+      lastAnnounced = Date.now();
+    }
+    pendingText = "";
+    announceTimer = null;
+  }
+  function queueAnnouncement() {
+    var summary = document.getElementById("live-summary");
+    if (!summary) return;
+    var text = summary.getAttribute("data-text") || "";
+    if (!text.trim()) return;
+    if (pendingText.indexOf(text) === -1) pendingText += " " + text;
+    var wait = summary.getAttribute("data-phase-changed") === "true" ? 0 : Math.max(0, lastAnnounced + ANNOUNCE_MS - Date.now());
+    if (announceTimer) clearTimeout(announceTimer);
+    announceTimer = setTimeout(announce, wait);
+  }
+
   function afterUpdate() {
     revealOwnControls(document);
+    queueAnnouncement();
     var marker = document.getElementById("live-seq");
     var bodyMode = document.body.getAttribute("data-mode");
     if (marker && bodyMode && marker.getAttribute("data-mode") !== bodyMode) {
@@ -102,7 +128,9 @@
   }
   setInterval(poll, POLL_MS);
   setTimeout(function () { if (!socketOpen) poll(); }, 2500);
-  window.addEventListener("online", function () { if (!socketOpen) { setStatus("polling"); poll(); } });
+  window.addEventListener("online", function () {
+    if (socketOpen) { setStatus("live"); } else { setStatus("polling"); poll(); }
+  });
   window.addEventListener("offline", function () { setStatus("offline"); });
 
   // Countdown: the server sends the end time; the text is updated here every second.

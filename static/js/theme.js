@@ -7,6 +7,7 @@
   function stored() {
     try { return localStorage.getItem(KEY); } catch (e) { return null; }
   }
+  function write(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
   function preferred() {
     var choice = stored();
     if (choice === "light" || choice === "dark") return choice;
@@ -19,14 +20,52 @@
     });
   }
   apply(preferred());
-  document.addEventListener("DOMContentLoaded", function () {
-    apply(preferred());
-    document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
-        try { localStorage.setItem(KEY, next); } catch (e) { /* private mode: session only */ }
-        apply(next);
-      });
+
+  // Text size (participant page control) and projector mode (board), remembered per device.
+  var SIZE_KEY = "cg-text-size";
+  var PROJECTOR_KEY = "cg-projector";
+  function read(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  function applySize(size) {
+    ["text-125", "text-150", "text-200"].forEach(function (name) { root.classList.remove(name); });
+    if (size && size !== "100") root.classList.add("text-" + size);
+    document.querySelectorAll("[data-text-size]").forEach(function (button) {
+      button.setAttribute("aria-pressed", button.getAttribute("data-text-size") === (size || "100") ? "true" : "false");
     });
+  }
+  function applyProjector(on) {
+    root.classList.toggle("projector", on);
+    // Projector mode is light text on black, whatever the device's colour mode.
+    if (on) root.setAttribute("data-bs-theme", "dark"); else apply(preferred());
+    document.querySelectorAll("[data-projector-toggle]").forEach(function (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+  applySize(read(SIZE_KEY));
+  applyProjector(read(PROJECTOR_KEY) === "on" || /[?&]projector=1\b/.test(location.search));
+
+  // One delegated listener, attached at once: a tap before the page finished loading counts.
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : event.target.parentElement;
+    var themeButton = target && target.closest("[data-theme-toggle]");
+    var sizeButton = target && target.closest("[data-text-size]");
+    var projectorButton = target && target.closest("[data-projector-toggle]");
+    if (themeButton) {
+      var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+      write(KEY, next);
+      apply(next);
+    } else if (sizeButton) {
+      write(SIZE_KEY, sizeButton.getAttribute("data-text-size"));
+      applySize(sizeButton.getAttribute("data-text-size"));
+    } else if (projectorButton) {
+      var on = !root.classList.contains("projector");
+      write(PROJECTOR_KEY, on ? "on" : "off");
+      applyProjector(on);
+    }
+  });
+  // Buttons exist only once the body is parsed: set their pressed state then.
+  document.addEventListener("DOMContentLoaded", function () {
+    apply(root.classList.contains("projector") ? "dark" : preferred());
+    applySize(read(SIZE_KEY));
+    applyProjector(root.classList.contains("projector"));
   });
 })();
