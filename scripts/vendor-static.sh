@@ -8,9 +8,9 @@ trap 'rm -rf "$work"' EXIT
 version=$(python3 -c 'import json; print(json.load(open("package.json"))["dependencies"]["bootstrap"])')
 (cd "$work" && npm pack --silent "bootstrap@$version" >/dev/null && tar xzf "bootstrap-$version.tgz")
 dest=static/vendor/bootstrap
-rm -rf "$dest" && mkdir -p "$dest/css" "$dest/js"
+# CSS only: no page uses Bootstrap's JavaScript components.
+rm -rf "$dest" && mkdir -p "$dest/css"
 cp "$work/package/dist/css/bootstrap.min.css" "$work/package/dist/css/bootstrap.min.css.map" "$dest/css/"
-cp "$work/package/dist/js/bootstrap.bundle.min.js" "$work/package/dist/js/bootstrap.bundle.min.js.map" "$dest/js/"
 cp "$work/package/LICENSE" "$dest/LICENSE"
 echo "$version" > "$dest/VERSION"
 echo "bootstrap $version -> $dest"
