@@ -8,6 +8,7 @@ from django.utils import translation
 
 from taxonomy.models import Case, Category, Strategy
 from taxonomy.services import (
+    BUNDLED_TAXONOMY_FILE,
     TaxonomyFileError,
     export_taxonomy,
     load_taxonomy,
@@ -167,3 +168,13 @@ def test_loader_refuses_an_fr_that_is_not_a_mapping_or_too_long():
     problems = "\n".join(error.value.problems)
     assert "strategies[0].fr.summary: is 301 characters long; the limit is 300" in problems
     assert "cases[0].fr: expected a mapping, got a string ('Panne de Reddit')" in problems
+
+
+def test_bundled_taxonomy_has_french_names_and_summaries():
+    load_taxonomy(BUNDLED_TAXONOMY_FILE)
+    for category in Category.objects.all():
+        assert category.name_fr and category.goal_fr and category.summary_fr, category.slug
+    strategies = Strategy.objects.all()
+    assert strategies.count() == 21
+    for strategy in strategies:
+        assert strategy.name_fr and strategy.summary_fr, strategy.slug
