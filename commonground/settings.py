@@ -11,7 +11,12 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for makemessages without translating it here (settings load first)."""
+    return message
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
