@@ -65,9 +65,12 @@ def main() -> int:
     env.pop("REDIS_URL", None)
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
-    run = lambda *args: subprocess.run(
-        [*manage, *args], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    )  # noqa: E731
+
+    def run(*args: str) -> None:
+        subprocess.run(
+            [*manage, *args], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+        )
+
     run("migrate", "--noinput")
     run("collectstatic", "--noinput", "--clear")
     run("load_taxonomy")

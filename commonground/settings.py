@@ -12,6 +12,12 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for makemessages without translating it here (settings load first)."""
+    return message
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -165,6 +171,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The language chosen with the switcher (django.views.i18n.set_language) is remembered in a
+# cookie for a year: no account needed. Secure in production, below.
+LANGUAGE_COOKIE_NAME = "django_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -182,22 +196,26 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
-# The workshop this deployment serves; shown in the header of every page.
+# The workshop this deployment serves; shown in the header of every page. The defaults are
+# marked for translation (gettext_noop) and translated when shown; other values show as given.
 WORKSHOP = {
     "name": env.str("WORKSHOP_NAME", default="Common Ground"),
     "subtitle": env.str(
         "WORKSHOP_SUBTITLE",
-        default=(
+        default=gettext_noop(
             "Closing the Gap Between Algorithmic Collective Action Research "
             "and LGBTQIA2S+ Community Needs"
         ),
     ),
-    "venue": env.str("WORKSHOP_VENUE", default="FAccT 2026 · CRAFT session"),
+    "venue": env.str("WORKSHOP_VENUE", default=gettext_noop("FAccT 2026 · CRAFT session")),
     "date": env.str("WORKSHOP_DATE", default="2026-06-25"),
-    "time": env.str("WORKSHOP_TIME", default="1:45–4:00 PM"),
+    "time": env.str("WORKSHOP_TIME", default=gettext_noop("1:45–4:00 PM")),
     "place": env.str("WORKSHOP_PLACE", default="Le Centre Sheraton Montréal"),
-    "hybrid_note": env.str("WORKSHOP_HYBRID_NOTE", default="In person with hybrid support"),
+    "hybrid_note": env.str(
+        "WORKSHOP_HYBRID_NOTE", default=gettext_noop("In person with hybrid support")
+    ),
 }
 
 LOGGING = {

@@ -3,7 +3,8 @@
 Services call ``session_changed`` inside their transaction: it bumps the session's sequence
 number and only *schedules* a push for after commit. Pushes for one session are coalesced over
 a short window (LIVE_COALESCE_SECONDS), so a burst of votes becomes one message per audience,
-rendered once per audience (board, participants), never once per socket."""
+rendered once per audience (board, participants) and interface language, never once per
+socket: each screen listens to the group of its audience in its own language."""
 
 import asyncio
 import json
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from sessions import queries
 from sessions.models import LiveSession
@@ -30,8 +33,27 @@ LIVE_TEMPLATE = "sessions/partials/live.html"
 ALL_REGIONS = frozenset({"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs"})
 
 
-def group_name(live_session_id: int, audience: str) -> str:
-    return f"live-session-{live_session_id}.{audience}"
+def group_name(live_session_id: int, audience: str, language: str) -> str:
+    return f"live-session-{live_session_id}.{audience}.{language}"
+
+
+def languages() -> list[str]:
+    return [code for code, _ in settings.LANGUAGES]
+
+
+def screen_language(scope: dict) -> str:
+    """The interface language of a WebSocket's screen, chosen as LocaleMiddleware chooses it for
+    its pages: the language cookie, then the browser's Accept-Language, then the default."""
+    candidates = [scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME) or ""]
+    headers = dict(scope.get("headers", []))
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    candidates += [code for code, _ in parse_accept_lang_header(accept) if code != "*"]
+    for code in candidates:
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 @dataclass
@@ -109,17 +131,18 @@ def render_messages(live_session_id: int, change: Change) -> list[tuple[str, dic
     live_session = LiveSession.objects.filter(pk=live_session_id).select_related("taxonomy").first()
     if live_session is None:
         return []
-    return [
-        (
-            group_name(live_session_id, audience),
-            {
-                "type": "live.update",
-                "html": render_update(live_session, change, audience),
-                "seq": live_session.sequence,
-            },
-        )
-        for audience in AUDIENCES
-    ]
+    messages = []
+    for language in languages():
+        with translation.override(language):
+            for audience in AUDIENCES:
+                html = render_update(live_session, change, audience)
+                messages.append(
+                    (
+                        group_name(live_session_id, audience, language),
+                        {"type": "live.update", "html": html, "seq": live_session.sequence},
+                    )
+                )
+    return messages
 
 
 def push(live_session_id: int, change: Change) -> None:

@@ -3,6 +3,7 @@ to a screen that reconnects having missed something. They never write."""
 
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import WebsocketConsumer
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sessions import broadcast, services
@@ -21,7 +22,8 @@ class LiveConsumer(WebsocketConsumer):
         if self.live_session is None or not self.allowed():
             self.close(code=4403)
             return
-        self.group = broadcast.group_name(self.live_session.pk, self.audience)
+        self.language = broadcast.screen_language(self.scope)
+        self.group = broadcast.group_name(self.live_session.pk, self.audience, self.language)
         self.received = 0
         # Subscribe before any snapshot, so no update can fall in between.
         async_to_sync(self.channel_layer.group_add)(self.group, self.channel_name)
@@ -35,6 +37,10 @@ class LiveConsumer(WebsocketConsumer):
             async_to_sync(self.channel_layer.group_discard)(self.group, self.channel_name)
 
     def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        with translation.override(self.language):
+            self._receive(text_data)
+
+    def _receive(self, text_data: str | None) -> None:
         self.received += 1
         if self.received > MESSAGES_PER_CONNECTION:
             self.close(code=4429)

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sessions.enums import ContributionStatus, GapKind, Phase, Presence
@@ -82,12 +84,17 @@ class JoinForm(forms.Form):
         self.helper.add_input(Submit("submit", _("Join"), css_class="btn-lg w-100"))
 
 
+def _at_most_characters(limit: int) -> str:
+    return gettext("At most %(max)d characters.") % {"max": limit}
+
+
 class NeedForm(forms.Form):
     text = forms.CharField(
         label=_("A need of your community"),
         max_length=NEED_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("At most %(max)d characters.") % {"max": NEED_MAX_LENGTH},
+        # Lazy: a class attribute is made once, before any request's language is active.
+        help_text=lazy(_at_most_characters, str)(NEED_MAX_LENGTH),
     )
     context = forms.CharField(
         label=_("Community or platform concerned (optional)"),

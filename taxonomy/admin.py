@@ -71,7 +71,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display_links = ("name",)
     list_filter = ("taxonomy",)
     list_select_related = ("taxonomy",)
-    search_fields = ("name", "goal", "slug", "summary")
+    search_fields = ("name", "goal", "slug", "summary", "name_fr", "goal_fr")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [StrategyInline]
 
@@ -92,13 +92,14 @@ class StrategyAdmin(admin.ModelAdmin):
     list_display = ("name", "category", "approach", "parent", "position", "taxonomy")
     list_filter = ("taxonomy", "category", "approach")
     list_select_related = ("category", "parent", "taxonomy")
-    search_fields = ("name", "slug", "summary", "description")
+    search_fields = ("name", "slug", "summary", "description", "name_fr", "summary_fr")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("category", "parent")
     filter_horizontal = ("references", "related")
     fieldsets = (
         (None, {"fields": ("taxonomy", "category", "parent", "name", "slug", "approach")}),
         (_("Text"), {"fields": ("summary", "description", "position")}),
+        (_("French"), {"fields": ("name_fr", "summary_fr", "description_fr")}),
         (_("Links"), {"fields": ("references", "related")}),
     )
 
@@ -109,7 +110,16 @@ class CaseAdmin(admin.ModelAdmin):
     list_display = ("name", "year", "community", "platform", "position", "taxonomy")
     list_filter = ("taxonomy", "year", "strategies__approach", "strategies__category")
     list_select_related = ("taxonomy",)
-    search_fields = ("name", "slug", "community", "platform", "summary", "description")
+    search_fields = (
+        "name",
+        "slug",
+        "community",
+        "platform",
+        "summary",
+        "description",
+        "name_fr",
+        "summary_fr",
+    )
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("strategies", "references")
 

@@ -5,9 +5,27 @@ another workshop can bring its own; the public site shows the default one."""
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from taxonomy.enums import Approach, ReferenceKind
+
+
+class Localized:
+    """Text fields with a French version (``<field>_fr``): ``localized(name)`` gives the version
+    in the active language, falling back to English where the translation is empty."""
+
+    translated_fields: tuple[str, ...] = ()
+
+    def localized(self, name: str) -> str:
+        if name not in self.translated_fields:
+            raise AttributeError(f"{type(self).__name__}.{name} has no translations")
+        language = (get_language() or "").split("-")[0]
+        if language and language != "en":
+            value = getattr(self, f"{name}_{language}", "")
+            if value:
+                return value
+        return getattr(self, name)
 
 
 class Taxonomy(models.Model):
@@ -35,7 +53,7 @@ class Taxonomy(models.Model):
         return f"{self.title} ({self.version})" if self.version else self.title
 
 
-class Category(models.Model):
+class Category(Localized, models.Model):
     taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="categories")
     slug = models.SlugField(_("slug"), max_length=80)
     name = models.CharField(_("name"), max_length=200)
@@ -43,6 +61,12 @@ class Category(models.Model):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    goal_fr = models.CharField(_("collective goal (French)"), max_length=200, blank=True)
+    summary_fr = models.CharField(_("summary (French)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+
+    translated_fields = ("name", "goal", "summary", "description")
 
     class Meta:
         verbose_name = _("category")
@@ -106,7 +130,7 @@ class Reference(models.Model):
         return self.doi_url or self.url
 
 
-class Strategy(models.Model):
+class Strategy(Localized, models.Model):
     taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="strategies")
     category = models.ForeignKey(Category, models.CASCADE, related_name="strategies")
     # A lever of a broader strategy (data strikes under data leverage).
@@ -121,6 +145,11 @@ class Strategy(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     references = models.ManyToManyField(Reference, blank=True, related_name="strategies")
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    summary_fr = models.CharField(_("summary (French)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+
+    translated_fields = ("name", "summary", "description")
 
     class Meta:
         verbose_name = _("strategy")
@@ -137,7 +166,7 @@ class Strategy(models.Model):
         return reverse("taxonomy:strategy", args=[self.slug])
 
 
-class Case(models.Model):
+class Case(Localized, models.Model):
     """A real-world example that illustrates one or more strategies."""
 
     taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="cases")
@@ -151,6 +180,13 @@ class Case(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     strategies = models.ManyToManyField(Strategy, related_name="cases")
     references = models.ManyToManyField(Reference, blank=True, related_name="cases")
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    community_fr = models.CharField(_("community (French)"), max_length=200, blank=True)
+    platform_fr = models.CharField(_("platform (French)"), max_length=200, blank=True)
+    summary_fr = models.CharField(_("summary (French)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+
+    translated_fields = ("name", "community", "platform", "summary", "description")
 
     class Meta:
         verbose_name = _("case")

@@ -47,6 +47,9 @@ STRING, TEXT, SLUG, INTEGER, BOOLEAN, CHOICE, URL, DOI = (
     "DOI",
 )
 STRINGS, INTEGERS, SLUGS = "list of strings", "list of integers", "list of slugs"
+MAPPING = "mapping"
+# The language of the translated text fields (``fr:`` in the file, ``<field>_fr`` in the models).
+TRANSLATION_LANGUAGE = "fr"
 
 SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 DOI_PATTERN = re.compile(r"^10\.\S+/\S+$")
@@ -64,10 +67,22 @@ class Key:
     choices: tuple[str, ...] = ()
     minimum: int = 0
     maximum: int = SMALL_INTEGER_MAX
+    keys: Mapping | None = None  # a mapping's own keys
 
 
 def _length(model: type[models.Model], name: str) -> int | None:
     return model._meta.get_field(name).max_length
+
+
+def _translations(model: type[models.Model]) -> Key:
+    """The optional ``fr:`` mapping of an item: a French version of each translated field."""
+    return Key(
+        MAPPING,
+        keys={
+            name: Key(STRING if _length(model, name) else TEXT, max_length=_length(model, name))
+            for name in model.translated_fields
+        },
+    )
 
 
 TAXONOMY_KEYS = {
@@ -84,6 +99,7 @@ CATEGORY_KEYS = {
     "position": Key(INTEGER),
     "summary": Key(STRING, max_length=_length(Category, "summary")),
     "description": Key(TEXT),
+    TRANSLATION_LANGUAGE: _translations(Category),
 }
 STRATEGY_KEYS = {
     "slug": Key(SLUG, required=True, max_length=_length(Strategy, "slug")),
@@ -96,6 +112,7 @@ STRATEGY_KEYS = {
     "description": Key(TEXT),
     "references": Key(INTEGERS),
     "related": Key(SLUGS),
+    TRANSLATION_LANGUAGE: _translations(Strategy),
 }
 CASE_KEYS = {
     "slug": Key(SLUG, required=True, max_length=_length(Case, "slug")),
@@ -108,9 +125,13 @@ CASE_KEYS = {
     "description": Key(TEXT),
     "strategies": Key(SLUGS, required=True),
     "references": Key(INTEGERS),
+    TRANSLATION_LANGUAGE: _translations(Case),
 }
-# The keys of a case that are plain model fields (the rest are many-to-many links).
-CASE_FIELDS = tuple(name for name in CASE_KEYS if name not in ("strategies", "references"))
+# The keys of a case that are plain model fields (the rest are many-to-many links and the
+# translations).
+CASE_FIELDS = tuple(
+    name for name in CASE_KEYS if name not in ("strategies", "references", TRANSLATION_LANGUAGE)
+)
 REFERENCE_KEYS = {
     "number": Key(INTEGER, required=True, minimum=1),
     "key": Key(SLUG, required=True, max_length=_length(Reference, "key")),
@@ -296,6 +317,8 @@ def _clean_scalar(value: Any, key: Key) -> Any:
 
 
 def _empty(key: Key) -> Any:
+    if key.kind == MAPPING:
+        return {name: _empty(item_key) for name, item_key in key.keys.items()}
     if key.kind in (STRINGS, INTEGERS, SLUGS):
         return []
     if key.kind == BOOLEAN:
@@ -342,6 +365,9 @@ class _Validator:
 
     def value(self, value: Any, key: Key, path: str, parent: Any, where: Any) -> Any:
         item_kinds = {STRINGS: STRING, INTEGERS: INTEGER, SLUGS: SLUG}
+        if key.kind == MAPPING:
+            cleaned = self.mapping(value, key.keys, path, parent, where)
+            return _empty(key) if cleaned is None else cleaned
         try:
             if key.kind not in item_kinds:
                 return _clean_scalar(value, key)
@@ -589,7 +615,11 @@ def _write(plan: _Plan) -> LoadSummary:
         taxonomy,
         {
             item["slug"]: {
-                name: item[name] for name in ("name", "goal", "summary", "description", "position")
+                **{
+                    name: item[name]
+                    for name in ("name", "goal", "summary", "description", "position")
+                },
+                **_translated_values(item),
             }
             for item in plan.categories
         },
@@ -600,6 +630,14 @@ def _write(plan: _Plan) -> LoadSummary:
     _sync_cases(taxonomy, plan.cases, strategies, references, counts["cases"])
     _delete_stale(Category, taxonomy, set(categories), counts["categories"])
     return LoadSummary(taxonomy=taxonomy, counts=counts)
+
+
+def _translated_values(item: dict) -> dict:
+    """The ``fr:`` mapping of a validated item as model field values (``name_fr``...)."""
+    return {
+        f"{name}_{TRANSLATION_LANGUAGE}": value
+        for name, value in item[TRANSLATION_LANGUAGE].items()
+    }
 
 
 def _upsert(model, obj, values: dict, statuses: dict, key: Any):
@@ -704,6 +742,7 @@ def _sync_strategies(taxonomy, rows, categories, references, counts) -> dict[str
                 name: row[name]
                 for name in ("name", "approach", "summary", "description", "position")
             },
+            **_translated_values(row),
         }
         strategies[row["slug"]] = _upsert(
             Strategy, existing.get(row["slug"]), values, statuses, row["slug"]
@@ -731,7 +770,10 @@ def _sync_cases(taxonomy, rows, strategies, references, counts: ModelCounts) -> 
     cases = _sync_rows(
         Case,
         taxonomy,
-        {row["slug"]: {name: row[name] for name in CASE_FIELDS[1:]} for row in rows},
+        {
+            row["slug"]: {name: row[name] for name in CASE_FIELDS[1:]} | _translated_values(row)
+            for row in rows
+        },
         counts,
         statuses=statuses,
     )
@@ -803,7 +845,16 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
         )
         | {"default": taxonomy.is_default},
         "categories": [
-            _without_empty({name: getattr(category, name) for name in CATEGORY_KEYS})
+            _without_empty(
+                {
+                    **{
+                        name: getattr(category, name)
+                        for name in CATEGORY_KEYS
+                        if name != TRANSLATION_LANGUAGE
+                    },
+                    TRANSLATION_LANGUAGE: _exported_translations(category),
+                }
+            )
             for category in categories
         ],
         "strategies": [
@@ -819,6 +870,7 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
                     "description": strategy.description,
                     "references": numbers(strategy.references),
                     "related": slugs(strategy.related),
+                    TRANSLATION_LANGUAGE: _exported_translations(strategy),
                 }
             )
             for strategy in strategies
@@ -829,6 +881,7 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
                     **{name: getattr(case, name) for name in CASE_FIELDS},
                     "strategies": slugs(case.strategies),
                     "references": numbers(case.references),
+                    TRANSLATION_LANGUAGE: _exported_translations(case),
                 }
             )
             for case in cases
@@ -841,8 +894,14 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
     return data
 
 
+def _exported_translations(obj) -> dict:
+    return _without_empty(
+        {name: getattr(obj, f"{name}_{TRANSLATION_LANGUAGE}") for name in obj.translated_fields}
+    )
+
+
 def _without_empty(item: dict) -> dict:
-    return {name: value for name, value in item.items() if value not in (None, "", [])}
+    return {name: value for name, value in item.items() if value not in (None, "", [], {})}
 
 
 class _ReadableDumper(yaml.SafeDumper):

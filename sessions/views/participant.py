@@ -298,7 +298,7 @@ def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
                     messages.success(
                         request,
                         _("Mapped to %(names)s.")
-                        % {"names": ", ".join(m.strategy.name for m in created)},
+                        % {"names": ", ".join(m.strategy.localized("name") for m in created)},
                     )
                 else:
                     messages.info(
@@ -399,11 +399,14 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
 def _gap_targets(live_session: LiveSession) -> list[tuple[str, list[tuple[str, str]]]]:
     """Strategies grouped by category, then this session's visible mappings."""
     groups = [
-        (category.goal, [(f"strategy-{s.pk}", s.name) for s in category.strategies.all()])
+        (
+            category.localized("goal"),
+            [(f"strategy-{s.pk}", s.localized("name")) for s in category.strategies.all()],
+        )
         for category in queries.strategy_choices(live_session)
     ]
     mappings = [
-        (f"mapping-{m.pk}", f"{m.strategy.name}: {m.need.text[:60]}")
+        (f"mapping-{m.pk}", f"{m.strategy.localized('name')}: {m.need.text[:60]}")
         for m in Mapping.objects.filter(
             live_session=live_session, status=ContributionStatus.VISIBLE
         ).select_related("strategy", "need")

@@ -13,13 +13,27 @@
       button.click();
     }
   });
-  // Regions refresh by polling (another facilitator may act too), but never while the person
-  // here has focus inside one: that would wipe what they are typing or choosing.
+  // Regions refresh by polling (another facilitator may act too), but a poll must never undo
+  // what this person just did or is doing: no poll while focus is inside the region or an
+  // action is under way, and a poll answer that started before an action ended is dropped.
+  var actionsInFlight = 0;
+  var actionsDone = 0;
   document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (verb !== "get") { actionsInFlight += 1; return; }
     var region = event.detail.elt;
-    if (event.detail.requestConfig && event.detail.requestConfig.verb === "get" &&
-        region.id && region.contains(document.activeElement) && document.activeElement !== document.body) {
-      event.preventDefault();
+    var focused = document.activeElement && document.activeElement !== document.body && region.contains(document.activeElement);
+    if (actionsInFlight > 0 || focused) { event.preventDefault(); return; }
+    event.detail.xhr.cgActionsDone = actionsDone;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (verb && verb !== "get") { actionsInFlight = Math.max(0, actionsInFlight - 1); actionsDone += 1; }
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.cgActionsDone !== undefined && (xhr.cgActionsDone !== actionsDone || actionsInFlight > 0)) {
+      event.detail.shouldSwap = false;
     }
   });
   setInterval(function () {

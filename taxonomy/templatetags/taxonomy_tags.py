@@ -23,6 +23,15 @@ def approach_badge(approach: str) -> str:
 
 
 @register.filter
+def tr(item, name: str) -> str:
+    """A translated text field of a category, strategy or case in the active language, English
+    where the translation is empty: ``{{ strategy|tr:"name" }}``."""
+    if item is None or item == "":
+        return ""
+    return item.localized(name)
+
+
+@register.filter
 def author_list(authors: list) -> str:
     """ "A", "A and B", "A, B, and C", names as the source gives them."""
     names = []

@@ -195,3 +195,26 @@ async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
     assert len(messages) <= 3
     assert 'data-dots="10"' in messages[-1]
     await board.disconnect()
+
+
+async def test_each_screen_gets_live_updates_in_its_own_language(db):
+    session, participant = await make_session_with_participant()
+    english = await connected(board_socket(session.code))
+    french = board_socket(session.code)
+    french.scope["cookies"] = {django_settings.LANGUAGE_COOKIE_NAME: "fr"}
+    await connected(french)
+    browser_french = WebsocketCommunicator(
+        router, f"/ws/s/{session.code}/board/", headers=[(b"accept-language", b"fr-CA,fr;q=0.9")]
+    )
+    await connected(browser_french)
+
+    await database_sync_to_async(services.post_need)(participant=participant, text="Safety")
+
+    in_english = await english.receive_from(timeout=2)
+    assert "0 dots" in in_english and "pastille" not in in_english
+    for screen in (french, browser_french):
+        in_french = await screen.receive_from(timeout=2)
+        assert "0 pastille" in in_french and "0 dots" not in in_french
+        assert await screen.receive_nothing(timeout=0.2)  # one message, not one per language
+        await screen.disconnect()
+    await english.disconnect()

@@ -695,6 +695,10 @@ def test_export_has_the_files_structure_and_content(bundled):
         "description": bundled_data["strategies"][6]["description"],
         "references": [27],
         "related": ["data-refusal"],
+        "fr": {
+            "name": "Grèves de données",
+            "summary": "Priver ensemble un système de données pour en réduire la valeur.",
+        },
     }
 
 
