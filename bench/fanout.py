@@ -54,7 +54,9 @@ BOARD_EVERY = 10  # one client in ten is a board, the others participants' phone
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a smaller run (about 2 minutes)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smaller run (about 4 minutes on a loaded machine)"
+    )
     parser.add_argument("--clients", help="comma-separated client counts (default 100,500,1000)")
     parser.add_argument(
         "--configs",

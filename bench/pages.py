@@ -7,7 +7,7 @@ deployment does (whitenoise's compressed manifest storage, into a temporary STAT
 requests each page with Django's test Client under DEBUG=false, counting queries
 (CaptureQueriesContext) and timing the server side.
 
-    .venv/bin/python bench/pages.py            # the sizes above (about 2 minutes)
+    .venv/bin/python bench/pages.py            # the sizes above (about 4 minutes)
     .venv/bin/python bench/pages.py --quick    # a tenth of them
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its database on exit.
