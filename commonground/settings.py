@@ -103,7 +103,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+# With Redis: "core" (RedisChannelLayer: a group message is copied into every member channel's
+# list) or "pubsub" (RedisPubSubChannelLayer: one PUBLISH per group, fanned out in each worker).
+# docs/performance.md compares them.
+CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="core")
+if CHANNEL_LAYER_BACKEND not in ("core", "pubsub"):
+    raise ImproperlyConfigured("CHANNEL_LAYER_BACKEND must be core or pubsub")
+if REDIS_URL and CHANNEL_LAYER_BACKEND == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="commonground"),
+            },
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -227,6 +243,9 @@ LOGGING = {
 
 # Live updates of one session within this window are merged into one push per audience.
 LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.25)
+
+# Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
 # Rate-limit counters are shared by every worker when Redis is configured.
 CACHES = (

@@ -4,6 +4,7 @@ Keys name a participant, a browser session or a live session: never an IP addres
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -14,7 +15,11 @@ class RateLimited(Exception):
 
 
 def hit(scope: str, key: str, *, limit: int, window: int) -> None:
-    """Count one action; raise RateLimited once ``limit`` is passed within ``window`` seconds."""
+    """Count one action; raise RateLimited once ``limit`` is passed within ``window`` seconds.
+
+    Does nothing when settings.RATE_LIMITS_ENABLED is false (load tests only)."""
+    if not getattr(settings, "RATE_LIMITS_ENABLED", True):
+        return
     window_start = int(time.time()) // window * window
     cache_key = f"rl:{scope}:{key}:{window_start}"
     # add() is atomic: only the first hit in a window creates the counter.

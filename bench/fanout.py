@@ -1,0 +1,469 @@
+"""Live-update fan-out: from a vote's HTTP response to the last of N screens showing it.
+
+Starts real Daphne processes (DEBUG=false) on a PostgreSQL database of its own, opens N
+WebSocket clients (one in ten a board, the rest participants with their device cookie), posts
+votes at a steady rate through the vote view, and measures for each vote the time from its
+HTTP response until the LAST client received a pushed update with data-seq >= the session's
+sequence number read from the database right after that response (see docs/performance.md for
+why this is sound). Beside it, a bare `websockets` server broadcasts messages of the same size
+to the same number of clients, so the app's overhead is a ratio.
+
+    .venv/bin/python bench/fanout.py            # the full matrix (about 8 minutes)
+    .venv/bin/python bench/fanout.py --quick    # 100 and 500 clients, fewer configurations
+
+Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
+"""
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import (  # noqa: E402
+    PYTHON,
+    REDIS_BENCH_URL,
+    ROOT,
+    Server,
+    base_env,
+    create_database,
+    drop_database,
+    free_port,
+    load_average,
+    machine,
+    ms,
+    percentile,
+    quiet_setup_pushes,
+    raise_open_files_limit,
+    setup_django,
+    start_servers,
+    stop_servers,
+    table,
+    vote_headers,
+)
+from _wsclients import ClientProcess, latencies  # noqa: E402
+
+DATABASE = "commonground_bench_fanout"
+BOARD_EVERY = 10  # one client in ten is a board, the others participants' phones
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="a smaller run (about 4 minutes on a loaded machine)"
+    )
+    parser.add_argument("--clients", help="comma-separated client counts (default 100,500,1000)")
+    parser.add_argument(
+        "--configs",
+        help="comma-separated layer-workers pairs: memory-1, core-1, core-2, pubsub-1, pubsub-2 "
+        "(default memory-1,core-2,pubsub-2)",
+    )
+    parser.add_argument(
+        "--coalesce",
+        help="comma-separated LIVE_COALESCE_SECONDS values for the Redis configurations "
+        "(default 0,0.25; 0.25 only at the two largest client counts)",
+    )
+    parser.add_argument(
+        "--consumers",
+        default="sync",
+        help="comma-separated: sync (the app's consumers) and/or async (bench/asgi_async.py)",
+    )
+    parser.add_argument("--rate", type=float, default=10.0, help="votes per second (default 10)")
+    parser.add_argument(
+        "--duration", type=float, default=10.0, help="seconds of votes (default 10)"
+    )
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args()
+    if args.quick:
+        args.clients = args.clients or "100,500"
+        args.configs = args.configs or "memory-1,core-1,pubsub-1"
+        args.duration = min(args.duration, 5.0)
+    args.clients = [int(n) for n in (args.clients or "100,500,1000").split(",")]
+    args.configs = (args.configs or "memory-1,core-2,pubsub-2").split(",")
+    args.coalesce = [float(c) for c in (args.coalesce or "0,0.25").split(",")]
+    args.consumers = args.consumers.split(",")
+    return args
+
+
+def build_session(participants: int):
+    """A voting session on the bundled taxonomy: 30 needs, each mapped onto two strategies,
+    and ``participants`` people who joined through services.join_session."""
+    from django.core.management import call_command
+
+    from sessions import services
+    from sessions.enums import Phase, Presence
+    from sessions.models import Mapping, Need
+    from taxonomy.models import Strategy
+    from taxonomy.queries import default_taxonomy
+
+    call_command("migrate", verbosity=0)
+    call_command("load_taxonomy", verbosity=0, stdout=io.StringIO())
+    quiet_setup_pushes()
+    live_session = services.create_live_session(
+        title="Fan-out bench", taxonomy=default_taxonomy(), dot_budget=30000, dot_cap=30000
+    )
+    tokens = []
+    for index in range(participants):
+        _participant, token = services.join_session(
+            live_session=live_session,
+            presence=Presence.REMOTE if index % 4 == 0 else Presence.IN_ROOM,
+            agreed=True,
+        )
+        tokens.append(token)
+    authors = list(live_session.participants.all()[:30])
+    needs = Need.objects.bulk_create(
+        Need(
+            live_session=live_session,
+            author=author,
+            text=f"Need {index}: safer visibility for queer creators on short-video platforms",
+            context="TikTok, Instagram",
+        )
+        for index, author in enumerate(authors)
+    )
+    strategies = list(Strategy.objects.filter(taxonomy=live_session.taxonomy))
+    mappings = Mapping.objects.bulk_create(
+        Mapping(
+            live_session=live_session,
+            need=need,
+            author=need.author,
+            strategy=strategies[(index * 2 + offset) % len(strategies)],
+            reason="It fits",
+        )
+        for index, need in enumerate(needs)
+        for offset in (0, 1)
+    )
+    services.set_phase(live_session=live_session, phase=Phase.VOTING)
+    live_session.refresh_from_db()
+    return live_session, tokens, [n.pk for n in needs], [m.pk for m in mappings]
+
+
+async def drive_votes(ports, code, session_id, tokens, needs, mappings, rate, duration):
+    """Votes at a steady rate, each answered by one worker (round robin); returns per vote
+    (t_request, t_response, status, sequence read after the response)."""
+    import psycopg
+    from _common import HttpConnection
+
+    pools = {port: asyncio.Queue() for port in ports}
+    for port in ports:
+        for _ in range(8):
+            pools[port].put_nowait(HttpConnection(port))
+    db = await psycopg.AsyncConnection.connect(
+        f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}", autocommit=True
+    )
+    results = []
+
+    async def one(index: int) -> None:
+        port = ports[index % len(ports)]
+        token = tokens[index % len(tokens)]
+        kind, item = ("need", needs[index % len(needs)])
+        if index % 2:
+            kind, item = ("mapping", mappings[index % len(mappings)])
+        body = f"kind={kind}&item={item}&action=add".encode()
+        conn = await pools[port].get()
+        try:
+            sent = time.monotonic()
+            status, _data = await conn.request(
+                "POST", f"/s/{code}/vote/", vote_headers(code, token, port), body
+            )
+            answered = time.monotonic()
+        except Exception:
+            conn.close()
+            results.append((index, None, None, 0, None))
+            return
+        finally:
+            pools[port].put_nowait(conn)
+        cursor = await db.execute(
+            "SELECT sequence FROM live_sessions_livesession WHERE id = %s", (session_id,)
+        )
+        seq = (await cursor.fetchone())[0]
+        results.append((index, sent, answered, status, seq))
+
+    tasks = []
+    count = int(rate * duration)
+    start = time.monotonic()
+    for index in range(count):
+        delay = start + index / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(index)))
+    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    await db.close()
+    for port in ports:
+        while not pools[port].empty():
+            pools[port].get_nowait().close()
+    results.sort()
+    return results
+
+
+def client_specs(ports, code, tokens, n):
+    specs = []
+    for index in range(n):
+        port = ports[index % len(ports)]
+        origin = f"http://127.0.0.1:{port}"
+        if index % BOARD_EVERY == 0:
+            specs.append((f"ws://127.0.0.1:{port}/ws/s/{code}/board/", {}, origin, "board"))
+        else:
+            token = tokens[index % len(tokens)]
+            specs.append(
+                (
+                    f"ws://127.0.0.1:{port}/ws/s/{code}/participant/",
+                    {"Cookie": f"cg_p_{code}={token}"},
+                    origin,
+                    "participant",
+                )
+            )
+    return specs
+
+
+def run_app(clients: ClientProcess, servers, live_session, tokens, needs, mappings, n, args):
+    ports = [server.port for server in servers]
+    ok, failed, errors, connect_seconds = clients.connect(
+        client_specs(ports, live_session.code, tokens, n)
+    )
+    if failed:
+        print(f"    {failed} of {n} clients failed to connect: {errors}", flush=True)
+    votes = asyncio.run(
+        drive_votes(
+            ports,
+            live_session.code,
+            live_session.pk,
+            tokens,
+            needs,
+            mappings,
+            args.rate,
+            args.duration,
+        )
+    )
+    answered = [v for v in votes if v[3] == 200]
+    final = max((v[4] for v in answered), default=0)
+    records = clients.collect(final, timeout=10)
+    after_response, missed = latencies(records, [(v[2], v[4]) for v in answered])
+    after_request, _ = latencies(records, [(v[1], v[4]) for v in answered])
+    sizes = [size for _kind, _s, _t, sizes in records for size in sizes]
+    by_kind = {}
+    for kind, _s, _t, sizes_ in records:
+        by_kind.setdefault(kind, []).extend(sizes_)
+    messages = sum(len(r[1]) for r in records)
+    return {
+        "clients": n,
+        "connected": ok,
+        "connect_failed": failed,
+        "connect_seconds": round(connect_seconds, 1),
+        "votes": len(votes),
+        "votes_ok": len(answered),
+        "vote_errors": sorted({v[3] for v in votes if v[3] != 200}),
+        "response_p50_ms": round(
+            1000 * percentile([v[2] - v[1] for v in answered], 50) if answered else 0, 1
+        ),
+        "p50": percentile(after_response, 50),
+        "p95": percentile(after_response, 95),
+        "p99": percentile(after_response, 99),
+        "max": max(after_response, default=float("nan")),
+        "req_p95": percentile(after_request, 95),
+        "missed": missed,
+        "messages_per_client": round(messages / max(1, len(records)), 1),
+        "size_median": int(statistics.median(sizes)) if sizes else 0,
+        "size_board": int(statistics.median(by_kind.get("board") or [0])),
+        "size_participant": int(statistics.median(by_kind.get("participant") or [0])),
+    }
+
+
+def run_baseline(clients: ClientProcess, n, size, args):
+    import websockets.sync.client
+
+    port = free_port()
+    server = Server(
+        [PYTHON, str(ROOT / "bench" / "_bare_server.py"), str(port)], dict(os.environ), port, "bare"
+    )
+    try:
+        server.wait_ready()
+        url = f"ws://127.0.0.1:{port}/"
+        ok, failed, errors, _seconds = clients.connect([(url, {}, None, "bare")] * n)
+        count = int(args.rate * args.duration)
+        with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/control") as control:
+            control.send(json.dumps({"count": count, "interval": 1 / args.rate, "size": size}))
+            sent = json.loads(control.recv(timeout=args.duration + 60))
+        records = clients.collect(count, timeout=10)
+        result, missed = latencies(records, [(t, seq) for seq, t in enumerate(sent, start=1)])
+        return {
+            "clients": n,
+            "connected": ok,
+            "size": size,
+            "p50": percentile(result, 50),
+            "p95": percentile(result, 95),
+            "p99": percentile(result, 99),
+            "missed": missed,
+        }
+    finally:
+        server.stop()
+
+
+def configurations(args):
+    """(name, layer, workers, coalesce, client counts, asgi app) in the order they run."""
+    plan = []
+    largest = sorted(args.clients)[-2:]
+    apps = {"sync": "commonground.asgi:application", "async": "bench.asgi_async:application"}
+    for consumers in args.consumers:
+        suffix = "" if consumers == "sync" else "+async"
+        for config in args.configs:
+            layer, workers = config.split("-")
+            if layer == "memory":
+                # The in-memory layer pushes at once: LIVE_COALESCE_SECONDS does not apply.
+                plan.append(
+                    (config + suffix, layer, int(workers), 0.25, args.clients, apps[consumers])
+                )
+                continue
+            for coalesce in args.coalesce:
+                counts = args.clients if coalesce == 0 or len(args.coalesce) == 1 else largest
+                plan.append(
+                    (config + suffix, layer, int(workers), coalesce, counts, apps[consumers])
+                )
+    return plan
+
+
+def server_env(layer: str, coalesce: float, prefix: str) -> dict[str, str]:
+    extra = {"LIVE_COALESCE_SECONDS": str(coalesce)}
+    if layer != "memory":
+        extra.update(
+            {
+                "REDIS_URL": REDIS_BENCH_URL,
+                "CHANNEL_LAYER_BACKEND": layer,
+                "CHANNEL_LAYER_PREFIX": prefix,
+            }
+        )
+    return base_env(DATABASE, **extra)
+
+
+def main() -> int:
+    args = parse_args()
+    limit = raise_open_files_limit()
+    needed = 2 * max(args.clients) + 200
+    if limit < needed:
+        print(f"open-files limit {limit} is below {needed}; lower --clients", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    print(f"# fan-out bench, {time.strftime('%Y-%m-%d')}, {machine()}", flush=True)
+    print(f"votes: {args.rate:g}/s for {args.duration:g} s; one client in {BOARD_EVERY} a board")
+    print(f"at start: {load_average()}", flush=True)
+    create_database(DATABASE)
+    servers: list = []
+    clients = None
+    app_rows, base_rows = [], {}
+    try:
+        setup_django(base_env(DATABASE, RATE_LIMITS_ENABLED="false", LIVE_COALESCE_SECONDS="0"))
+        participants = max(args.clients)
+        live_session, tokens, needs, mappings = build_session(participants)
+        print(
+            f"session {live_session.code}: {participants} participants, {len(needs)} needs, "
+            f"{len(mappings)} mappings ({time.monotonic() - started:.0f} s setup)",
+            flush=True,
+        )
+        from django.db import connections
+
+        connections.close_all()
+        clients = ClientProcess()
+        sizes_by_n: dict[int, list[int]] = {}
+        for name, layer, workers, coalesce, counts, app in configurations(args):
+            prefix = f"cgbench-{os.getpid()}-{name}-{coalesce}"
+            servers = start_servers(server_env(layer, coalesce, prefix), workers, name, app)
+            try:
+                for n in counts:
+                    row = run_app(clients, servers, live_session, tokens, needs, mappings, n, args)
+                    row.update({"config": name, "coalesce": coalesce})
+                    app_rows.append(row)
+                    sizes_by_n.setdefault(n, []).append(row["size_median"])
+                    print(
+                        f"  {name:9} coalesce={coalesce:<4} N={n:<5} p50={ms(row['p50'])} "
+                        f"p95={ms(row['p95'])} p99={ms(row['p99'])} ms  missed={row['missed']} "
+                        f"connected={row['connected']}/{n} votes={row['votes_ok']}/{row['votes']} "
+                        f"msg={row['size_median']} B; {load_average()}",
+                        flush=True,
+                    )
+            finally:
+                stop_servers(servers)
+                servers = []
+        for n in sorted(sizes_by_n):
+            size = int(statistics.median(sizes_by_n[n]))
+            base_rows[n] = run_baseline(clients, n, size, args)
+            row = base_rows[n]
+            print(
+                f"  bare      N={n:<5} p50={ms(row['p50'])} p95={ms(row['p95'])} "
+                f"p99={ms(row['p99'])} ms  missed={row['missed']} size={size} B",
+                flush=True,
+            )
+    finally:
+        stop_servers(servers)
+        if clients is not None:
+            clients.close()
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:
+            pass
+        drop_database(DATABASE)
+
+    print()
+    rows = []
+    for row in app_rows:
+        base = base_rows.get(row["clients"])
+        ratio = row["p95"] / base["p95"] if base and base["p95"] > 0 else float("nan")
+        rows.append(
+            [
+                row["config"],
+                "n/a" if row["config"].startswith("memory") else f"{row['coalesce']:g}",
+                row["clients"],
+                f"{row['connected']}",
+                ms(row["p50"]),
+                ms(row["p95"]),
+                ms(row["p99"]),
+                row["missed"],
+                ms(base["p95"]) if base else "n/a",
+                f"{ratio:.1f}x",
+                row["response_p50_ms"],
+                row["size_median"],
+            ]
+        )
+    print(
+        table(
+            [
+                "layer-workers",
+                "coalesce s",
+                "clients",
+                "connected",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "missed",
+                "bare p95 ms",
+                "p95/bare",
+                "vote resp p50 ms",
+                "msg bytes",
+            ],
+            rows,
+        )
+    )
+    print()
+    print(
+        table(
+            ["bare clients", "msg bytes", "p50 ms", "p95 ms", "p99 ms", "missed"],
+            [
+                [b["clients"], b["size"], ms(b["p50"]), ms(b["p95"]), ms(b["p99"]), b["missed"]]
+                for b in base_rows.values()
+            ],
+        )
+    )
+    print(f"\ntotal {time.monotonic() - started:.0f} s; at the end: {load_average()}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"app": app_rows, "bare": list(base_rows.values())}, out, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

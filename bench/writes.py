@@ -1,0 +1,265 @@
+"""Concurrent votes through the real server: throughput, response times, and no vote lost.
+
+Starts Daphne workers (DEBUG=false; two behind no proxy with Redis, voters split across their
+ports) on a PostgreSQL database of its own, and lets 200 voters, each a participant with their
+own device cookie and keep-alive connection, post votes back to back (htmx requests to the vote
+view) for a bounded time. Then checks that the dots stored in the database equal the number of
+successful (200) responses.
+
+The per-participant rate limit (WRITES_PER_MINUTE = 40) would cap 200 voters at 133 votes/s,
+so the servers run with RATE_LIMITS_ENABLED=false (say --rate-limits to keep it).
+
+    .venv/bin/python bench/writes.py            # 200 voters for 20 s (about 1 minute)
+    .venv/bin/python bench/writes.py --quick    # 200 voters for 8 s
+
+Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
+"""
+
+import argparse
+import asyncio
+import io
+import os
+import sys
+import time
+from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import (  # noqa: E402
+    REDIS_BENCH_URL,
+    HttpConnection,
+    base_env,
+    create_database,
+    drop_database,
+    load_average,
+    machine,
+    percentile,
+    quiet_setup_pushes,
+    raise_open_files_limit,
+    setup_django,
+    start_servers,
+    stop_servers,
+    table,
+    vote_headers,
+)
+
+DATABASE = "commonground_bench_writes"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="8 seconds instead of 20")
+    parser.add_argument("--voters", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of voting")
+    parser.add_argument(
+        "--layer",
+        choices=["core", "pubsub", "memory"],
+        default="core",
+        help="channel layer: Redis core or pubsub (2 workers), or in-memory (1 worker)",
+    )
+    parser.add_argument("--workers", type=int, help="default 2 with Redis, 1 in memory")
+    parser.add_argument("--needs", type=int, default=300)
+    parser.add_argument("--coalesce", type=float, default=0.25, help="LIVE_COALESCE_SECONDS")
+    parser.add_argument(
+        "--rate-limits", action="store_true", help="keep the per-participant rate limit on"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.duration = min(args.duration, 8.0)
+    if args.workers is None:
+        args.workers = 1 if args.layer == "memory" else 2
+    return args
+
+
+def build_session(voters: int, need_count: int):
+    from django.core.management import call_command
+
+    from sessions import services
+    from sessions.enums import Phase, Presence
+    from sessions.models import Mapping, Need
+    from taxonomy.models import Strategy
+    from taxonomy.queries import default_taxonomy
+
+    call_command("migrate", verbosity=0)
+    call_command("load_taxonomy", verbosity=0, stdout=io.StringIO())
+    quiet_setup_pushes()
+    live_session = services.create_live_session(
+        title="Writes bench", taxonomy=default_taxonomy(), dot_budget=30000, dot_cap=30000
+    )
+    tokens = [
+        services.join_session(
+            live_session=live_session,
+            presence=Presence.REMOTE if index % 4 == 0 else Presence.IN_ROOM,
+            agreed=True,
+        )[1]
+        for index in range(voters)
+    ]
+    authors = list(live_session.participants.all())
+    needs = Need.objects.bulk_create(
+        Need(
+            live_session=live_session,
+            author=authors[index % len(authors)],
+            text=f"Need {index}: safer visibility for queer creators",
+        )
+        for index in range(need_count)
+    )
+    strategies = list(Strategy.objects.filter(taxonomy=live_session.taxonomy))
+    mappings = Mapping.objects.bulk_create(
+        Mapping(
+            live_session=live_session,
+            need=need,
+            author=need.author,
+            strategy=strategies[index % len(strategies)],
+        )
+        for index, need in enumerate(needs)
+    )
+    services.set_phase(live_session=live_session, phase=Phase.VOTING)
+    items = [("need", n.pk) for n in needs] + [("mapping", m.pk) for m in mappings]
+    return live_session, tokens, items
+
+
+async def run_voters(ports, code, tokens, items, duration, per_voter=None):
+    """Each voter posts votes back to back until the deadline. Returns (results, seconds)
+    where results are (status, seconds, started) per request; status 0 = no answer."""
+    results = []
+    start = time.monotonic()
+    deadline = start + duration
+
+    async def voter(index: int) -> None:
+        port = ports[index % len(ports)]
+        conn = HttpConnection(port)
+        headers = vote_headers(code, tokens[index], port)
+        step = 0
+        try:
+            while time.monotonic() < deadline and (per_voter is None or step < per_voter):
+                kind, item = items[(index * 7 + step) % len(items)]
+                step += 1
+                body = f"kind={kind}&item={item}&action=add".encode()
+                sent = time.monotonic()
+                try:
+                    status, _ = await conn.request(
+                        "POST", f"/s/{code}/vote/", headers, body, timeout=30
+                    )
+                except Exception:
+                    conn.close()
+                    status = 0
+                results.append((status, time.monotonic() - sent, sent))
+        finally:
+            conn.close()
+
+    await asyncio.wait_for(asyncio.gather(*(voter(i) for i in range(len(tokens)))), duration + 60)
+    return results, time.monotonic() - start
+
+
+def main() -> int:
+    args = parse_args()
+    raise_open_files_limit()
+    started = time.monotonic()
+    print(f"# writes bench, {time.strftime('%Y-%m-%d')}, {machine()}")
+    print(f"at start: {load_average()}", flush=True)
+    create_database(DATABASE)
+    servers: list = []
+    try:
+        setup_django(base_env(DATABASE, RATE_LIMITS_ENABLED="false", LIVE_COALESCE_SECONDS="0"))
+        live_session, tokens, items = build_session(args.voters, args.needs)
+        from django.db import connections
+
+        connections.close_all()
+        extra = {
+            "LIVE_COALESCE_SECONDS": str(args.coalesce),
+            "RATE_LIMITS_ENABLED": "true" if args.rate_limits else "false",
+        }
+        if args.layer != "memory":
+            extra.update(
+                {
+                    "REDIS_URL": REDIS_BENCH_URL,
+                    "CHANNEL_LAYER_BACKEND": args.layer,
+                    "CHANNEL_LAYER_PREFIX": f"cgbench-{os.getpid()}-writes",
+                }
+            )
+        servers = start_servers(base_env(DATABASE, **extra), args.workers, "writes")
+        ports = [server.port for server in servers]
+        print(
+            f"session {live_session.code}: {args.voters} voters, {len(items)} items; "
+            f"{args.workers} Daphne worker(s), layer {args.layer}, "
+            f"LIVE_COALESCE_SECONDS={args.coalesce:g}, "
+            f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}",
+            flush=True,
+        )
+        # Warm-up: every voter's first vote (connections, templates, pools), not timed.
+        warmup, _ = asyncio.run(
+            run_voters(ports, live_session.code, tokens, items, 30, per_voter=1)
+        )
+        results, seconds = asyncio.run(
+            run_voters(ports, live_session.code, tokens, items, args.duration)
+        )
+        from django.db.models import Sum
+
+        from sessions.models import Vote
+
+        stored = Vote.objects.filter(live_session=live_session).aggregate(total=Sum("dots"))
+        stored = stored["total"] or 0
+        connections.close_all()
+        logs = [server.tail(5) for server in servers if "Traceback" in server.tail(200)]
+    finally:
+        stop_servers(servers)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:
+            pass
+        drop_database(DATABASE)
+
+    warmup_ok = sum(1 for status, _, _ in warmup if status == 200)
+    statuses = Counter(status for status, _, _ in results)
+    ok = [seconds_ for status, seconds_, _ in results if status == 200]
+    expected = statuses[200] + warmup_ok
+    print()
+    print(
+        table(
+            [
+                "voters",
+                "workers",
+                "layer",
+                "seconds",
+                "requests",
+                "votes ok",
+                "votes/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "other statuses",
+                "dots in DB",
+                "expected",
+                "check",
+            ],
+            [
+                [
+                    args.voters,
+                    args.workers,
+                    args.layer,
+                    f"{seconds:.1f}",
+                    len(results),
+                    statuses[200],
+                    f"{statuses[200] / seconds:.0f}",
+                    f"{percentile(ok, 50) * 1000:.0f}",
+                    f"{percentile(ok, 95) * 1000:.0f}",
+                    f"{percentile(ok, 99) * 1000:.0f}",
+                    dict(sorted((k, v) for k, v in statuses.items() if k != 200)) or "none",
+                    stored,
+                    expected,
+                    "OK" if stored == expected else "MISMATCH",
+                ]
+            ],
+        )
+    )
+    print(f"(expected = {statuses[200]} timed + {warmup_ok} warm-up votes answered 200)")
+    if logs:
+        print("server errors:\n" + "\n".join(logs))
+    print(f"total {time.monotonic() - started:.0f} s; at the end: {load_average()}")
+    return 0 if stored == expected else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
