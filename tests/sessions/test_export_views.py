@@ -3,7 +3,9 @@ import json
 import zipfile
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -184,11 +186,16 @@ async def test_downloads_stream_chunk_by_chunk_under_asgi(async_client, facilita
     live_session, user = facilitated_session
     await async_client.aforce_login(user)
 
-    response = await async_client.get(reverse(name, args=[live_session.code]))
+    try:
+        response = await async_client.get(reverse(name, args=[live_session.code]))
+        data = b"".join([chunk async for chunk in response.streaming_content])
+    finally:
+        # The view and the stream ran in asgiref's shared thread, whose connection the test
+        # client does not close (PostgreSQL would refuse to drop the test database).
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
 
     assert response.status_code == 200
     assert response.is_async
-    data = b"".join([chunk async for chunk in response.streaming_content])
     assert len(data) > 0
     if name == "sessions:export_json":
         assert json.loads(data)["counts"]["needs"] == 1
