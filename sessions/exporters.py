@@ -1100,10 +1100,16 @@ def _verbatim(value: str) -> str:
 
 def _bibtex_author(name: str) -> str:
     # "Given Family" reads right in BibTeX; an organisation (several words, digits or "&") is
-    # braced so BibTeX does not take its last word for a family name.
+    # braced so BibTeX does not take its last word for a family name, and so is a name with
+    # the word "and", which BibTeX would split into two authors.
     name = " ".join(str(name).split())
     words = name.split()
-    if len(words) > 3 or "&" in name or any(char.isdigit() for char in name):
+    if (
+        len(words) > 3
+        or "&" in name
+        or "and" in (word.lower() for word in words)
+        or any(char.isdigit() for char in name)
+    ):
         return "{" + _latex(name) + "}"
     return _latex(name)
 

@@ -711,6 +711,15 @@ def test_bibtex_entry_escapes_latex_and_keeps_organisations_whole(workshop):
     assert parsed["url"] == "https://example.org/eeoc"
 
 
+def test_bibtex_keeps_an_author_with_and_in_the_name_as_one_author(workshop):
+    reference = workshop.references[0]
+    reference.authors = ["Data and Society", "Alicia DeVos"]
+
+    (parsed,) = bibtexparser.parse_string(_bibtex_entry(reference)).entries
+
+    assert parsed["author"] == "{Data and Society} and Alicia DeVos"
+
+
 def test_bar_chart_is_well_formed_svg_with_a_title():
     chart = charts.horizontal_bar_chart(
         [charts.Bar("Folk theorisation & <friends>", 3), charts.Bar("Data strikes", 0)],
