@@ -1,10 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
 from sessions.views import board, facilitator, participant
 
 app_name = "sessions"
 
 urlpatterns = [
+    # Organiser exports (patterns in sessions/export_urls.py)
+    path("facilitate/<str:code>/export/", include("sessions.export_urls")),
     path("join/", participant.join_form, name="join_form"),
     path("join/<str:code>/", participant.join, name="join"),
     path("s/<str:code>/", participant.participant_home, name="participant"),

@@ -1,0 +1,354 @@
+"""Time and memory of every export on a large session.
+
+    python bench/export_large_session.py [--participants 2000] [--needs 10000]
+
+Builds a session with 2,000 participants, 10,000 needs, 20,000 mappings, about 10,000 vote rows
+and 1,000 gap notes (bulk_create), in a temporary SQLite database, or in DATABASE_URL if set
+(the bench session and its taxonomy are deleted afterwards). Then each export runs in a fresh
+child process, so that its resident-memory high-water mark is its own: once to time it, once
+under tracemalloc for the peak of Python allocations. Prints one line per format: wall and
+CPU time (CPU time is the steadier of the two on a busy machine), the file size, the
+tracemalloc peak, and the child's maxrss, absolute and above its baseline after start-up.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMATS = ["csv.zip", "session.xlsx", "session.json", "report.md", "report.html"]
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "commonground.settings"
+    os.environ["DEBUG"] = "true"
+    import django
+
+    django.setup()
+
+
+def build_session(code: str, participants: int, needs: int) -> None:
+    """The large session, written with bulk_create in batches."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from sessions.enums import ContributionStatus, GapKind, Phase, Presence
+    from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
+    from taxonomy.enums import Approach, ReferenceKind
+    from taxonomy.models import Category, Reference, Strategy, Taxonomy
+
+    now = timezone.now()
+    batch = 2000
+    approaches = list(Approach.values)
+    with transaction.atomic():
+        taxonomy = Taxonomy.objects.create(slug=f"bench-{code.lower()}", title="Bench taxonomy")
+        references = Reference.objects.bulk_create(
+            Reference(
+                taxonomy=taxonomy,
+                number=n,
+                key=f"author{n}2024",
+                kind=ReferenceKind.ARTICLE,
+                authors=["Ada Author", "Bea Writer"],
+                year=2020 + n % 6,
+                title=f"A study of collective action, part {n}",
+                venue="Journal of Examples",
+                doi=f"10.1234/bench.{n}",
+            )
+            for n in range(1, 30)
+        )
+        strategies = []
+        for c in range(4):
+            category = Category.objects.create(
+                taxonomy=taxonomy,
+                slug=f"cat-{c}",
+                name=f"Category {c}",
+                goal=f"Goal {c}",
+                position=c,
+            )
+            for s in range(6):
+                strategies.append(
+                    Strategy(
+                        taxonomy=taxonomy,
+                        category=category,
+                        slug=f"strategy-{c}-{s}",
+                        name=f"Strategy {c}.{s}",
+                        approach=approaches[s % len(approaches)],
+                        summary="A strategy.",
+                        position=s,
+                    )
+                )
+        strategies = Strategy.objects.bulk_create(strategies)
+        for index, strategy in enumerate(strategies):
+            strategy.references.set([references[index % 29], references[(index * 7 + 3) % 29]])
+
+        live_session = LiveSession.objects.create(
+            code=code,
+            title="A large bench session",
+            question="What do our communities need?",
+            taxonomy=taxonomy,
+            phase=Phase.WRAPUP,
+            dot_budget=5,
+        )
+        Participant.objects.bulk_create(
+            (
+                Participant(
+                    live_session=live_session,
+                    token_hash=f"{code}-{n:060d}"[-64:],
+                    public_id=f"{code[:4]}{n:08x}",
+                    pseudonym=f"Bench Otter {n}",
+                    display_name=f"Name {n}" if n % 3 == 0 else "",
+                    presence=Presence.REMOTE if n % 10 < 3 else Presence.IN_ROOM,
+                    agreed_at=now,
+                )
+                for n in range(participants)
+            ),
+            batch_size=batch,
+        )
+        people = list(
+            Participant.objects.filter(live_session=live_session)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Need.objects.bulk_create(
+            (
+                Need(
+                    live_session=live_session,
+                    author_id=people[n % len(people)],
+                    text=f"=Need {n}: know why our posts vanish from feeds after we use our own words",
+                    context="TikTok" if n % 2 else "",
+                    status=ContributionStatus.HIDDEN if n % 50 == 0 else ContributionStatus.VISIBLE,
+                )
+                for n in range(needs)
+            ),
+            batch_size=batch,
+        )
+        need_ids = list(
+            Need.objects.filter(live_session=live_session)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        strategy_ids = [strategy.pk for strategy in strategies]
+        count = len(strategy_ids)
+
+        def mapped_strategies(n: int) -> tuple[int, int]:
+            first = n % count
+            second = (first + 1 + (n * 7) % (count - 1)) % count  # never equal to first
+            return strategy_ids[first], strategy_ids[second]
+
+        Mapping.objects.bulk_create(
+            (
+                Mapping(
+                    live_session=live_session,
+                    need_id=need_id,
+                    author_id=people[(n + k) % len(people)],
+                    strategy_id=mapped_strategies(n)[k],
+                    reason="Because it worked for us" if k == 0 else "",
+                )
+                for n, need_id in enumerate(need_ids)
+                for k in (0, 1)
+            ),
+            batch_size=batch,
+        )
+        mapping_ids = list(
+            Mapping.objects.filter(live_session=live_session)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Five vote rows per participant: three needs and two mappings, all distinct.
+        Vote.objects.bulk_create(
+            [
+                Vote(
+                    live_session=live_session,
+                    participant_id=person,
+                    need_id=need_ids[(p * 5 + k * 1013) % len(need_ids)],
+                    dots=1 + k % 2,
+                )
+                for p, person in enumerate(people)
+                for k in range(3)
+            ]
+            + [
+                Vote(
+                    live_session=live_session,
+                    participant_id=person,
+                    mapping_id=mapping_ids[(p * 7 + k * 2003) % len(mapping_ids)],
+                    dots=1,
+                )
+                for p, person in enumerate(people)
+                for k in range(2)
+            ],
+            batch_size=batch,
+        )
+        kinds = list(GapKind.values)
+        GapNote.objects.bulk_create(
+            (
+                GapNote(
+                    live_session=live_session,
+                    author_id=people[n % len(people)],
+                    strategy_id=strategy_ids[n % count],
+                    mapping_id=mapping_ids[n * 13] if n % 2 else None,
+                    kind=kinds[n % len(kinds)],
+                    text=f"Gap {n}: nothing addresses safety for trans creators here",
+                )
+                for n in range(needs // 10)
+            ),
+            batch_size=batch,
+        )
+
+
+def run_export(code: str, identifier: str, output: Path) -> int:
+    """One export to ``output``, as the views produce it; returns its size in bytes."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from sessions.exporters import EXPORTERS, build_report
+    from sessions.models import LiveSession
+
+    live_session = LiveSession.objects.select_related("taxonomy").get(code=code)
+    with output.open("wb") as file:
+        if identifier == "report.html":
+            request = RequestFactory().get(f"/facilitate/{code}/export/report/")
+            html = render_to_string(
+                "sessions/exports/report.html",
+                {"report": build_report(live_session)},
+                request=request,
+            )
+            file.write(html.encode())
+        else:
+            # Consume the stream chunk by chunk, as the server does.
+            for chunk in EXPORTERS[identifier](live_session).chunks():
+                file.write(chunk)
+    return output.stat().st_size
+
+
+def measure(code: str, identifier: str, workdir: Path) -> dict:
+    """Run in a child process: the export timed, then again under tracemalloc."""
+    from django.db import connection, reset_queries
+    from django.template.loader import get_template
+
+    from sessions import exporters  # noqa: F401  (imported before the baseline)
+    from sessions.models import LiveSession
+
+    # Connect, import and compile templates before taking the baseline.
+    LiveSession.objects.get(code=code)
+    get_template("sessions/exports/report.html")
+    get_template("sessions/exports/report.md")
+    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    output = workdir / f"{code}-{identifier}"
+    started, cpu_started = time.perf_counter(), time.process_time()
+    size = run_export(code, identifier, output)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    reset_queries()
+    tracemalloc.start()
+    run_export(code, identifier, output)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    connection.close()
+    return {
+        "format": identifier,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "bytes": size,
+        "tracemalloc_peak_mb": round(peak / 2**20, 1),
+        "maxrss_mb": round(maxrss_kb / 1024, 1),
+        "maxrss_over_baseline_mb": round((maxrss_kb - baseline_kb) / 1024, 1),
+    }
+
+
+def build(code: str, participants: int, needs: int) -> None:
+    """Run in a child process: migrate and build the session."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from sessions.models import LiveSession, Mapping, Vote
+
+    call_command("migrate", verbosity=0, interactive=False)
+    LiveSession.objects.filter(code=code).delete()
+    started = time.perf_counter()
+    build_session(code, participants, needs)
+    live_session = LiveSession.objects.get(code=code)
+    print(
+        f"Built {live_session.participants.count()} participants, {needs} needs, "
+        f"{Mapping.objects.filter(live_session=live_session).count()} mappings, "
+        f"{Vote.objects.filter(live_session=live_session).count()} vote rows in "
+        f"{time.perf_counter() - started:.1f} s on {connection.vendor}"
+    )
+
+
+def clean_up(code: str) -> None:
+    from sessions.models import LiveSession
+
+    live_session = LiveSession.objects.filter(code=code).select_related("taxonomy").first()
+    if live_session:
+        taxonomy = live_session.taxonomy
+        live_session.delete()
+        taxonomy.delete()
+
+
+def child(*arguments: str) -> str:
+    # Children, not this process, import Django and hold data: Linux carries a process's
+    # maxrss over exec, so a lean parent keeps each child's high-water mark its own.
+    result = subprocess.run(
+        [sys.executable, __file__, *arguments],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument("--needs", type=int, default=10000)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        setup_django()
+        action, code, *rest = args.child
+        if action == "build":
+            build(code, args.participants, args.needs)
+        elif action == "measure":
+            identifier, workdir = rest
+            print(json.dumps(measure(code, identifier, Path(workdir))))
+        else:
+            clean_up(code)
+            print("cleaned up")
+        return
+
+    with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
+        workdir = Path(tmp)
+        if not os.environ.get("DATABASE_URL"):
+            os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        code = "BNCH" + str(os.getpid() % 100).zfill(2)
+        sizes = ["--participants", str(args.participants), "--needs", str(args.needs)]
+        try:
+            print(child(*sizes, "--child", "build", code))
+            print(
+                f"{'format':<14}{'time (s)':>10}{'cpu (s)':>9}{'size (MB)':>11}{'tracemalloc peak (MB)':>23}"
+                f"{'maxrss (MB)':>13}{'maxrss over baseline (MB)':>27}"
+            )
+            for identifier in FORMATS:
+                row = json.loads(child("--child", "measure", code, identifier, str(workdir)))
+                print(
+                    f"{row['format']:<14}{row['seconds']:>10}{row['cpu_seconds']:>9}"
+                    f"{row['bytes'] / 2**20:>11.1f}"
+                    f"{row['tracemalloc_peak_mb']:>23}{row['maxrss_mb']:>13}"
+                    f"{row['maxrss_over_baseline_mb']:>27}"
+                )
+        finally:
+            child("--child", "clean-up", code)
+
+
+if __name__ == "__main__":
+    main()
