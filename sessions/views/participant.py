@@ -322,7 +322,7 @@ def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
             "need": need,
             "categories": categories,
             "form": form,
-            "selected": {int(pk) for pk in selected if str(pk).isdigit()},
+            "selected": {int(pk) for pk in selected if str(pk).isdecimal()},
             "already": already,
         },
         status=status,
