@@ -83,6 +83,8 @@ def clean_text(value: str, *, field: str, max_length: int, required: bool = True
     value = "".join(
         ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     ).strip()
+    if not any(unicodedata.category(ch) != "Cf" and not ch.isspace() for ch in value):
+        value = ""  # only invisible characters (zero-width spaces, joiners...): nothing typed
     if required and not value:
         raise InvalidInput(_("%(field)s cannot be empty.") % {"field": field})
     if len(value) > max_length:
