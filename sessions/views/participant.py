@@ -4,6 +4,8 @@ Each write view validates a form, calls one service, and answers htmx with fragm
 422 and the form with its errors when input is refused) or, without htmx, redirects with a
 message. Nothing a person typed is lost on a refusal: the form comes back filled in."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -50,12 +52,27 @@ def _refused(request: HttpRequest, live_session: LiveSession, exc: Exception, *,
     return redirect("sessions:participant", code=live_session.code)
 
 
-def _status_for(exc: services.SessionError) -> int:
+def _status_for(exc: services.SessionError, request: HttpRequest | None = None) -> int:
     if isinstance(exc, services.TooFast):
+        if request is not None:
+            request.retry_after = max(exc.retry_after, 1)  # sent by @_retry_after below
         return 429
     if isinstance(exc, services.InvalidInput):
         return 422
     return 409
+
+
+def _retry_after(view):
+    """Send Retry-After with a 429, so scripts and retrying clients know when to come back."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 429 and hasattr(request, "retry_after"):
+            response["Retry-After"] = str(request.retry_after)
+        return response
+
+    return wrapped
 
 
 # --- joining --------------------------------------------------------------------------------
@@ -80,12 +97,14 @@ def join_form(request: HttpRequest) -> HttpResponse:
     )
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
     live_session = live_session_or_404(code)
     if current_participant(request, live_session) is not None:
         return redirect("sessions:participant", code=live_session.code)
     form = JoinForm(request.POST or None, allow_display_names=live_session.allow_display_names)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if not request.session.session_key:
             request.session.save()
@@ -99,6 +118,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             )
         except services.SessionError as exc:
             form.add_error(None, str(exc))
+            status = 429 if _status_for(exc, request) == 429 else 422
         else:
             messages.success(
                 request,
@@ -114,7 +134,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "sessions/participant/join.html",
         {"live_session": live_session, "form": form},
-        status=422 if form.errors else 200,
+        status=422 if form.errors and status == 200 else status,
     )
 
 
@@ -154,6 +174,7 @@ def participant_home(request: HttpRequest, code: str) -> HttpResponse:
 # --- needs ----------------------------------------------------------------------------------
 
 
+@_retry_after
 @require_POST
 def post_need(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -167,7 +188,7 @@ def post_need(request: HttpRequest, code: str) -> HttpResponse:
         try:
             need = services.post_need(participant=participant, **form.cleaned_data)
         except services.SessionError as exc:
-            error, status = str(exc), _status_for(exc)
+            error, status = str(exc), _status_for(exc, request)
         else:
             flash = (
                 _("Thank you: your need waits for a facilitator's approval.")
@@ -205,6 +226,7 @@ def post_need(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def edit_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -226,7 +248,7 @@ def edit_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
                 services.edit_need(participant=participant, need=need, **form.cleaned_data)
             except services.SessionError as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = _status_for(exc, request)
             else:
                 messages.success(request, _("Your need is updated."))
                 return redirect("sessions:participant", code=live_session.code)
@@ -256,13 +278,14 @@ def delete_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     try:
         services.delete_need(participant=participant, need=need)
     except services.SessionError as exc:
-        return _refused(request, live_session, exc, status=_status_for(exc))
+        return _refused(request, live_session, exc, status=_status_for(exc, request))
     return _deleted(request, live_session, _("Your need is deleted."))
 
 
 # --- mapping --------------------------------------------------------------------------------
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     """The strategy picker for one need: the four categories, filterable by typing."""
@@ -292,7 +315,7 @@ def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
                 )
             except services.SessionError as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = _status_for(exc, request)
             else:
                 if created:
                     messages.success(
@@ -338,13 +361,14 @@ def delete_mapping(request: HttpRequest, code: str, mapping_id: int) -> HttpResp
     try:
         services.delete_mapping(participant=participant, mapping=mapping)
     except services.SessionError as exc:
-        return _refused(request, live_session, exc, status=_status_for(exc))
+        return _refused(request, live_session, exc, status=_status_for(exc, request))
     return _deleted(request, live_session, _("Your mapping is removed."))
 
 
 # --- voting ---------------------------------------------------------------------------------
 
 
+@_retry_after
 @require_POST
 def vote(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -368,7 +392,7 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
         else:
             services.remove_dot(participant=participant, **{kind: item})
     except services.SessionError as exc:
-        flash, level, status = str(exc), "warning", _status_for(exc)
+        flash, level, status = str(exc), "warning", _status_for(exc, request)
     if not request.htmx:
         if flash:
             messages.warning(request, flash)
@@ -413,6 +437,7 @@ def _gap_targets(live_session: LiveSession) -> list[tuple[str, list[tuple[str, s
     return groups
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def gap(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -446,7 +471,7 @@ def gap(request: HttpRequest, code: str) -> HttpResponse:
                 )
             except services.SessionError as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = _status_for(exc, request)
             else:
                 messages.success(request, _("Thank you: your gap note is on the board."))
                 return redirect(reverse("sessions:participant", args=[live_session.code]) + "#gaps")
@@ -469,7 +494,7 @@ def delete_gap(request: HttpRequest, code: str, gap_id: int) -> HttpResponse:
     try:
         services.delete_gap_note(participant=participant, gap_note=gap_note)
     except services.SessionError as exc:
-        return _refused(request, live_session, exc, status=_status_for(exc))
+        return _refused(request, live_session, exc, status=_status_for(exc, request))
     return _deleted(request, live_session, _("Your gap note is deleted."))
 
 
