@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from sessions import broadcast, services
 from sessions.models import LiveSession
-from sessions.permissions import participant_cookie_name
+from sessions.permissions import participant_cookie_name, plausible_code
 
 MESSAGES_PER_CONNECTION = 50  # a screen sends one "resume" per (re)connect
 
@@ -17,7 +17,9 @@ class LiveConsumer(WebsocketConsumer):
 
     def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
-        self.live_session = LiveSession.objects.filter(code=code).first()
+        self.live_session = (
+            LiveSession.objects.filter(code=code).first() if plausible_code(code) else None
+        )
         if self.live_session is None or not self.allowed():
             self.close(code=4403)
             return
