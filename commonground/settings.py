@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "commonground.middleware.DatabaseUnavailableMiddleware",  # last: sees view errors first
 ]
 
 ROOT_URLCONF = "commonground.urls"
