@@ -15,7 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
-from sessions.forms import GapForm, JoinCodeForm, JoinForm, MappingForm, NeedForm, VoteForm
+from sessions.forms import (
+    GapForm,
+    JoinCodeForm,
+    JoinForm,
+    MappingForm,
+    NeedForm,
+    NewNeedForm,
+    VoteForm,
+)
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
 from sessions.permissions import (
     current_participant,
@@ -154,7 +162,7 @@ def _page_context(live_session: LiveSession, participant: Participant, **extra) 
         "phases": Phase.choices,
     }
     if "need_form" not in extra:
-        context["need_form"] = NeedForm(
+        context["need_form"] = NewNeedForm(
             action=reverse("sessions:post_need", args=[live_session.code])
         )
     context.update(extra)
@@ -181,12 +189,12 @@ def post_need(request: HttpRequest, code: str) -> HttpResponse:
     if redirect_response:
         return redirect_response
     action = reverse("sessions:post_need", args=[live_session.code])
-    form = NeedForm(request.POST, action=action)
+    form = NewNeedForm(request.POST, action=action)
     error = None
     status = 200
     if form.is_valid():
         try:
-            need = services.post_need(participant=participant, **form.cleaned_data)
+            need = services.post_need(participant=participant, **form.service_fields())
         except services.SessionError as exc:
             error, status = str(exc), _status_for(exc, request)
         else:
@@ -199,7 +207,7 @@ def post_need(request: HttpRequest, code: str) -> HttpResponse:
                 return render(
                     request,
                     f"{PARTIAL}#need-form-result",
-                    {"need_form": NeedForm(action=action), "flash": flash},
+                    {"need_form": NewNeedForm(action=action), "flash": flash},
                 )
             messages.success(request, flash)
             return redirect("sessions:participant", code=live_session.code)
