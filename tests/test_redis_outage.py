@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 import redis
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -103,8 +103,8 @@ def redis_stack(port: int):
 async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog):
     port = _free_port()
     server = RedisServer(port)
-    session = await sync_to_async(LiveSessionFactory)(code="K7HQ4P", phase=Phase.NEEDS)
-    participant = await sync_to_async(ParticipantFactory)(live_session=session)
+    session = await database_sync_to_async(LiveSessionFactory)(code="K7HQ4P", phase=Phase.NEEDS)
+    participant = await database_sync_to_async(ParticipantFactory)(live_session=session)
     client = Client()
     client.cookies[participant_cookie_name(session)] = participant.token
     post_url = reverse("sessions:post_need", args=[session.code])
@@ -115,13 +115,15 @@ async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog):
             server.stop()  # Redis goes away during the session
 
             with caplog.at_level(logging.WARNING):
-                response = await sync_to_async(client.post)(post_url, {"text": "Saved anyway"})
-                polled = await sync_to_async(client.get)(
+                response = await database_sync_to_async(client.post)(
+                    post_url, {"text": "Saved anyway"}
+                )
+                polled = await database_sync_to_async(client.get)(
                     reverse("sessions:live", args=[session.code]), {"audience": "board"}
                 )
 
             assert response.status_code == 302
-            assert await sync_to_async(Need.objects.filter(text="Saved anyway").exists)()
+            assert await database_sync_to_async(Need.objects.filter(text="Saved anyway").exists)()
             messages = [record.getMessage() for record in caplog.records]
             assert any("cache is unavailable" in m for m in messages), messages
             assert any("on_commit" in m or "not pushed" in m for m in messages), messages
@@ -134,7 +136,7 @@ async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog):
             )
             ok, _ = await board.connect()
             assert ok
-            response = await sync_to_async(client.post)(post_url, {"text": "Live again"})
+            response = await database_sync_to_async(client.post)(post_url, {"text": "Live again"})
             assert response.status_code == 302
             message = await board.receive_from(timeout=2)
             assert "Live again" in message
