@@ -21,7 +21,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is false")
-    SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"
+    # Used only when DEBUG is true (bandit: accepted, see [tool.bandit] in pyproject.toml).
+    SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"  # nosec B105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
