@@ -24,8 +24,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the Daphne live server for browser tests runs in another process.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
-if REDIS_URL:
+if REDIS_URL and "CHANNEL_LAYER_PREFIX" not in os.environ:
     # A fresh prefix per run, so no message from an earlier run reaches a test's group.
+    # Server processes that must talk to each other (test_two_workers) share one through
+    # CHANNEL_LAYER_PREFIX.
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"cg-test-{uuid.uuid4().hex[:8]}"
 
 SESSION_COOKIE_SECURE = False

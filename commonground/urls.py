@@ -11,3 +11,5 @@ urlpatterns = [
     path("taxonomy/", include("taxonomy.urls")),
     path("", include("sessions.urls")),
 ]
+
+handler500 = "commonground.views.server_error"

@@ -1,7 +1,11 @@
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.http import require_safe
 
+from commonground.middleware import DATABASE_ERRORS, database_unavailable
 from taxonomy import queries as taxonomy_queries
 
 
@@ -9,3 +13,11 @@ from taxonomy import queries as taxonomy_queries
 def home(request: HttpRequest) -> HttpResponse:
     """What the workshop is, with the way into the taxonomy and into a live session."""
     return render(request, "home.html", {"categories": taxonomy_queries.category_overview()})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage outside a view (session or auth middleware) is a 503
+    "try again", like one inside a view; anything else is the plain 500."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable(request)
+    return defaults.server_error(request)

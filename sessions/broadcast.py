@@ -233,7 +233,7 @@ def parse_client_message(text: str | None) -> dict:
         raise ValueError("message too long")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: "[[[[...]]]]"
         raise ValueError("not JSON") from None
     if not isinstance(data, dict) or data.get("type") != "resume":
         raise ValueError("unknown message type")

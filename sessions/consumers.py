@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from sessions import broadcast, services
 from sessions.models import LiveSession
-from sessions.permissions import participant_cookie_name
+from sessions.permissions import participant_cookie_name, plausible_code
 
 MESSAGES_PER_CONNECTION = 50  # a screen sends one "resume" per (re)connect
 
@@ -23,9 +23,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
-        self.live_session = await database_sync_to_async(
-            LiveSession.objects.filter(code=code).first
-        )()
+        self.live_session = (
+            await database_sync_to_async(LiveSession.objects.filter(code=code).first)()
+            if plausible_code(code)
+            else None
+        )
         if self.live_session is None or not await database_sync_to_async(self.allowed)():
             await self.close(code=4403)
             return

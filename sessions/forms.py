@@ -1,6 +1,8 @@
 """Forms for every participant write. Views pass cleaned data to services; services check
 again, so a request that skips the form is refused the same way."""
 
+import uuid
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -113,6 +115,23 @@ class NeedForm(forms.Form):
             "hx-disabled-elt": "find [type=submit]",
         }
         self.helper.add_input(Submit("submit", submit_label or _("Post need")))
+
+
+class NewNeedForm(NeedForm):
+    """Posting a need: a hidden submission id, fresh each time the form is rendered empty,
+    makes double taps and retries post the need once (services.post_need)."""
+
+    submission_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_id", uuid.uuid4().hex)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["client_key"] = data.pop("submission_id", "")
+        return data
 
 
 class MappingForm(forms.Form):

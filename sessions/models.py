@@ -168,12 +168,21 @@ class Need(Contribution):
         _("community or platform (optional)"), max_length=CONTEXT_MAX_LENGTH, blank=True
     )
     edited = models.BooleanField(default=False)
+    # The form's submission id: a double tap or a retried request posts the need once.
+    client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("need")
         verbose_name_plural = _("needs")
         ordering = ["created", "pk"]
         indexes = [models.Index(fields=["live_session", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"],
+                condition=~Q(client_key=""),
+                name="one_need_per_submission",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text

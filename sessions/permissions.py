@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from sessions import services
-from sessions.models import LiveSession, Participant
+from sessions.models import JOIN_CODE_LENGTH, LiveSession, Participant
 
 COOKIE_MAX_AGE = 60 * 60 * 24 * 14  # a workshop and its follow-up, not forever
 
@@ -15,7 +15,15 @@ def participant_cookie_name(live_session: LiveSession) -> str:
     return f"cg_p_{live_session.code}"
 
 
+def plausible_code(code: str) -> bool:
+    """Could ``code`` be a join code? Anything else is not looked up: PostgreSQL refuses
+    strings with a null byte outright (a 500 rather than a 404)."""
+    return code.isascii() and code.isalnum() and len(code) <= JOIN_CODE_LENGTH
+
+
 def live_session_or_404(code: str) -> LiveSession:
+    if not plausible_code(code):
+        raise Http404
     return get_object_or_404(LiveSession.objects.select_related("taxonomy"), code=code.upper())
 
 

@@ -83,6 +83,8 @@ def clean_text(value: str, *, field: str, max_length: int, required: bool = True
     value = "".join(
         ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     ).strip()
+    if not any(unicodedata.category(ch) != "Cf" and not ch.isspace() for ch in value):
+        value = ""  # only invisible characters (zero-width spaces, joiners...): nothing typed
     if required and not value:
         raise InvalidInput(_("%(field)s cannot be empty.") % {"field": field})
     if len(value) > max_length:
@@ -280,9 +282,19 @@ def erase_participant(*, participant: Participant) -> None:
 
 
 @transaction.atomic
-def post_need(*, participant: Participant, text: str, context: str = "") -> Need:
-    """Post a need in the needs (or mapping) phase."""
+def post_need(
+    *, participant: Participant, text: str, context: str = "", client_key: str = ""
+) -> Need:
+    """Post a need in the needs (or mapping) phase.
+
+    ``client_key`` (the form's submission id) makes the post idempotent: the same key from the
+    same participant returns the need already posted (a double tap, a retried request)."""
     participant, live_session = _locked_participant(participant)
+    client_key = (client_key or "").strip()[:64]
+    if client_key and (
+        already := Need.objects.filter(author=participant, client_key=client_key).first()
+    ):
+        return already
     _require_phase(live_session, "need")
     text = clean_text(text, field=_("Your need"), max_length=NEED_MAX_LENGTH)
     context = clean_text(
@@ -290,13 +302,20 @@ def post_need(*, participant: Participant, text: str, context: str = "") -> Need
     )
     _rate("need", str(participant.pk), limit=NEEDS_PER_MINUTE)
     _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
-    need = Need.objects.create(
-        live_session=live_session,
-        author=participant,
-        text=text,
-        context=context,
-        status=_initial_status(live_session),
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent duplicate loses cleanly
+            need = Need.objects.create(
+                live_session=live_session,
+                author=participant,
+                text=text,
+                context=context,
+                status=_initial_status(live_session),
+                client_key=client_key,
+            )
+    except IntegrityError:
+        if not client_key:
+            raise
+        return Need.objects.get(author=participant, client_key=client_key)
     broadcast.session_changed(live_session.pk, regions={"counts"}, needs_changed=[need.pk])
     return need
 

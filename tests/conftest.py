@@ -1,5 +1,6 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from sessions.permissions import participant_cookie_name
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
@@ -13,10 +14,24 @@ def _english_by_default(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Rate-limit counters live in the cache; each test starts with none."""
-    cache.clear()
+    """Rate-limit counters live in the cache; each test starts with none.
+
+    Only those keys go: on Redis, clear() would flush the whole database, channel-layer
+    groups of a running live server (or of another test run) included."""
+    _clear_rate_limits()
     yield
-    cache.clear()
+    _clear_rate_limits()
+
+
+def _clear_rate_limits() -> None:
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=backend.make_key("rl:*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ def live(request: HttpRequest, code: str) -> HttpResponse:
     if audience == broadcast.PARTICIPANTS and current_participant(request, live_session) is None:
         return HttpResponse(_("Join the session first."), status=403, content_type="text/plain")
     since = request.GET.get("since", "")
-    if since.isdigit() and int(since) == live_session.sequence:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if since.isdecimal() and int(since) == live_session.sequence:
         return HttpResponse(status=204)
     html = broadcast.render_update(live_session, broadcast.Change.everything(), audience)
     return HttpResponse(html)

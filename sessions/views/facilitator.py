@@ -37,13 +37,18 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def session_create(request: HttpRequest) -> HttpResponse:
     form = SessionForm(request.POST or None, initial={"taxonomy": default_taxonomy()})
     if request.method == "POST" and form.is_valid():
-        live_session = services.create_live_session(
-            facilitator=request.user, **form.service_fields()
-        )
-        messages.success(
-            request, _("Session created. Share the code %(code)s.") % {"code": live_session.code}
-        )
-        return redirect("sessions:dashboard", code=live_session.code)
+        try:
+            live_session = services.create_live_session(
+                facilitator=request.user, **form.service_fields()
+            )
+        except services.SessionError as exc:  # e.g. a title of control characters only
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Session created. Share the code %(code)s.") % {"code": live_session.code},
+            )
+            return redirect("sessions:dashboard", code=live_session.code)
     return render(
         request,
         "sessions/facilitator/form.html",

@@ -4,6 +4,8 @@ Each write view validates a form, calls one service, and answers htmx with fragm
 422 and the form with its errors when input is refused) or, without htmx, redirects with a
 message. Nothing a person typed is lost on a refusal: the form comes back filled in."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
-from sessions.forms import GapForm, JoinCodeForm, JoinForm, MappingForm, NeedForm, VoteForm
+from sessions.forms import (
+    GapForm,
+    JoinCodeForm,
+    JoinForm,
+    MappingForm,
+    NeedForm,
+    NewNeedForm,
+    VoteForm,
+)
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
 from sessions.permissions import (
     current_participant,
@@ -50,12 +60,27 @@ def _refused(request: HttpRequest, live_session: LiveSession, exc: Exception, *,
     return redirect("sessions:participant", code=live_session.code)
 
 
-def _status_for(exc: services.SessionError) -> int:
+def _status_for(exc: services.SessionError, request: HttpRequest | None = None) -> int:
     if isinstance(exc, services.TooFast):
+        if request is not None:
+            request.retry_after = max(exc.retry_after, 1)  # sent by @_retry_after below
         return 429
     if isinstance(exc, services.InvalidInput):
         return 422
     return 409
+
+
+def _retry_after(view):
+    """Send Retry-After with a 429, so scripts and retrying clients know when to come back."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 429 and hasattr(request, "retry_after"):
+            response["Retry-After"] = str(request.retry_after)
+        return response
+
+    return wrapped
 
 
 # --- joining --------------------------------------------------------------------------------
@@ -80,12 +105,14 @@ def join_form(request: HttpRequest) -> HttpResponse:
     )
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
     live_session = live_session_or_404(code)
     if current_participant(request, live_session) is not None:
         return redirect("sessions:participant", code=live_session.code)
     form = JoinForm(request.POST or None, allow_display_names=live_session.allow_display_names)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if not request.session.session_key:
             request.session.save()
@@ -99,6 +126,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             )
         except services.SessionError as exc:
             form.add_error(None, str(exc))
+            status = 429 if _status_for(exc, request) == 429 else 422
         else:
             messages.success(
                 request,
@@ -114,7 +142,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "sessions/participant/join.html",
         {"live_session": live_session, "form": form},
-        status=422 if form.errors else 200,
+        status=422 if form.errors and status == 200 else status,
     )
 
 
@@ -134,7 +162,7 @@ def _page_context(live_session: LiveSession, participant: Participant, **extra) 
         "phases": Phase.choices,
     }
     if "need_form" not in extra:
-        context["need_form"] = NeedForm(
+        context["need_form"] = NewNeedForm(
             action=reverse("sessions:post_need", args=[live_session.code])
         )
     context.update(extra)
@@ -154,20 +182,21 @@ def participant_home(request: HttpRequest, code: str) -> HttpResponse:
 # --- needs ----------------------------------------------------------------------------------
 
 
+@_retry_after
 @require_POST
 def post_need(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
     if redirect_response:
         return redirect_response
     action = reverse("sessions:post_need", args=[live_session.code])
-    form = NeedForm(request.POST, action=action)
+    form = NewNeedForm(request.POST, action=action)
     error = None
     status = 200
     if form.is_valid():
         try:
-            need = services.post_need(participant=participant, **form.cleaned_data)
+            need = services.post_need(participant=participant, **form.service_fields())
         except services.SessionError as exc:
-            error, status = str(exc), _status_for(exc)
+            error, status = str(exc), _status_for(exc, request)
         else:
             flash = (
                 _("Thank you: your need waits for a facilitator's approval.")
@@ -178,7 +207,7 @@ def post_need(request: HttpRequest, code: str) -> HttpResponse:
                 return render(
                     request,
                     f"{PARTIAL}#need-form-result",
-                    {"need_form": NeedForm(action=action), "flash": flash},
+                    {"need_form": NewNeedForm(action=action), "flash": flash},
                 )
             messages.success(request, flash)
             return redirect("sessions:participant", code=live_session.code)
@@ -205,6 +234,7 @@ def post_need(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def edit_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -226,7 +256,7 @@ def edit_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
                 services.edit_need(participant=participant, need=need, **form.cleaned_data)
             except services.SessionError as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = _status_for(exc, request)
             else:
                 messages.success(request, _("Your need is updated."))
                 return redirect("sessions:participant", code=live_session.code)
@@ -256,13 +286,14 @@ def delete_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     try:
         services.delete_need(participant=participant, need=need)
     except services.SessionError as exc:
-        return _refused(request, live_session, exc, status=_status_for(exc))
+        return _refused(request, live_session, exc, status=_status_for(exc, request))
     return _deleted(request, live_session, _("Your need is deleted."))
 
 
 # --- mapping --------------------------------------------------------------------------------
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     """The strategy picker for one need: the four categories, filterable by typing."""
@@ -292,7 +323,7 @@ def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
                 )
             except services.SessionError as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = _status_for(exc, request)
             else:
                 if created:
                     messages.success(
@@ -322,7 +353,7 @@ def map_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
             "need": need,
             "categories": categories,
             "form": form,
-            "selected": {int(pk) for pk in selected if str(pk).isdigit()},
+            "selected": {int(pk) for pk in selected if str(pk).isdecimal()},
             "already": already,
         },
         status=status,
@@ -338,13 +369,14 @@ def delete_mapping(request: HttpRequest, code: str, mapping_id: int) -> HttpResp
     try:
         services.delete_mapping(participant=participant, mapping=mapping)
     except services.SessionError as exc:
-        return _refused(request, live_session, exc, status=_status_for(exc))
+        return _refused(request, live_session, exc, status=_status_for(exc, request))
     return _deleted(request, live_session, _("Your mapping is removed."))
 
 
 # --- voting ---------------------------------------------------------------------------------
 
 
+@_retry_after
 @require_POST
 def vote(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -368,7 +400,7 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
         else:
             services.remove_dot(participant=participant, **{kind: item})
     except services.SessionError as exc:
-        flash, level, status = str(exc), "warning", _status_for(exc)
+        flash, level, status = str(exc), "warning", _status_for(exc, request)
     if not request.htmx:
         if flash:
             messages.warning(request, flash)
@@ -416,6 +448,7 @@ def _gap_targets(live_session: LiveSession) -> list[tuple[str, list[tuple[str, s
     return groups
 
 
+@_retry_after
 @require_http_methods(["GET", "POST"])
 def gap(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
@@ -449,7 +482,7 @@ def gap(request: HttpRequest, code: str) -> HttpResponse:
                 )
             except services.SessionError as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = _status_for(exc, request)
             else:
                 messages.success(request, _("Thank you: your gap note is on the board."))
                 return redirect(reverse("sessions:participant", args=[live_session.code]) + "#gaps")
@@ -472,7 +505,7 @@ def delete_gap(request: HttpRequest, code: str, gap_id: int) -> HttpResponse:
     try:
         services.delete_gap_note(participant=participant, gap_note=gap_note)
     except services.SessionError as exc:
-        return _refused(request, live_session, exc, status=_status_for(exc))
+        return _refused(request, live_session, exc, status=_status_for(exc, request))
     return _deleted(request, live_session, _("Your gap note is deleted."))
 
 

@@ -6,7 +6,8 @@ from sessions.demo import create_demo_session
 from taxonomy.queries import default_taxonomy
 
 DEMO_USERNAME = "facilitator"
-DEMO_PASSWORD = "commonground-demo"
+# The documented demo login, printed by `make run` (bandit: accepted, see pyproject.toml).
+DEMO_PASSWORD = "commonground-demo"  # nosec B105
 
 
 class Command(BaseCommand):

@@ -1,0 +1,78 @@
+"""Small project-wide middleware: a Permissions-Policy header, and a clear "try again" answer
+when the database is unreachable."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+# Nothing in the app uses these browser features; deny them to every frame.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+RETRY_AFTER_SECONDS = 5
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: JSON for htmx and JSON clients, a plain page for browsers. The
+    page touches neither the database nor the session (both may be what is down)."""
+    message = _("The server cannot reach its database for a moment. Nothing is lost: try again.")
+    wants_json = request.headers.get("HX-Request") == "true" or "application/json" in (
+        request.headers.get("Accept", "")
+    )
+    if wants_json:
+        response = JsonResponse({"error": message, "retry": True}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a database outage during a view into a 503 "try again" (last in MIDDLEWARE, so
+    it sees the view's exception first). Outages inside other middleware reach handler500,
+    which answers the same way (commonground.views.server_error)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            logger.warning(
+                "database unavailable: %s %s: %s", request.method, request.path, exception
+            )
+            return database_unavailable(request)
+        return None
