@@ -103,7 +103,7 @@ def render_update(live_session: LiveSession, change: Change, audience: str) -> s
     context: dict = {"live_session": live_session, "change": change, "audience": audience}
     regions = change.regions
     if "all_needs" in regions:
-        context["needs"] = queries.needs(live_session)
+        context["need_page"] = queries.needs_page(live_session)
     elif change.needs_changed:
         visible = queries.needs(live_session, ids=change.needs_changed)
         context["needs_upserted"] = visible

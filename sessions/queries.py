@@ -49,6 +49,36 @@ def _visible_mappings():
     )
 
 
+NEEDS_ON_SCREEN = 60  # a phone or the board shows the newest; older ones load on request
+
+
+@dataclass
+class NeedPage:
+    needs: list[Need]
+    older_than: int | None  # the oldest need shown, when older ones exist
+
+
+def needs_page(
+    live_session: LiveSession,
+    *,
+    before: int | None = None,
+    include_hidden_for=None,
+    size: int = NEEDS_ON_SCREEN,
+) -> NeedPage:
+    """The newest ``size`` needs (older than ``before`` if given), oldest first, so a session
+    with thousands of needs never sends them all to a phone (four queries)."""
+    status_filter = Q(status=VISIBLE)
+    if include_hidden_for is not None:
+        status_filter |= Q(author=include_hidden_for, status=ContributionStatus.PENDING)
+    ids = Need.objects.filter(status_filter, live_session=live_session)
+    if before is not None:
+        ids = ids.filter(pk__lt=before)
+    newest = list(ids.order_by("-pk").values_list("pk", flat=True)[: size + 1])
+    shown = newest[:size]
+    page = needs(live_session, ids=shown, include_hidden_for=include_hidden_for)
+    return NeedPage(page, older_than=min(shown) if len(newest) > size else None)
+
+
 def needs(live_session: LiveSession, *, ids=None, include_hidden_for=None) -> list[Need]:
     """Visible needs with their dot totals and visible mappings (three queries).
 
@@ -302,8 +332,8 @@ def moderation_queue(live_session: LiveSession) -> dict:
     }
 
 
-def needs_for_moderation(live_session: LiveSession) -> list[Need]:
-    """Every need, hidden ones too, with dots and mappings, newest first."""
+def needs_for_moderation(live_session: LiveSession, limit: int = 300) -> list[Need]:
+    """The newest needs, hidden ones too, with dots and mappings, newest first."""
     return list(
         Need.objects.filter(live_session=live_session)
         .select_related("author")
@@ -311,7 +341,7 @@ def needs_for_moderation(live_session: LiveSession) -> list[Need]:
         .prefetch_related(
             Prefetch("mappings", queryset=Mapping.objects.select_related("strategy", "author"))
         )
-        .order_by("-created", "-pk")
+        .order_by("-created", "-pk")[:limit]
     )
 
 
@@ -320,7 +350,7 @@ def board(live_session: LiveSession) -> dict:
     return {
         "live_session": live_session,
         "counts": participant_counts(live_session),
-        "needs": needs(live_session),
+        "need_page": needs_page(live_session),
         "grid": grid(live_session),
         "split": approach_split(live_session),
         "gap_groups": gap_notes(live_session),

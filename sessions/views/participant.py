@@ -149,12 +149,16 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 # --- the participant page -------------------------------------------------------------------
 
 
-def _page_context(live_session: LiveSession, participant: Participant, **extra) -> dict:
+def _page_context(
+    live_session: LiveSession, participant: Participant, before: int | None = None, **extra
+) -> dict:
     used = services.dots_used(participant)
     context = {
         "live_session": live_session,
         "participant": participant,
-        "needs": queries.needs(live_session, include_hidden_for=participant),
+        "need_page": queries.needs_page(
+            live_session, include_hidden_for=participant, before=before
+        ),
         "mine": queries.personal_dots(participant),
         "dots_left": max(0, live_session.dot_budget - used),
         "gap_groups": queries.gap_notes(live_session),
@@ -174,9 +178,14 @@ def participant_home(request: HttpRequest, code: str) -> HttpResponse:
     live_session, participant, redirect_response = _participant_or_redirect(request, code)
     if redirect_response:
         return redirect_response
-    return render(
-        request, "sessions/participant/home.html", _page_context(live_session, participant)
+    before = request.GET.get("before", "")
+    context = _page_context(
+        live_session, participant, before=int(before) if before.isdecimal() else None
     )
+    if request.htmx and before:
+        # "Show older needs": the next page of cards, swapped in place of the link.
+        return render(request, "sessions/partials/live.html#participant-need-items", context)
+    return render(request, "sessions/participant/home.html", context)
 
 
 # --- needs ----------------------------------------------------------------------------------

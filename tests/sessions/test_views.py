@@ -361,5 +361,25 @@ def test_board_query_count_does_not_grow_with_the_session(
         MappingFactory(need=need, strategy=strategy)
         GapNoteFactory(live_session=live_session, author=need.author, strategy=strategy)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(reverse("sessions:board", args=[live_session.code]))
+
+
+def test_participant_page_shows_the_newest_needs_and_loads_older_ones_on_request(
+    participant_client, live_session
+):
+    from sessions.queries import NEEDS_ON_SCREEN
+
+    author = ParticipantFactory(live_session=live_session)
+    needs = [NeedFactory(author=author, text=f"Need #{n}") for n in range(NEEDS_ON_SCREEN + 5)]
+    url = reverse("sessions:participant", args=[live_session.code])
+
+    page = participant_client.get(url)
+    older = participant_client.get(url, {"before": needs[5].pk}, headers=HTMX)
+
+    assert page.text.count('class="need-card"') == NEEDS_ON_SCREEN
+    assert f"Need #{NEEDS_ON_SCREEN + 4}" in page.text and "Need #4<" not in page.text
+    assert f"?before={needs[5].pk}" in page.text
+    assert older.status_code == 200 and "<html" not in older.text
+    assert older.text.count('class="need-card"') == 5
+    assert "Need #0<" in older.text and "Show older needs" not in older.text
