@@ -172,6 +172,8 @@ FACILITATOR_URLS = [
     ("post", "sessions:control", {"command": "lock"}),
     ("post", "sessions:moderate", {"kind": "need", "item": 1, "status": "hidden"}),
     ("post", "sessions:merge", {"keep": 1, "duplicate": 2}),
+    ("get", "sessions:purge", {}),
+    ("post", "sessions:purge", {"confirm": "K7HQ4P"}),
 ]
 
 
@@ -344,3 +346,36 @@ def test_settings_add_a_co_facilitator_and_keep_the_one_saving(
         facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code])).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "data"),
+    [
+        ("get", "sessions:correct_need", {}),
+        ("post", "sessions:correct_need", {"text": "Hijacked"}),
+        ("post", "sessions:remove_participant", {}),
+    ],
+)
+def test_object_pages_refuse_everyone_but_the_sessions_facilitators(
+    client, live_session, participant, method, name, data
+):
+    need = NeedFactory(author=participant, text="Original")
+    target = need.pk if "need" in name else participant.pk
+    url = reverse(name, args=[live_session.code, target])
+    other_facilitator = get_user_model().objects.create_user("other", password="pw")
+
+    anonymous = getattr(client, method)(url, data)
+    client.force_login(other_facilitator)
+    as_other_facilitator = getattr(client, method)(url, data)
+
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    assert as_other_facilitator.status_code == 403
+    need.refresh_from_db()
+    participant.refresh_from_db()
+    assert need.text == "Original" and participant.removed_at is None
+
+
+def test_creating_and_listing_sessions_require_login(client, db):
+    for name in ("sessions:facilitate", "sessions:create"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
