@@ -56,6 +56,8 @@ class AccessibilityTests(BrowserTestCase):
         phone.keyboard.type("k7hq4p")
         phone.keyboard.press("Enter")
         expect(phone).to_have_url(re.compile(f"/join/{CODE}/$"))
+        expect(phone.get_by_label("In the room")).to_be_visible()
+        phone.wait_for_load_state("load")
         tab_to(phone, "input[name=presence]")
         phone.keyboard.press("ArrowDown")  # radio buttons: arrows move within the group
         expect(phone.get_by_label("Joining remotely")).to_be_checked()

@@ -86,6 +86,7 @@ class FacilitatorTests(BrowserTestCase):
             "button", name=re.compile("Spotlight")
         ).first.click()
         expect(board.locator("#board-spotlight")).to_contain_text("Tools that work on old phones")
+        expect(dashboard.get_by_role("button", name="Clear spotlight")).to_be_visible()
 
         dashboard.get_by_role("button", name=re.compile("^Hide")).first.click()
         expect(board.locator("#needs-list")).not_to_contain_text("Tools that work on old phones")
