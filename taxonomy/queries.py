@@ -300,6 +300,11 @@ def _name_first(name_field: str, terms: list[str]):
     )
 
 
+def _with_french(fields: list[str]) -> list[str]:
+    """Search the French text too: a French speaker types French words."""
+    return fields + [f"{name}_fr" for name in fields]
+
+
 def search(query: str) -> SearchResults:
     """Strategies (name, summary, description), cases (name, community, platform, summary,
     description) and references (title, authors, venue, key) of the default taxonomy that
@@ -313,7 +318,7 @@ def search(query: str) -> SearchResults:
         return SearchResults(terms=terms)
     strategies = (
         Strategy.objects.filter(taxonomy=taxonomy)
-        .filter(_all_terms_match(terms, ["name", "summary", "description"]))
+        .filter(_all_terms_match(terms, _with_french(["name", "summary", "description"])))
         .annotate(name_match=_name_first("name", terms))
         .select_related("category")
         .order_by("-name_match", "category__position", "position", "name")
@@ -321,7 +326,10 @@ def search(query: str) -> SearchResults:
     cases = (
         Case.objects.filter(taxonomy=taxonomy)
         .filter(
-            _all_terms_match(terms, ["name", "community", "platform", "summary", "description"])
+            _all_terms_match(
+                terms,
+                _with_french(["name", "community", "platform", "summary", "description"]),
+            )
         )
         .annotate(name_match=_name_first("name", terms))
         .order_by("-name_match", "position", "name")

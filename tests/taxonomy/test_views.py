@@ -511,3 +511,14 @@ def test_home_query_count_is_constant(client, django_assert_num_queries, item_co
     # taxonomy, categories, strategies
     with django_assert_num_queries(3):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_search_finds_a_strategy_by_its_french_name(client, db):
+    from tests.factories import StrategyFactory
+
+    StrategyFactory(name="Data strikes", name_fr="Grèves de données")
+
+    response = client.get(reverse("taxonomy:search"), {"q": "grèves"})
+
+    assert response.status_code == 200
+    assert "Data strikes" in response.text or "Grèves de données" in response.text
