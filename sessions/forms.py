@@ -1,6 +1,7 @@
 """Forms for every participant write. Views pass cleaned data to services; services check
 again, so a request that skips the form is refused the same way."""
 
+import hashlib
 import uuid
 
 from crispy_forms.helper import FormHelper
@@ -130,7 +131,16 @@ class NewNeedForm(NeedForm):
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
-        data["client_key"] = data.pop("submission_id", "")
+        submission_id = data.pop("submission_id", "")
+        # The key covers the text too: a retry of the same post is one need, but a different
+        # need typed into a form that had not been refreshed yet is a new one, not a "duplicate".
+        data["client_key"] = (
+            hashlib.sha256(
+                "\0".join([submission_id, data["text"], data.get("context", "")]).encode()
+            ).hexdigest()[:40]
+            if submission_id
+            else ""
+        )
         return data
 
 

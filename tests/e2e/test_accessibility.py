@@ -144,6 +144,7 @@ class AccessibilityTests(BrowserTestCase):
             other.get_by_label("A need of your community").fill(f"Need {n}")
             other.get_by_role("button", name="Post need").click()
             expect(other.locator("#needs-list")).to_contain_text(f"Need {n}")
+            expect(other.get_by_label("A need of your community")).to_have_value("")
 
         expect(announcer).to_have_text("The needs were updated.")
         expect(listener.locator("#needs-list")).to_contain_text("Need 2")

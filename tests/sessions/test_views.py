@@ -383,3 +383,16 @@ def test_participant_page_shows_the_newest_needs_and_loads_older_ones_on_request
     assert older.status_code == 200 and "<html" not in older.text
     assert older.text.count('class="need-card"') == 5
     assert "Need #0<" in older.text and "Show older needs" not in older.text
+
+
+def test_a_different_need_sent_with_a_stale_form_is_not_taken_for_a_retry(
+    participant_client, live_session
+):
+    url = reverse("sessions:post_need", args=[live_session.code])
+    stale = {"submission_id": "a" * 32}
+
+    participant_client.post(url, {**stale, "text": "First need"}, headers=HTMX)
+    participant_client.post(url, {**stale, "text": "First need"}, headers=HTMX)
+    participant_client.post(url, {**stale, "text": "Second need"}, headers=HTMX)
+
+    assert sorted(Need.objects.values_list("text", flat=True)) == ["First need", "Second need"]
