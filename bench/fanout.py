@@ -68,11 +68,6 @@ def parse_args():
         help="comma-separated LIVE_COALESCE_SECONDS values for the Redis configurations "
         "(default 0,0.25; 0.25 only at the two largest client counts)",
     )
-    parser.add_argument(
-        "--consumers",
-        default="sync",
-        help="comma-separated: sync (the app's consumers) and/or async (bench/asgi_async.py)",
-    )
     parser.add_argument("--rate", type=float, default=10.0, help="votes per second (default 10)")
     parser.add_argument(
         "--duration", type=float, default=10.0, help="seconds of votes (default 10)"
@@ -86,7 +81,6 @@ def parse_args():
     args.clients = [int(n) for n in (args.clients or "100,500,1000").split(",")]
     args.configs = (args.configs or "memory-1,core-2,pubsub-2").split(",")
     args.coalesce = [float(c) for c in (args.coalesce or "0,0.25").split(",")]
-    args.consumers = args.consumers.split(",")
     return args
 
 
@@ -307,22 +301,18 @@ def configurations(args):
     """(name, layer, workers, coalesce, client counts, asgi app) in the order they run."""
     plan = []
     largest = sorted(args.clients)[-2:]
-    apps = {"sync": "commonground.asgi:application", "async": "bench.asgi_async:application"}
-    for consumers in args.consumers:
-        suffix = "" if consumers == "sync" else "+async"
-        for config in args.configs:
-            layer, workers = config.split("-")
-            if layer == "memory":
-                # The in-memory layer pushes at once: LIVE_COALESCE_SECONDS does not apply.
-                plan.append(
-                    (config + suffix, layer, int(workers), 0.25, args.clients, apps[consumers])
-                )
-                continue
-            for coalesce in args.coalesce:
-                counts = args.clients if coalesce == 0 or len(args.coalesce) == 1 else largest
-                plan.append(
-                    (config + suffix, layer, int(workers), coalesce, counts, apps[consumers])
-                )
+    # The app's consumers are asynchronous since the first runs (docs/performance.md), so the
+    # bench-only async port they were compared with is gone.
+    app = "commonground.asgi:application"
+    for config in args.configs:
+        layer, workers = config.split("-")
+        if layer == "memory":
+            # The in-memory layer pushes at once: LIVE_COALESCE_SECONDS does not apply.
+            plan.append((config, layer, int(workers), 0.25, args.clients, app))
+            continue
+        for coalesce in args.coalesce:
+            counts = args.clients if coalesce == 0 or len(args.coalesce) == 1 else largest
+            plan.append((config, layer, int(workers), coalesce, counts, app))
     return plan
 
 
