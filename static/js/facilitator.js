@@ -32,10 +32,25 @@
   });
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr && xhr.cgActionsDone !== undefined && (xhr.cgActionsDone !== actionsDone || actionsInFlight > 0)) {
+    if (!xhr || xhr.cgActionsDone === undefined) return;
+    var region = event.detail.elt;
+    var focused = document.activeElement && document.activeElement !== document.body && region.contains(document.activeElement);
+    if (focused || xhr.cgActionsDone !== actionsDone || actionsInFlight > 0) {
       event.detail.shouldSwap = false;
     }
   });
+  // The board's socket says when anything changed: refresh the regions (through the queue
+  // above) instead of swapping the board's fragments, which this page does not have.
+  var live = document.getElementById("dashboard-live");
+  if (live) {
+    live.addEventListener("htmx:wsBeforeMessage", function (event) {
+      event.preventDefault();
+      ["controls", "overview", "moderation"].forEach(function (id) {
+        var region = document.getElementById(id);
+        if (region) htmx.trigger(region, "live-refresh");
+      });
+    });
+  }
   setInterval(function () {
     document.querySelectorAll("[data-ends-at]").forEach(function (timer) {
       var left = Math.max(0, Math.round((Date.parse(timer.getAttribute("data-ends-at")) - Date.now()) / 1000));

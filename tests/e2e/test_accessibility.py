@@ -48,6 +48,7 @@ class AccessibilityTests(BrowserTestCase):
         page.get_by_label(re.compile("I agree")).check()
         page.get_by_role("button", name="Join").click()
         expect(page).to_have_url(re.compile(f"/s/{CODE}/$"))
+        page.wait_for_load_state("load")
 
     def test_participant_flow_with_the_keyboard_alone(self) -> None:
         phone = self.new_page()

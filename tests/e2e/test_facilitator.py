@@ -93,3 +93,12 @@ class FacilitatorTests(BrowserTestCase):
         expect(dashboard.locator("#moderation")).to_contain_text("hide need-")
         self.assert_accessible(dashboard)
         self.assert_accessible(board)
+
+    def test_a_second_facilitators_dashboard_follows_within_a_second(self) -> None:
+        first = self.log_in()
+        second = self.log_in()
+        expect(second.locator("#controls")).to_contain_text("Phase: Lobby")
+
+        first.get_by_role("button", name="Next phase →").click()
+
+        expect(second.locator("#controls")).to_contain_text("Phase: Needs", timeout=2_000)
