@@ -30,6 +30,11 @@ if REDIS_URL and "CHANNEL_LAYER_PREFIX" not in os.environ:
     # CHANNEL_LAYER_PREFIX.
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"cg-test-{uuid.uuid4().hex[:8]}"
 
+if REDIS_URL:
+    # Rate-limit counters of this run under the same per-run prefix: tests clear them, and must
+    # not clear another run's.
+    CACHES["default"]["KEY_PREFIX"] = CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]  # noqa: F405
+
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LANGUAGE_COOKIE_SECURE = False
