@@ -27,7 +27,7 @@ migrate: install
 
 seed: migrate
 	$(DEV_ENV) $(PY) manage.py load_taxonomy
-	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
 
 run: seed
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
