@@ -258,17 +258,21 @@ def update_participant(
     return participant
 
 
+def _needs_touched_by(participant: Participant) -> set[int]:
+    """Needs whose cards change when this participant's dots and mappings go."""
+    voted = Vote.objects.filter(participant=participant, need__isnull=False).values_list(
+        "need_id", flat=True
+    )
+    mapped = Mapping.objects.filter(author=participant).values_list("need_id", flat=True)
+    return set(voted) | set(mapped)
+
+
 @transaction.atomic
 def erase_participant(*, participant: Participant) -> None:
     """Erase a participant and everything they wrote or voted; every screen updates."""
     participant, live_session = _locked_participant(participant)
     need_ids = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
-    # Needs that lose this participant's dots or mappings need their cards refreshed too.
-    touched = set(
-        Vote.objects.filter(participant=participant, need__isnull=False).values_list(
-            "need_id", flat=True
-        )
-    ) | set(Mapping.objects.filter(author=participant).values_list("need_id", flat=True))
+    touched = _needs_touched_by(participant)
     participant.delete()
     broadcast.session_changed(
         live_session.pk,
@@ -797,15 +801,10 @@ def remove_participant(*, actor, participant: Participant) -> None:
     participant.save(update_fields=["removed_at"])
     hidden = ContributionStatus.HIDDEN
     need_ids = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
+    touched = _needs_touched_by(participant)
     Need.objects.filter(author=participant).update(status=hidden)
-    touched = set(Mapping.objects.filter(author=participant).values_list("need_id", flat=True))
     Mapping.objects.filter(author=participant).update(status=hidden)
     GapNote.objects.filter(author=participant).update(status=hidden)
-    touched |= set(
-        Vote.objects.filter(participant=participant, need__isnull=False).values_list(
-            "need_id", flat=True
-        )
-    )
     Vote.objects.filter(participant=participant).delete()
     live_session = LiveSession.objects.get(pk=participant.live_session_id)
     _log(
