@@ -1,5 +1,5 @@
 // Facilitator dashboard: keyboard shortcuts for the phase and timer controls (listed on the
-// page), and the running countdown.
+// page), and live refreshes of its regions.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -51,11 +51,4 @@
       });
     });
   }
-  setInterval(function () {
-    document.querySelectorAll("[data-ends-at]").forEach(function (timer) {
-      var left = Math.max(0, Math.round((Date.parse(timer.getAttribute("data-ends-at")) - Date.now()) / 1000));
-      var text = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
-      if (timer.textContent !== text) timer.textContent = text;
-    });
-  }, 1000);
 })();

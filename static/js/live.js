@@ -133,15 +133,5 @@
   });
   window.addEventListener("offline", function () { setStatus("offline"); });
 
-  // Countdown: the server sends the end time; the text is updated here every second.
-  function tick() {
-    document.querySelectorAll("[data-ends-at]").forEach(function (timer) {
-      var left = Math.max(0, Math.round((Date.parse(timer.getAttribute("data-ends-at")) - Date.now()) / 1000));
-      var minutes = Math.floor(left / 60), seconds = left % 60;
-      var text = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
-      if (timer.textContent !== text) timer.textContent = text;
-    });
-  }
-  setInterval(tick, 1000);
   revealOwnControls(document);
 })();
