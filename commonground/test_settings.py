@@ -20,6 +20,15 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The browser tests fork a Daphne server from this process: a psycopg pool's open sockets
+    # would be shared by both processes and their answers interleaved (seen in CI as
+    # "TableInfo() takes 4 positional arguments but 23 were given" during a flush).
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
+    # Named explicitly: Channels' live server derives the name from TEST.NAME, and would
+    # otherwise prefix "test_" a second time to the already renamed database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the Daphne live server for browser tests runs in another process.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}

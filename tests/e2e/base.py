@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from channels.testing import ChannelsLiveServerTestCase
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -39,6 +40,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         # calls from the test; allowed for browser tests only, and restored afterwards.
         cls._async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        # The live server is forked from this process: it must not inherit an open database
+        # socket, or both processes would talk over it at once.
+        connections.close_all()
         super().setUpClass()
         cls._playwright = sync_playwright().start()
         cls.browser = cls._playwright.chromium.launch(
