@@ -244,8 +244,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# Live updates of one session within this window are merged into one push per audience.
-LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.25)
+# A session pushes live updates at most once per window (the first change at once); changes
+# inside the window are merged into the next push.
+LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.1)
 
 # Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)

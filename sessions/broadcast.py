@@ -1,15 +1,17 @@
 """Push server-rendered fragments to the screens of a live session.
 
 Services call ``session_changed`` inside their transaction: it bumps the session's sequence
-number and only *schedules* a push for after commit. Pushes for one session are coalesced over
-a short window (LIVE_COALESCE_SECONDS), so a burst of votes becomes one message per audience,
+number and only *schedules* a push for after commit. A session pushes at most once per short
+window (LIVE_COALESCE_SECONDS), so a burst of votes becomes one message per audience,
 rendered once per audience (board, participants) and interface language, never once per
-socket: each screen listens to the group of its audience in its own language."""
+socket: each screen listens to the group of its audience in its own language. A vote sends
+only the new dot totals, not the need's whole card."""
 
 import asyncio
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -61,12 +63,16 @@ class Change:
     regions: set[str] = field(default_factory=set)
     needs_changed: set[int] = field(default_factory=set)
     needs_removed: set[int] = field(default_factory=set)
+    # Needs whose dot totals (their own or their mappings') are all that changed: screens get
+    # the new numbers, not the whole card again (a vote is the most frequent change by far).
+    tallies: set[int] = field(default_factory=set)
     phase_changed: bool = False
 
     def merge(self, other: "Change") -> None:
         self.regions |= other.regions
         self.needs_removed |= other.needs_removed
         self.needs_changed = (self.needs_changed | other.needs_changed) - self.needs_removed
+        self.tallies = (self.tallies | other.tallies) - self.needs_changed - self.needs_removed
         self.phase_changed |= other.phase_changed
 
     @classmethod
@@ -80,6 +86,7 @@ def session_changed(
     regions=(),
     needs_changed=(),
     needs_removed=(),
+    tallies=(),
     phase_changed: bool = False,
 ) -> None:
     """Record that the session changed and push the changed regions after commit."""
@@ -88,6 +95,7 @@ def session_changed(
         regions=set(regions) | ({"phase"} if phase_changed else set()),
         needs_changed=set(needs_changed) - set(needs_removed),
         needs_removed=set(needs_removed),
+        tallies=set(tallies) - set(needs_changed) - set(needs_removed),
         phase_changed=phase_changed,
     )
 
@@ -98,44 +106,60 @@ def session_changed(
     transaction.on_commit(push_after_commit, robust=True)
 
 
-def render_update(live_session: LiveSession, change: Change, audience: str) -> str:
-    """The HTML message for one audience: out-of-band fragments plus the sequence marker."""
-    context: dict = {"live_session": live_session, "change": change, "audience": audience}
+def gather(live_session: LiveSession, change: Change) -> dict:
+    """What an update shows, read once for every audience and language (the data does not
+    depend on either; only the rendering does)."""
+    data: dict = {}
     regions = change.regions
     if "all_needs" in regions:
-        context["need_page"] = queries.needs_page(live_session)
+        data["need_page"] = queries.needs_page(live_session)
     elif change.needs_changed:
         visible = queries.needs(live_session, ids=change.needs_changed)
-        context["needs_upserted"] = visible
+        data["needs_upserted"] = visible
         # A changed need that is no longer visible (hidden, pending) leaves the screens.
-        context["needs_removed"] = sorted(
+        data["needs_removed"] = sorted(
             change.needs_removed | (change.needs_changed - {need.pk for need in visible})
         )
     if "all_needs" not in regions and change.needs_removed:
-        context.setdefault("needs_removed", sorted(change.needs_removed))
-    if "counts" in regions and audience == BOARD:
-        context["counts"] = queries.participant_counts(live_session)
-    if "grid" in regions and audience == BOARD:
-        context["grid"] = queries.grid(live_session)
-    if "split" in regions and audience == BOARD:
-        context["split"] = queries.approach_split(live_session)
+        data.setdefault("needs_removed", sorted(change.needs_removed))
+    if change.tallies and "all_needs" not in regions:
+        data["tallies"] = queries.needs(live_session, ids=change.tallies)
+    if "counts" in regions:
+        data["counts"] = queries.participant_counts(live_session)
+    if "grid" in regions:
+        data["grid"] = queries.grid(live_session)
+    if "split" in regions:
+        data["split"] = queries.approach_split(live_session)
     if "gaps" in regions:
-        context["gap_groups"] = queries.gap_notes(live_session)
-    if "spotlight" in regions and audience == BOARD:
-        context["spotlight"] = queries.spotlight(live_session)
+        data["gap_groups"] = queries.gap_notes(live_session)
+    if "spotlight" in regions:
+        data["spotlight"] = queries.spotlight(live_session)
+    return data
+
+
+def render_update(
+    live_session: LiveSession, change: Change, audience: str, data: dict | None = None
+) -> str:
+    """The HTML message for one audience: out-of-band fragments plus the sequence marker.
+    The board's regions (counts, grid, split, spotlight) are in ``data`` but only the board's
+    template uses them."""
+    if data is None:
+        data = gather(live_session, change)
+    context = {"live_session": live_session, "change": change, "audience": audience, **data}
     return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
 
 
 def render_messages(live_session_id: int, change: Change) -> list[tuple[str, dict]]:
-    """Render the update once per audience; returns (group, message) pairs to send."""
+    """Render the update once per audience and language; returns (group, message) pairs."""
     live_session = LiveSession.objects.filter(pk=live_session_id).select_related("taxonomy").first()
     if live_session is None:
         return []
+    data = gather(live_session, change)
     messages = []
     for language in languages():
         with translation.override(language):
             for audience in AUDIENCES:
-                html = render_update(live_session, change, audience)
+                html = render_update(live_session, change, audience, data)
                 messages.append(
                     (
                         group_name(live_session_id, audience, language),
@@ -159,19 +183,25 @@ def _layer_is_in_process() -> bool:
 
 
 class Coalescer:
-    """Gathers the changes of one session for a short window, then pushes them once.
+    """Pushes a session's changes at most once per window, merging what arrives in between.
 
-    The delayed pushes run on one event loop in a daemon thread of each worker process, so
+    The first change after a quiet window goes out at once; changes arriving while a window
+    is open are merged and go out together when it ends. So a single vote is not delayed, and
+    a burst costs one render and one message per audience per window. Pushes of one session
+    are sent in order, one at a time, so a screen never receives an older render after a
+    newer one. The pushes run on one event loop in a daemon thread of each worker process, so
     the channel layer keeps one connection pool for them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: dict[int, Change] = {}
+        self._last_push: dict[int, float] = {}
+        self._send_locks: dict[int, asyncio.Lock] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, live_session_id: int, change: Change) -> None:
-        delay = getattr(settings, "LIVE_COALESCE_SECONDS", 0.25)
-        if delay <= 0 or _layer_is_in_process():
+        window = getattr(settings, "LIVE_COALESCE_SECONDS", 0.1)
+        if window <= 0 or _layer_is_in_process():
             push(live_session_id, change)
             return
         with self._lock:
@@ -179,8 +209,10 @@ class Coalescer:
                 self._pending[live_session_id].merge(change)
                 return
             self._pending[live_session_id] = change
+            last = self._last_push.get(live_session_id)
+            wait = 0.0 if last is None else max(0.0, last + window - time.monotonic())
         asyncio.run_coroutine_threadsafe(
-            self._flush_later(live_session_id, delay), self._ensure_loop()
+            self._push_after(live_session_id, wait), self._ensure_loop()
         )
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
@@ -193,22 +225,33 @@ class Coalescer:
                 thread.start()
             return self._loop
 
-    async def _flush_later(self, live_session_id: int, delay: float) -> None:
-        await asyncio.sleep(delay)
-        with self._lock:
-            change = self._pending.pop(live_session_id, None)
-        if change is None:
-            return
-        try:
-            messages = await sync_to_async(_render_in_worker, thread_sensitive=False)(
-                live_session_id, change
-            )
-            layer = get_channel_layer()
-            for group, message in messages:
-                await layer.group_send(group, message)
-        except Exception:
-            # Screens catch up on their next reconnect or poll; the write itself is saved.
-            logger.exception("live update for session %s was not pushed", live_session_id)
+    async def _push_after(self, live_session_id: int, wait: float) -> None:
+        if wait:
+            await asyncio.sleep(wait)
+        # Runs on the coalescer's own loop only, so the dict needs no thread lock.
+        send_lock = self._send_locks.setdefault(live_session_id, asyncio.Lock())
+        async with send_lock:
+            with self._lock:
+                change = self._pending.pop(live_session_id, None)
+                now = time.monotonic()
+                self._last_push[live_session_id] = now
+                if len(self._last_push) > 1000:  # forget sessions quiet for a minute
+                    for key, at in list(self._last_push.items()):
+                        if now - at > 60 and key not in self._pending:
+                            del self._last_push[key]
+                            self._send_locks.pop(key, None)
+            if change is None:
+                return
+            try:
+                messages = await sync_to_async(_render_in_worker, thread_sensitive=False)(
+                    live_session_id, change
+                )
+                layer = get_channel_layer()
+                for group, message in messages:
+                    await layer.group_send(group, message)
+            except Exception:
+                # Screens catch up on their next reconnect or poll; the write itself is saved.
+                logger.exception("live update for session %s was not pushed", live_session_id)
 
 
 def _render_in_worker(live_session_id: int, change: Change) -> list[tuple[str, dict]]:

@@ -442,7 +442,7 @@ def _vote_target(live_session: LiveSession, need: Need | None, mapping: Mapping 
 def _vote_changed(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> None:
     need_id = need.pk if need else mapping.need_id
     broadcast.session_changed(
-        live_session.pk, regions={"grid", "split"} if mapping else set(), needs_changed=[need_id]
+        live_session.pk, regions={"grid", "split"} if mapping else set(), tallies=[need_id]
     )
 
 

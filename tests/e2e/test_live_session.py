@@ -108,6 +108,8 @@ class LiveSessionFlowTests(BrowserTestCase):
         ).first.click()
         expect(phone.locator("#dot-budget")).to_contain_text("4 dots left")
         expect(board.locator("#needs-list .dots-total").first).to_have_attribute("data-dots", "1")
+        # The vote's push carries only the new totals; the phone's card shows them too.
+        expect(phone.locator("#needs-list .need-card .dots-total").first).to_have_text("1 dot")
         self.assert_accessible(phone)
 
         # Gaps: annotate a strategy; the board lists it under its kind.

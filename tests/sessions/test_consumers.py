@@ -13,7 +13,7 @@ from sessions.enums import Phase
 from sessions.models import LiveSession
 from sessions.permissions import participant_cookie_name
 from sessions.routing import websocket_urlpatterns
-from tests.factories import LiveSessionFactory, NeedFactory, ParticipantFactory
+from tests.factories import LiveSessionFactory, MappingFactory, NeedFactory, ParticipantFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -142,6 +142,50 @@ async def test_participant_socket_requires_the_participants_cookie(db):
     await database_sync_to_async(services.post_need)(participant=participant, text="Mine")
     assert "Mine" in await phone.receive_from(timeout=2)
     await phone.disconnect()
+
+
+async def test_a_vote_sends_phones_the_new_dot_totals_not_the_whole_card(db):
+    session, participant = await make_session_with_participant()
+
+    @database_sync_to_async
+    def prepare():
+        LiveSession.objects.filter(pk=session.pk).update(phase=Phase.VOTING)
+        need = NeedFactory(live_session=session, author=participant, text="Appeals that work")
+        return need, MappingFactory(live_session=session, need=need, author=participant)
+
+    need, mapping = await prepare()
+    phone = WebsocketCommunicator(router, f"/ws/s/{session.code}/participant/")
+    phone.scope["cookies"] = {participant_cookie_name(session): participant.token}
+    assert (await phone.connect())[0]
+    board = await connected(board_socket(session.code))
+
+    await database_sync_to_async(services.add_dot)(participant=participant, mapping=mapping)
+
+    to_phone = await phone.receive_from(timeout=2)
+    assert f'<span id="mapping-{mapping.pk}-dots" data-dots="1" hx-swap-oob="true">' in to_phone
+    assert f'id="need-{need.pk}-dots"' in to_phone
+    assert "Appeals that work" not in to_phone  # the card itself is not sent again
+    assert len(to_phone) < 1000
+    to_board = await board.receive_from(timeout=2)
+    assert f'id="need-{need.pk}-dots"' in to_board
+    assert 'id="board-grid"' in to_board  # a mapping's dots change the grid's heat
+    await phone.disconnect()
+    await board.disconnect()
+
+
+@pytest.mark.skipif(
+    not django_settings.REDIS_URL,
+    reason="coalescing applies to the Redis layer (production); CI runs with REDIS_URL",
+)
+async def test_a_single_change_is_pushed_without_waiting_for_the_window(db, settings):
+    settings.LIVE_COALESCE_SECONDS = 30
+    session, participant = await make_session_with_participant()
+    board = await connected(board_socket(session.code))
+
+    await database_sync_to_async(services.post_need)(participant=participant, text="At once")
+
+    assert "At once" in await board.receive_from(timeout=5)
+    await board.disconnect()
 
 
 async def test_unknown_session_socket_is_refused(db):
