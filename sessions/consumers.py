@@ -6,6 +6,7 @@ two thread hops per message through one shared thread, which serialised every so
 worker (bench/fanout.py measured p95 in seconds at 100 clients). Only connect and resume
 touch the database, through database_sync_to_async."""
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
@@ -40,6 +41,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def allowed(self) -> bool:
         return True  # the board shows only what every participant of the session sees
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels runs close_old_connections() through sync_to_async before every handler:
+        # a hop through the one shared sync thread per message per socket, which took a third
+        # of a worker's time at 1,000 screens (py-spy during bench/fanout.py). Forwarding a
+        # fragment touches no database, and every handler that does goes through
+        # database_sync_to_async, which closes stale connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
