@@ -159,6 +159,15 @@ class Server:
         ]
         return cls(argv, env, port, name)
 
+    @classmethod
+    def uvicorn(
+        cls, env: dict[str, str], name: str = "uvicorn", app: str = "commonground.asgi:application"
+    ) -> "Server":
+        port = free_port()
+        argv = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--no-access-log", "--lifespan", "off", "--ws", "websockets", app]
+        return cls(argv, env, port, name)
+
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -194,12 +203,17 @@ class Server:
 
 
 def start_servers(
-    env: dict[str, str], workers: int, name: str, app: str = "commonground.asgi:application"
+    env: dict[str, str],
+    workers: int,
+    name: str,
+    app: str = "commonground.asgi:application",
+    kind: str = "daphne",
 ) -> list[Server]:
     servers: list[Server] = []
+    start = Server.uvicorn if kind == "uvicorn" else Server.daphne
     try:
         for index in range(workers):
-            servers.append(Server.daphne(env, name=f"{name}-{index}", app=app))
+            servers.append(start(env, name=f"{name}-{index}", app=app))
         for server in servers:
             server.wait_ready()
     except BaseException:

@@ -72,6 +72,12 @@ def parse_args():
     parser.add_argument(
         "--duration", type=float, default=10.0, help="seconds of votes (default 10)"
     )
+    parser.add_argument(
+        "--server",
+        choices=["daphne", "uvicorn"],
+        default="daphne",
+        help="ASGI server of the app workers (uvicorn needs `pip install uvicorn[standard]`)",
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
     if args.quick:
@@ -347,6 +353,7 @@ def main() -> int:
     started = time.monotonic()
     print(f"# fan-out bench, {time.strftime('%Y-%m-%d')}, {machine()}", flush=True)
     print(f"votes: {args.rate:g}/s for {args.duration:g} s; one client in {BOARD_EVERY} a board")
+    print(f"server: {args.server}")
     print(f"at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
@@ -368,7 +375,9 @@ def main() -> int:
         sizes_by_n: dict[int, list[int]] = {}
         for name, layer, workers, coalesce, counts, app in configurations(args):
             prefix = f"cgbench-{os.getpid()}-{name}-{coalesce}"
-            servers = start_servers(server_env(layer, coalesce, prefix), workers, name, app)
+            servers = start_servers(
+                server_env(layer, coalesce, prefix), workers, name, app, kind=args.server
+            )
             try:
                 for n in counts:
                     row = run_app(clients, servers, live_session, tokens, needs, mappings, n, args)

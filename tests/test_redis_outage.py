@@ -78,12 +78,18 @@ class RedisServer:
             self.process = None
 
 
+LAYER_BACKENDS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+
 @contextmanager
-def redis_stack(port: int):
+def redis_stack(port: int, backend: str):
     url = f"redis://127.0.0.1:{port}/0"
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": LAYER_BACKENDS[backend],
             "CONFIG": {"hosts": [url], "prefix": f"cg-outage-{port}"},
         }
     }
@@ -100,7 +106,8 @@ def redis_stack(port: int):
         cache.close()
 
 
-async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog):
+@pytest.mark.parametrize("backend", sorted(LAYER_BACKENDS))
+async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog, backend):
     port = _free_port()
     server = RedisServer(port)
     session = await database_sync_to_async(LiveSessionFactory)(code="K7HQ4P", phase=Phase.NEEDS)
@@ -110,7 +117,7 @@ async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog):
     post_url = reverse("sessions:post_need", args=[session.code])
 
     try:
-        with redis_stack(port):
+        with redis_stack(port, backend):
             server.start()
             server.stop()  # Redis goes away during the session
 

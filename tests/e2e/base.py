@@ -5,10 +5,14 @@ nothing is loaded from elsewhere) and can be checked with axe-core.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from asgiref.sync import SyncToAsync
 from axe_playwright_python.sync_playwright import Axe
+from channels.layers import channel_layers
 from channels.testing import ChannelsLiveServerTestCase
+from daphne.testing import DaphneProcess
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -31,7 +35,20 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 _axe = Axe()
 
 
+class ForkedDaphneProcess(DaphneProcess):
+    """The live server, forked from the test process, starts without the parent's threads:
+    asgiref's single-thread executor may hold a worker thread that no longer exists in the
+    child (sync work would queue forever), and a channel layer may hold Redis connections and
+    subscriptions of the parent's event loops."""
+
+    def run(self) -> None:
+        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+        channel_layers.backends.clear()
+        super().run()
+
+
 class BrowserTestCase(ChannelsLiveServerTestCase):
+    ProtocolServerProcess = ForkedDaphneProcess
     browser: Browser
 
     @classmethod
@@ -41,8 +58,10 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         cls._async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         # The live server is forked from this process: it must not inherit an open database
-        # socket, or both processes would talk over it at once.
+        # socket, or both processes would talk over it at once, nor a channel layer whose
+        # Redis connections and subscriptions belong to an event loop of this process.
         connections.close_all()
+        channel_layers.backends.clear()
         super().setUpClass()
         cls._playwright = sync_playwright().start()
         cls.browser = cls._playwright.chromium.launch(
