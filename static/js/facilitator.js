@@ -18,7 +18,6 @@
   // action is under way, and a poll answer that started before an action ended is dropped.
   var actionsInFlight = 0;
   var actionsDone = 0;
-  var changesSeen = 0;
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb !== "get") { actionsInFlight += 1; return; }
@@ -26,22 +25,10 @@
     var focused = document.activeElement && document.activeElement !== document.body && region.contains(document.activeElement);
     if (actionsInFlight > 0 || focused) { event.preventDefault(); return; }
     event.detail.xhr.cgActionsDone = actionsDone;
-    event.detail.xhr.cgChangesSeen = changesSeen;
-    event.detail.xhr.cgRegionId = region.id;
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb && verb !== "get") { actionsInFlight = Math.max(0, actionsInFlight - 1); actionsDone += 1; }
-  });
-  // A change announced while a region's request was on its way may be missing from the answer,
-  // and a trigger sent to the fresh region before htmx has settled it is lost: ask again once
-  // it has settled.
-  document.body.addEventListener("htmx:afterSettle", function (event) {
-    var xhr = event.detail.xhr;
-    if (!xhr || xhr.cgChangesSeen === undefined || xhr.cgChangesSeen === changesSeen) return;
-    xhr.cgChangesSeen = changesSeen;
-    var region = document.getElementById(xhr.cgRegionId);
-    if (region) htmx.trigger(region, "live-refresh");
   });
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
@@ -56,19 +43,12 @@
   // above) instead of swapping the board's fragments, which this page does not have.
   var live = document.getElementById("dashboard-live");
   if (live) {
-    var refreshRegions = function () {
-      changesSeen += 1;
+    live.addEventListener("htmx:wsBeforeMessage", function (event) {
+      event.preventDefault();
       ["controls", "overview", "moderation"].forEach(function (id) {
         var region = document.getElementById(id);
         if (region) htmx.trigger(region, "live-refresh");
       });
-    };
-    live.addEventListener("htmx:wsBeforeMessage", function (event) {
-      event.preventDefault();
-      refreshRegions();
     });
-    // A change made while the socket was still connecting (or down) reached no one here:
-    // catch up each time the socket opens.
-    live.addEventListener("htmx:wsOpen", refreshRegions);
   }
 })();
