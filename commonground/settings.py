@@ -109,7 +109,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # With Redis: "core" (RedisChannelLayer: a group message is copied into every member channel's
 # list, one Redis push per screen) or "pubsub" (RedisPubSubChannelLayer: one PUBLISH per group,
 # fanned out inside each worker). pubsub is much faster at 500+ screens (docs/performance.md)
-# but not yet the default: with it, one dashboard browser test fails about one run in three.
+# but not yet the default: the dashboard's live refresh races with faster pushes (see there).
 CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="core")
 if CHANNEL_LAYER_BACKEND not in ("core", "pubsub"):
     raise ImproperlyConfigured("CHANNEL_LAYER_BACKEND must be core or pubsub")

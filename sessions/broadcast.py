@@ -106,10 +106,12 @@ def session_changed(
     transaction.on_commit(push_after_commit, robust=True)
 
 
-def gather(live_session: LiveSession, change: Change) -> dict:
-    """What an update shows, read once for every audience and language (the data does not
-    depend on either; only the rendering does)."""
+def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> dict:
+    """What an update shows to ``audiences``, read once for all of them and every language
+    (the data depends on neither; only the rendering does). The board's regions (counts,
+    grid, split, spotlight) are read only when the board is among them."""
     data: dict = {}
+    board = BOARD in audiences
     regions = change.regions
     if "all_needs" in regions:
         data["need_page"] = queries.needs_page(live_session)
@@ -124,15 +126,15 @@ def gather(live_session: LiveSession, change: Change) -> dict:
         data.setdefault("needs_removed", sorted(change.needs_removed))
     if change.tallies and "all_needs" not in regions:
         data["tallies"] = queries.needs(live_session, ids=change.tallies)
-    if "counts" in regions:
+    if "counts" in regions and board:
         data["counts"] = queries.participant_counts(live_session)
-    if "grid" in regions:
+    if "grid" in regions and board:
         data["grid"] = queries.grid(live_session)
-    if "split" in regions:
+    if "split" in regions and board:
         data["split"] = queries.approach_split(live_session)
     if "gaps" in regions:
         data["gap_groups"] = queries.gap_notes(live_session)
-    if "spotlight" in regions:
+    if "spotlight" in regions and board:
         data["spotlight"] = queries.spotlight(live_session)
     return data
 
@@ -141,10 +143,9 @@ def render_update(
     live_session: LiveSession, change: Change, audience: str, data: dict | None = None
 ) -> str:
     """The HTML message for one audience: out-of-band fragments plus the sequence marker.
-    The board's regions (counts, grid, split, spotlight) are in ``data`` but only the board's
-    template uses them."""
+    ``data`` is what ``gather`` read for this change (read here if not given)."""
     if data is None:
-        data = gather(live_session, change)
+        data = gather(live_session, change, audiences=(audience,))
     context = {"live_session": live_session, "change": change, "audience": audience, **data}
     return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
 

@@ -58,10 +58,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         cls._async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         # The live server is forked from this process: it must not inherit an open database
-        # socket, or both processes would talk over it at once, nor a channel layer whose
-        # Redis connections and subscriptions belong to an event loop of this process.
+        # socket, or both processes would talk over it at once (the child's own resets are in
+        # ForkedDaphneProcess).
         connections.close_all()
-        channel_layers.backends.clear()
         super().setUpClass()
         cls._playwright = sync_playwright().start()
         cls.browser = cls._playwright.chromium.launch(
