@@ -18,6 +18,7 @@
   // action is under way, and a poll answer that started before an action ended is dropped.
   var actionsInFlight = 0;
   var actionsDone = 0;
+  var changesSeen = 0;
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb !== "get") { actionsInFlight += 1; return; }
@@ -25,10 +26,22 @@
     var focused = document.activeElement && document.activeElement !== document.body && region.contains(document.activeElement);
     if (actionsInFlight > 0 || focused) { event.preventDefault(); return; }
     event.detail.xhr.cgActionsDone = actionsDone;
+    event.detail.xhr.cgChangesSeen = changesSeen;
+    event.detail.xhr.cgRegionId = region.id;
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb && verb !== "get") { actionsInFlight = Math.max(0, actionsInFlight - 1); actionsDone += 1; }
+  });
+  // A change announced while a region's request was on its way may be missing from the answer,
+  // and a trigger sent to the fresh region before htmx has settled it is lost: ask again once
+  // it has settled.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.cgChangesSeen === undefined || xhr.cgChangesSeen === changesSeen) return;
+    xhr.cgChangesSeen = changesSeen;
+    var region = document.getElementById(xhr.cgRegionId);
+    if (region) htmx.trigger(region, "live-refresh");
   });
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
@@ -39,16 +52,60 @@
       event.detail.shouldSwap = false;
     }
   });
+  // A control answers with its regions out of band. When the control's own region was
+  // replaced while its request was on its way (two quick clicks), htmx looks for the targets
+  // inside the detached old region, finds none and drops the answer: put it on the page.
+  document.body.addEventListener("htmx:oobErrorNoTarget", function (event) {
+    var fragment = event.detail.content;
+    if (!fragment || !fragment.id || !document.getElementById(fragment.id)) return;
+    var copy = fragment.cloneNode(true);
+    copy.setAttribute("hx-swap-oob", fragment.getAttribute("hx-swap-oob") || "true");
+    htmx.swap(document.body, copy.outerHTML, { swapStyle: "none" });
+  });
+  // Nor may another control's answer wipe what this person is typing or choosing in a region
+  // (say the timer's minutes): that region keeps its form and refreshes once they leave it.
+  var REGIONS = ["controls", "overview", "moderation"];
+  var staleRegions = {};
+  function editingIn(region) {
+    var active = document.activeElement;
+    return !!active && region.contains(active) && active.matches("input, select, textarea");
+  }
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var region = event.detail.target;
+    if (region && REGIONS.indexOf(region.id) !== -1 && editingIn(region)) {
+      event.detail.shouldSwap = false;
+      staleRegions[region.id] = true;
+    }
+  });
+  document.body.addEventListener("focusout", function () {
+    setTimeout(function () {
+      Object.keys(staleRegions).forEach(function (id) {
+        var region = document.getElementById(id);
+        // The refresh waits until focus has left the region (the rule for polls above).
+        if (region && !region.contains(document.activeElement)) {
+          delete staleRegions[id];
+          htmx.trigger(region, "live-refresh");
+        }
+      });
+    }, 0);
+  });
   // The board's socket says when anything changed: refresh the regions (through the queue
   // above) instead of swapping the board's fragments, which this page does not have.
   var live = document.getElementById("dashboard-live");
   if (live) {
-    live.addEventListener("htmx:wsBeforeMessage", function (event) {
-      event.preventDefault();
-      ["controls", "overview", "moderation"].forEach(function (id) {
+    var refreshRegions = function () {
+      changesSeen += 1;
+      REGIONS.forEach(function (id) {
         var region = document.getElementById(id);
         if (region) htmx.trigger(region, "live-refresh");
       });
+    };
+    live.addEventListener("htmx:wsBeforeMessage", function (event) {
+      event.preventDefault();
+      refreshRegions();
     });
+    // A change made while the socket was still connecting (or down) reached no one here:
+    // catch up each time the socket opens.
+    live.addEventListener("htmx:wsOpen", refreshRegions);
   }
 })();
