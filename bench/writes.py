@@ -58,6 +58,9 @@ def parse_args():
         help="channel layer: Redis core or pubsub (2 workers), or in-memory (1 worker)",
     )
     parser.add_argument("--workers", type=int, help="default 2 with Redis, 1 in memory")
+    parser.add_argument(
+        "--server", choices=["daphne", "uvicorn"], default="daphne", help="ASGI server"
+    )
     parser.add_argument("--needs", type=int, default=300)
     parser.add_argument("--coalesce", type=float, default=0.25, help="LIVE_COALESCE_SECONDS")
     parser.add_argument(
@@ -177,11 +180,13 @@ def main() -> int:
                     "CHANNEL_LAYER_PREFIX": f"cgbench-{os.getpid()}-writes",
                 }
             )
-        servers = start_servers(base_env(DATABASE, **extra), args.workers, "writes")
+        servers = start_servers(
+            base_env(DATABASE, **extra), args.workers, "writes", kind=args.server
+        )
         ports = [server.port for server in servers]
         print(
             f"session {live_session.code}: {args.voters} voters, {len(items)} items; "
-            f"{args.workers} Daphne worker(s), layer {args.layer}, "
+            f"{args.workers} {args.server} worker(s), layer {args.layer}, "
             f"LIVE_COALESCE_SECONDS={args.coalesce:g}, "
             f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}",
             flush=True,

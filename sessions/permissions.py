@@ -27,6 +27,22 @@ def live_session_or_404(code: str) -> LiveSession:
     return get_object_or_404(LiveSession.objects.select_related("taxonomy"), code=code.upper())
 
 
+def session_and_participant(
+    request: HttpRequest, code: str
+) -> tuple[LiveSession, Participant | None]:
+    """The session at ``code`` and the participant this browser is in it, if any. A known
+    participant costs one query (the session comes with it): every participant write starts
+    here, so the common case is kept cheap."""
+    if not plausible_code(code):
+        raise Http404
+    token = request.COOKIES.get(f"cg_p_{code.upper()}", "")
+    if token:
+        participant = services.participant_by_code(code.upper(), token)
+        if participant is not None:
+            return participant.live_session, participant
+    return live_session_or_404(code), None
+
+
 def current_participant(request: HttpRequest, live_session: LiveSession) -> Participant | None:
     token = request.COOKIES.get(participant_cookie_name(live_session), "")
     return services.participant_for_token(live_session, token)

@@ -232,6 +232,11 @@ def personal_dots(participant: Participant) -> dict[str, dict[int, int]]:
     return mine
 
 
+def dots_in(mine: dict[str, dict[int, int]]) -> int:
+    """How many dots ``personal_dots`` counts in all (the participant's budget used)."""
+    return sum(mine["need"].values()) + sum(mine["mapping"].values())
+
+
 def spotlight(live_session: LiveSession) -> dict:
     """What the facilitators put in the spotlight on the board, if anything."""
     if live_session.spotlight_need_id:

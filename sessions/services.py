@@ -124,13 +124,17 @@ def _locked_participant(participant: Participant) -> tuple[Participant, LiveSess
     """Re-read the participant FOR UPDATE, so one person's concurrent requests (several tabs or
     devices) run one after another, and the live session as it is now."""
     try:
-        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        # One query: only the participant row is locked; the session is read as it is now.
+        locked = (
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("live_session")
+            .get(pk=participant.pk)
+        )
     except Participant.DoesNotExist:
         raise ParticipantRemoved(_("You are no longer part of this session.")) from None
     if locked.removed_at:
         raise ParticipantRemoved(_("A facilitator has removed you from this session."))
-    live_session = LiveSession.objects.get(pk=locked.live_session_id)
-    return locked, live_session
+    return locked, locked.live_session
 
 
 def _initial_status(live_session: LiveSession) -> str:
@@ -234,6 +238,20 @@ def participant_for_token(live_session: LiveSession, token: str) -> Participant 
             live_session=live_session, token_hash=hash_token(token), removed_at__isnull=True
         )
         .select_related("live_session")
+        .first()
+    )
+
+
+def participant_by_code(code: str, token: str) -> Participant | None:
+    """The participant holding ``token`` in the session at join code ``code``, with the
+    session and its taxonomy (one query)."""
+    if not token:
+        return None
+    return (
+        Participant.objects.filter(
+            live_session__code=code, token_hash=hash_token(token), removed_at__isnull=True
+        )
+        .select_related("live_session__taxonomy")
         .first()
     )
 
@@ -458,12 +476,15 @@ def add_dot(
     _require_phase(live_session, "vote")
     target = _vote_target(live_session, need, mapping)
     _rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
-    if dots_used(participant) >= live_session.dot_budget:
+    # All of the participant's votes in one query: the budget is their sum, and the one on
+    # this item (if any) is among them.
+    votes = list(Vote.objects.filter(participant=participant))
+    if sum(v.dots for v in votes) >= live_session.dot_budget:
         raise BudgetExhausted(
             _("You have used all %(budget)d of your dots. Take one back to move it.")
             % {"budget": live_session.dot_budget}
         )
-    vote = Vote.objects.filter(participant=participant, **target).first()
+    vote = next((v for v in votes if _is_vote_on(v, need, mapping)), None)
     if vote is None:
         vote = Vote.objects.create(
             live_session=live_session, participant=participant, dots=1, **target
@@ -477,6 +498,12 @@ def add_dot(
         vote.save(update_fields=["dots"])
     _vote_changed(live_session, need, mapping)
     return vote
+
+
+def _is_vote_on(vote: Vote, need: Need | None, mapping: Mapping | None) -> bool:
+    if need is not None:
+        return vote.need_id == need.pk
+    return vote.mapping_id == mapping.pk
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from sessions.permissions import (
     live_session_or_404,
     owned_or_404,
     participant_cookie_name,
+    session_and_participant,
     set_participant_cookie,
 )
 from taxonomy.models import Strategy
@@ -38,8 +39,7 @@ PARTIAL = "sessions/partials/participant.html"
 
 
 def _participant_or_redirect(request: HttpRequest, code: str):
-    live_session = live_session_or_404(code)
-    participant = current_participant(request, live_session)
+    live_session, participant = session_and_participant(request, code)
     if participant is None:
         return live_session, None, redirect("sessions:join", code=live_session.code)
     services.touch(participant)
@@ -152,15 +152,15 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 def _page_context(
     live_session: LiveSession, participant: Participant, before: int | None = None, **extra
 ) -> dict:
-    used = services.dots_used(participant)
+    mine = queries.personal_dots(participant)
     context = {
         "live_session": live_session,
         "participant": participant,
         "need_page": queries.needs_page(
             live_session, include_hidden_for=participant, before=before
         ),
-        "mine": queries.personal_dots(participant),
-        "dots_left": max(0, live_session.dot_budget - used),
+        "mine": mine,
+        "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
         "gap_groups": queries.gap_notes(live_session),
         "audience": "participants",
         "phases": Phase.choices,
@@ -417,7 +417,7 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
             reverse("sessions:participant", args=[live_session.code])
             + f"#need-{item.pk if kind == 'need' else item.need_id}"
         )
-    used = services.dots_used(participant)
+    mine = queries.personal_dots(participant)
     return render(
         request,
         f"{PARTIAL}#vote-result",
@@ -425,8 +425,8 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
             "live_session": live_session,
             "kind": kind,
             "item": item,
-            "mine": queries.personal_dots(participant),
-            "dots_left": max(0, live_session.dot_budget - used),
+            "mine": mine,
+            "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
             "flash": flash,
             "flash_level": level,
         },

@@ -248,6 +248,29 @@ def test_vote_past_the_cap_is_refused_with_a_message(participant_client, live_se
     assert "At most 1 dots can go on one item." in response.text
 
 
+@pytest.mark.parametrize("votes_already", [0, 6])
+def test_a_vote_costs_the_same_few_queries_however_many_dots_are_placed(
+    participant_client, live_session, django_assert_num_queries, votes_already
+):
+    """Voting is the most frequent write of a plenary: its cost must not grow with the
+    participant's earlier votes (the budget is summed from the one read of them)."""
+    set_phase(live_session, Phase.VOTING, dot_budget=20, dot_cap=20)
+    author = ParticipantFactory(live_session=live_session)
+    needs = [NeedFactory(live_session=live_session, author=author) for _ in range(7)]
+    url = reverse("sessions:vote", args=[live_session.code])
+    for need in needs[:votes_already]:
+        participant_client.post(url, {"kind": "need", "item": need.pk, "action": "add"})
+
+    # participant with session, item, savepoint, lock, votes, write, sequence, release, dots
+    with django_assert_num_queries(9):
+        response = participant_client.post(
+            url, {"kind": "need", "item": needs[-1].pk, "action": "add"}, headers=HTMX
+        )
+
+    assert response.status_code == 200
+    assert f"<strong>{20 - votes_already - 1}</strong> dots left" in response.text
+
+
 @pytest.mark.parametrize(
     "data",
     [
