@@ -4,7 +4,13 @@ to a screen that reconnects having missed something. They never write.
 Asynchronous on purpose: forwarding a fragment is pure I/O, and a synchronous consumer pays
 two thread hops per message through one shared thread, which serialised every socket of a
 worker (bench/fanout.py measured p95 in seconds at 100 clients). Only connect and resume
-touch the database, through database_sync_to_async."""
+touch the database, through database_sync_to_async.
+
+Screens do not take a channel of their own: the worker listens to each group once
+(sessions.fanout) and puts each update in the outbox of each of its screens, which one task
+per screen writes to its socket."""
+
+import asyncio
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -13,14 +19,20 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sessions import broadcast, services
+from sessions.fanout import local_fanout
 from sessions.models import LiveSession
 from sessions.permissions import participant_cookie_name, plausible_code
 
 MESSAGES_PER_CONNECTION = 50  # a screen sends one "resume" per (re)connect
+# Updates waiting for a screen that does not read them (a phone in a dead spot). Past this the
+# socket is closed: the screen reconnects and gets one snapshot instead of the backlog.
+OUTBOX_LIMIT = 100
+CLOSE_TOO_SLOW = 4008
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
     audience = broadcast.BOARD
+    channel_layer_alias = None  # updates come through sessions.fanout, one channel per worker
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -35,9 +47,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.language = broadcast.screen_language(self.scope)
         self.group = broadcast.group_name(self.live_session.pk, self.audience, self.language)
         self.received = 0
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        # A snapshot and the updates are written one at a time, in order: an update that
+        # arrives while a snapshot is rendered goes out after it, never before.
+        self.send_lock = asyncio.Lock()
         # Subscribe before any snapshot, so no update can fall in between.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await local_fanout().join(self.group, id(self), self.deliver)
         await self.accept()
+        self.writer = asyncio.ensure_future(self.write_outbox())
 
     def allowed(self) -> bool:
         return True  # the board shows only what every participant of the session sees
@@ -53,9 +70,26 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    def deliver(self, html: str) -> None:
+        """Take an update for this screen (called by the worker's fan-out, once per update)."""
+        try:
+            self.outbox.put_nowait(html)
+        except asyncio.QueueFull:
+            if not getattr(self, "closing_slow", False):
+                self.closing_slow = True
+                asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
+
+    async def write_outbox(self) -> None:
+        while True:
+            html = await self.outbox.get()
+            async with self.send_lock:
+                await self.send(text_data=html)
+
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "writer"):
+            self.writer.cancel()
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await local_fanout().leave(self.group, id(self))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         self.received += 1
@@ -71,9 +105,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 )
             await self.send(text_data=error)
             return
-        snapshot = await database_sync_to_async(self.snapshot_if_behind)(message["since"])
-        if snapshot:
-            await self.send(text_data=snapshot)
+        async with self.send_lock:
+            snapshot = await database_sync_to_async(self.snapshot_if_behind)(message["since"])
+            if snapshot:
+                await self.send(text_data=snapshot)
 
     def snapshot_if_behind(self, since: int) -> str:
         """The whole live state when the screen's sequence number is not the session's."""
@@ -84,9 +119,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return broadcast.render_update(
                 live_session, broadcast.Change.everything(), self.audience
             )
-
-    async def live_update(self, event: dict) -> None:  # type "live.update"
-        await self.send(text_data=event["html"])
 
 
 class BoardConsumer(LiveConsumer):

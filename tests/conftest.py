@@ -1,4 +1,5 @@
 import pytest
+from channels.layers import channel_layers
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -10,6 +11,16 @@ from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFact
 def _english_by_default(settings):
     """Tests read English strings unless they switch language themselves."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    """Each asyncio test has an event loop of its own, and a Redis layer's receive locks belong
+    to the loop that made them (a server has one loop for its whole life): a fresh layer per
+    test."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)

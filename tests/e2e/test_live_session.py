@@ -7,8 +7,17 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from sessions.enums import Phase
+from sessions.models import LiveSession
 from tests.e2e.base import PROJECTOR, BrowserTestCase
-from tests.factories import CategoryFactory, LiveSessionFactory, StrategyFactory, default_taxonomy
+from tests.factories import (
+    CategoryFactory,
+    LiveSessionFactory,
+    MappingFactory,
+    NeedFactory,
+    ParticipantFactory,
+    StrategyFactory,
+    default_taxonomy,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -162,3 +171,44 @@ class LiveSessionFlowTests(BrowserTestCase):
 
         expect(board.locator("#needs-list")).to_contain_text("Seen by polling", timeout=15_000)
         expect(board.locator("#connection-status")).to_contain_text("Reconnecting")
+
+    def page_of(self, participant):
+        """A phone already joined as ``participant`` (its device cookie set)."""
+        page = self.new_page()
+        host = self.live_server_url.split("//")[1].split(":")[0]
+        page.context.add_cookies(
+            [{"name": f"cg_p_{CODE}", "value": participant.token, "domain": host, "path": "/"}]
+        )
+        page.goto(f"{self.live_server_url}/s/{CODE}/")
+        expect(page.locator("#connection-status")).to_have_text("Live")
+        return page
+
+    def test_a_vote_answered_after_its_card_was_replaced_still_updates_the_phone(self) -> None:
+        """A card is replaced by a live update (here: its author withdraws a mapping) while a
+        vote on it is on its way: the vote's answer must still reach the phone's budget and
+        its own dot count, which live outside the card or moved into the new one."""
+        LiveSession.objects.filter(pk=self.live_session.pk).update(phase=Phase.VOTING)
+        author = ParticipantFactory(live_session=self.live_session)
+        need = NeedFactory(author=author, text="Appeals that a person reads")
+        strategies = list(self.live_session.taxonomy.strategies.all()[:2])
+        withdrawn = MappingFactory(need=need, strategy=strategies[0])
+        MappingFactory(need=need, strategy=strategies[1])
+        voter = self.page_of(ParticipantFactory(live_session=self.live_session))
+        author_page = self.page_of(author)
+        author_page.on("dialog", lambda dialog: dialog.accept())
+        held = []
+        voter.route("**/vote/", lambda route: held.append(route))
+
+        voter.locator(f"#mine-need-{need.pk}").get_by_role("button", name="Add a dot").click()
+        for _ in range(100):
+            if held:
+                break
+            voter.wait_for_timeout(50)
+        author_page.locator(f"#mapping-{withdrawn.pk}").get_by_role(
+            "button", name=re.compile("^Remove mapping")
+        ).click()
+        expect(voter.locator(f"#mapping-{withdrawn.pk}")).to_have_count(0)
+        held[0].continue_()
+
+        expect(voter.locator("#dot-budget")).to_contain_text("4 dots left")
+        expect(voter.locator(f"#mine-need-{need.pk}")).to_contain_text("Your dots: 1")

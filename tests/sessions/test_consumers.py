@@ -270,3 +270,63 @@ async def test_each_screen_gets_live_updates_in_its_own_language(db):
         assert await screen.receive_nothing(timeout=0.2)  # one message, not one per language
         await screen.disconnect()
     await english.disconnect()
+
+
+async def test_a_workers_screens_share_one_channel_of_their_group(db, monkeypatch):
+    """The layer carries one message per worker, not one per screen (with the classic Redis
+    layer, one push per member channel: django/channels_redis issues 62, 83, 98)."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    added, discarded = [], []
+    group_add, group_discard = layer.group_add, layer.group_discard
+
+    async def spy_add(group, channel):
+        added.append(channel)
+        await group_add(group, channel)
+
+    async def spy_discard(group, channel):
+        discarded.append(channel)
+        await group_discard(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", spy_add)
+    monkeypatch.setattr(layer, "group_discard", spy_discard)
+    session, participant = await make_session_with_participant()
+    boards = [await connected(board_socket(session.code)) for _ in range(3)]
+
+    need = await database_sync_to_async(services.post_need)(participant=participant, text="Care")
+
+    for board in boards:
+        assert f'id="need-{need.pk}"' in await board.receive_from(timeout=2)
+    assert len(added) == 1
+    for board in boards:
+        await board.disconnect()
+    assert discarded == added  # the last screen out leaves the group
+
+
+async def test_a_screen_that_stops_reading_is_closed_and_the_others_keep_up(db):
+    from channels.layers import get_channel_layer
+
+    from sessions.broadcast import BOARD, group_name
+    from sessions.consumers import CLOSE_TOO_SLOW, OUTBOX_LIMIT
+    from sessions.fanout import local_fanout
+
+    session, _participant = await make_session_with_participant()
+    stuck = await connected(board_socket(session.code))
+    group = group_name(session.pk, BOARD, "en")
+    (deliver,) = local_fanout()._groups[group].screens.values()
+    deliver.__self__.writer.cancel()  # as if its socket were never drained
+    reading = await connected(board_socket(session.code))
+
+    for number in range(OUTBOX_LIMIT + 1):
+        await get_channel_layer().group_send(
+            group, {"type": "live.update", "html": f"<p>{number}</p>", "seq": number}
+        )
+
+    for number in range(OUTBOX_LIMIT + 1):
+        assert await reading.receive_from(timeout=2) == f"<p>{number}</p>"
+    assert await stuck.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_TOO_SLOW,
+    }
+    await reading.disconnect()

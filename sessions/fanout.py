@@ -1,0 +1,137 @@
+"""One subscription per group per worker process, shared by every screen of that group.
+
+Channels gives each consumer a channel of its own and adds it to its group, so a push to a
+group of 1,000 screens means 1,000 deliveries through the channel layer (with the classic
+Redis layer, 1,000 Redis pushes: django/channels_redis issues 62, 83, 98) and, in each
+consumer, a fresh receive task and an ``asyncio.wait`` per message. Here a worker adds ONE
+channel to the group, receives each update once, and hands the same string to each of its
+screens' outboxes: the layer carries one message per worker whatever the number of screens.
+
+State is per event loop (a worker has one; tests run several in turn)."""
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import Callable
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+# Group memberships in the Redis layers expire (channels_redis group_expiry, a day by
+# default); a worker whose group stays busy for longer renews its membership.
+RENEW_MEMBERSHIP_SECONDS = 3600
+
+
+class _Group:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.screens: dict[int, Callable[[str], None]] = {}
+        self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.channel: str | None = None
+        self.tasks: list[asyncio.Task] = []
+
+
+class Fanout:
+    """The groups this worker listens to, and the screens of each."""
+
+    def __init__(self) -> None:
+        self._groups: dict[str, _Group] = {}
+
+    async def join(self, group_name: str, screen_id: int, deliver: Callable[[str], None]) -> None:
+        """Register a screen; returns once the worker is subscribed to the group, so no update
+        sent after this returns can be missed."""
+        group = self._groups.get(group_name)
+        if group is None:
+            group = self._groups[group_name] = _Group(group_name)
+            group.screens[screen_id] = deliver
+            try:
+                await self._subscribe(group)
+            except BaseException as exc:
+                self._groups.pop(group_name, None)
+                group.ready.set_exception(exc)
+                group.ready.exception()  # retrieved: the other joiners see it too
+                raise
+            group.ready.set_result(None)
+            if not group.screens:  # every screen left while the subscription was made
+                await self.leave(group_name, screen_id)
+            return
+        group.screens[screen_id] = deliver
+        await asyncio.shield(group.ready)
+
+    async def leave(self, group_name: str, screen_id: int) -> None:
+        group = self._groups.get(group_name)
+        if group is None:
+            return
+        group.screens.pop(screen_id, None)
+        if group.screens or not group.ready.done():
+            return
+        del self._groups[group_name]
+        for task in group.tasks:
+            task.cancel()
+        # Wait for the receive to unwind: the Redis layer's receive state must be released
+        # in this loop, not left to a loop that may be closing.
+        await asyncio.gather(*group.tasks, return_exceptions=True)
+        if group.channel is not None:
+            with contextlib.suppress(Exception):  # the layer may be down; nothing to keep
+                await get_channel_layer().group_discard(group_name, group.channel)
+
+    def screen_count(self, group_name: str) -> int:
+        group = self._groups.get(group_name)
+        return len(group.screens) if group else 0
+
+    async def _subscribe(self, group: _Group) -> None:
+        layer = get_channel_layer()
+        group.channel = await layer.new_channel()
+        await layer.group_add(group.name, group.channel)
+        group.tasks = [
+            asyncio.ensure_future(self._pump(group, layer)),
+            asyncio.ensure_future(self._renew(group, layer)),
+        ]
+
+    async def _pump(self, group: _Group, layer) -> None:
+        while True:
+            try:
+                message = await layer.receive(group.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Redis gone: screens fall back to polling and catch up when it returns.
+                logger.warning(
+                    "live updates for %s paused: channel layer unavailable",
+                    group.name,
+                    exc_info=True,
+                )
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") != "live.update" or not isinstance(message.get("html"), str):
+                continue
+            for deliver in list(group.screens.values()):
+                try:
+                    deliver(message["html"])
+                except Exception:
+                    logger.exception("a screen of %s could not take an update", group.name)
+            # Let the screens write before the next update: a backlog in the layer must not
+            # fill their outboxes faster than they empty them.
+            await asyncio.sleep(0)
+
+    async def _renew(self, group: _Group, layer) -> None:
+        while True:
+            await asyncio.sleep(RENEW_MEMBERSHIP_SECONDS)
+            with contextlib.suppress(Exception):
+                await layer.group_add(group.name, group.channel)
+
+
+_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def local_fanout() -> Fanout:
+    """This event loop's (this worker's) fan-out."""
+    loop = asyncio.get_running_loop()
+    fanout = _by_loop.get(loop)
+    if fanout is None:
+        fanout = _by_loop[loop] = Fanout()
+    return fanout
