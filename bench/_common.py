@@ -165,7 +165,9 @@ class Server:
     ) -> "Server":
         port = free_port()
         argv = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--no-access-log", "--lifespan", "off", "--ws", "websockets", app]
+        # As deploy/commonground@.service runs it.
+        argv += ["--no-access-log", "--no-proxy-headers", "--lifespan", "off"]
+        argv += ["--ws", "websockets-sansio", app]
         return cls(argv, env, port, name)
 
     def wait_ready(self, timeout: float = 30.0) -> None:

@@ -247,7 +247,7 @@ LOGGING = {
 
 # A session pushes live updates at most once per window (the first change at once); changes
 # inside the window are merged into the next push.
-LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.1)
+LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.05)
 
 # Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)

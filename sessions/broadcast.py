@@ -201,7 +201,7 @@ class Coalescer:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, live_session_id: int, change: Change) -> None:
-        window = getattr(settings, "LIVE_COALESCE_SECONDS", 0.1)
+        window = getattr(settings, "LIVE_COALESCE_SECONDS", 0.05)
         if window <= 0 or _layer_is_in_process():
             push(live_session_id, change)
             return

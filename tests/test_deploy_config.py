@@ -11,8 +11,9 @@ def test_workers_run_without_an_access_log_or_proxy_headers():
     unit = (DEPLOY / "commonground@.service").read_text()
     command = re.search(r"ExecStart=(.*?)\n(?!\s)", unit, re.S).group(1)
 
-    assert "--access-log /dev/null" in command
-    assert "--proxy-headers" not in command
+    assert "--no-access-log" in command
+    assert "--no-proxy-headers" in command
+    assert "--ws websockets-sansio" in command
     assert "commonground.asgi:application" in command
     assert "EnvironmentFile=/etc/commonground/commonground.env" in unit
     wants = (DEPLOY / "commonground.target").read_text()
@@ -30,7 +31,7 @@ def test_nginx_logs_no_address_and_proxies_websockets():
     assert "proxy_set_header Upgrade $http_upgrade;" in code
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in code
     assert "immutable" in code and "alias /srv/commonground/app/staticfiles/;" in code
-    assert len(re.findall(r"server unix:/run/commonground/daphne-\d+\.sock;", code)) >= 2
+    assert len(re.findall(r"server unix:/run/commonground/uvicorn-\d+\.sock;", code)) >= 2
 
 
 def test_the_example_environment_names_every_required_variable():

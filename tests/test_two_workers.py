@@ -1,5 +1,6 @@
 """Two real server processes share live updates through Redis: a board connected to worker A
-sees a need posted through worker B within two seconds.
+sees a need posted through worker B within two seconds. Worker A runs uvicorn as production does
+(deploy/commonground@.service), worker B Daphne: both servers work, and together.
 
 Needs the production stack (DATABASE_URL on PostgreSQL and REDIS_URL), as CI runs it."""
 
@@ -53,20 +54,17 @@ def _test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _start_worker(port: int, env: dict, log) -> subprocess.Popen:
+SERVERS = {
+    # As deploy/commonground@.service starts them, on a TCP port instead of a unix socket.
+    "uvicorn": ["uvicorn", "--no-access-log", "--no-proxy-headers", "--lifespan", "off"]
+    + ["--ws", "websockets-sansio", "--host", "127.0.0.1", "--port"],
+    "daphne": ["daphne", "--access-log", "/dev/null", "-b", "127.0.0.1", "-p"],
+}
+
+
+def _start_worker(server: str, port: int, env: dict, log) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--access-log",
-            "/dev/null",
-            "commonground.asgi:application",
-        ],
+        [sys.executable, "-m", *SERVERS[server], str(port), "commonground.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -102,7 +100,10 @@ async def test_a_board_on_worker_a_sees_a_need_posted_on_worker_b():
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     logs = [tempfile.TemporaryFile() for _ in range(2)]  # noqa: SIM115 - closed in finally
-    workers = [_start_worker(port_a, env, logs[0]), _start_worker(port_b, env, logs[1])]
+    workers = [
+        _start_worker("uvicorn", port_a, env, logs[0]),
+        _start_worker("daphne", port_b, env, logs[1]),
+    ]
     try:
         await asyncio.gather(
             _wait_until_serving(port_a, workers[0]), _wait_until_serving(port_b, workers[1])
