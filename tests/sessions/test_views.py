@@ -419,3 +419,15 @@ def test_a_different_need_sent_with_a_stale_form_is_not_taken_for_a_retry(
     participant_client.post(url, {**stale, "text": "Second need"}, headers=HTMX)
 
     assert sorted(Need.objects.values_list("text", flat=True)) == ["First need", "Second need"]
+
+
+def test_text_with_a_right_to_left_override_cannot_reorder_the_page_around_it(client, live_session):
+    """U+202E is kept (right-to-left writing needs such marks) but each person's text is
+    isolated, so it cannot flip the author's name or the dots shown after it."""
+    author = ParticipantFactory(live_session=live_session, display_name="Ana")
+    NeedFactory(live_session=live_session, author=author, text="harmless \u202etxt.exe")
+
+    board = client.get(reverse("sessions:board", args=[live_session.code]))
+
+    assert "<bdi>harmless \u202etxt.exe</bdi>" in board.text
+    assert "<bdi>Ana</bdi>" in board.text
