@@ -696,8 +696,35 @@ def _delete_stale(model, taxonomy, keep: set, counts: ModelCounts, *, match: str
     stale = model.objects.filter(taxonomy=taxonomy).exclude(**{f"{match}__in": keep})
     pks = list(stale.values_list("pk", flat=True))
     if pks:
-        model.objects.filter(pk__in=pks).delete()
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk__in=pks).delete()
+        except models.ProtectedError as error:
+            # Live sessions' mappings and gap notes point at strategies: dropping one from
+            # the file must not delete what participants contributed.
+            in_use = _protected_rows(model, pks, error, match)
+            raise TaxonomyFileError(
+                [
+                    f"{model._meta.verbose_name_plural.capitalize()} missing from the file "
+                    f"are still used in live sessions ({len(error.protected_objects)} "
+                    f"contributions point at them): {', '.join(in_use)}. Keep them in the "
+                    "file, or delete those contributions first. Nothing was changed."
+                ]
+            ) from None
     counts.deleted += len(pks)
+
+
+def _protected_rows(model, pks: list[int], error, match: str) -> list[str]:
+    """The keys of the rows about to be deleted that protected objects point at (all of
+    them when the protection is further down a cascade)."""
+    pointed_at = {
+        getattr(obj, field.attname)
+        for obj in error.protected_objects
+        for field in obj._meta.concrete_fields
+        if field.is_relation and field.related_model is model
+    }
+    rows = model.objects.filter(pk__in=pointed_at & set(pks) or pks)
+    return sorted(str(key) for key in rows.values_list(match, flat=True))
 
 
 def _sync_references(taxonomy, rows: list[dict], counts: ModelCounts) -> dict[int, Reference]:

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from sessions.models import Mapping
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
 from taxonomy.services import (
     BUNDLED_TAXONOMY_FILE,
@@ -775,3 +776,29 @@ def test_minimal_example_in_the_format_docs_loads(tmp_path):
 
     assert counts(summary)["strategies"] == (1, 0, 0, 0)
     assert Case.objects.get(slug="cropping-2020").strategies.get().slug == "everyday-auditing"
+
+
+def test_reloading_without_a_strategy_that_sessions_use_is_refused_and_keeps_their_work():
+    from tests.factories import LiveSessionFactory, MappingFactory, NeedFactory, ParticipantFactory
+
+    load_taxonomy(BUNDLED_TAXONOMY_FILE)
+    used = Strategy.objects.get(slug="data-strikes")
+    live_session = LiveSessionFactory(taxonomy=used.taxonomy)
+    need = NeedFactory(author=ParticipantFactory(live_session=live_session))
+    mapping = MappingFactory(need=need, strategy=used)
+    data = parse_taxonomy_yaml(BUNDLED_TEXT, "bundled.yaml")
+    data["strategies"] = [
+        {**s, "related": [r for r in s.get("related", []) if r != "data-strikes"]}
+        for s in data["strategies"]
+        if s["slug"] != "data-strikes"
+    ]
+    data["cases"] = [
+        {**case, "strategies": [s for s in case["strategies"] if s != "data-strikes"]}
+        for case in data["cases"]
+    ]
+
+    with pytest.raises(TaxonomyFileError, match=r"still used in live sessions.*data-strikes"):
+        load_taxonomy(data)
+
+    assert Strategy.objects.filter(slug="data-strikes").exists()
+    assert Mapping.objects.filter(pk=mapping.pk).exists()
