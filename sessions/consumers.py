@@ -48,6 +48,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.group = broadcast.group_name(self.live_session.pk, self.audience, self.language)
         self.received = 0
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        self.closing_slow = False
         # A snapshot and the updates are written one at a time, in order: an update that
         # arrives while a snapshot is rendered goes out after it, never before.
         self.send_lock = asyncio.Lock()
@@ -75,7 +76,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             self.outbox.put_nowait(html)
         except asyncio.QueueFull:
-            if not getattr(self, "closing_slow", False):
+            if not self.closing_slow:
                 self.closing_slow = True
                 asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
 

@@ -77,10 +77,6 @@ class Fanout:
             with contextlib.suppress(Exception):  # the layer may be down; nothing to keep
                 await get_channel_layer().group_discard(group_name, group.channel)
 
-    def screen_count(self, group_name: str) -> int:
-        group = self._groups.get(group_name)
-        return len(group.screens) if group else 0
-
     async def _subscribe(self, group: _Group) -> None:
         layer = get_channel_layer()
         group.channel = await layer.new_channel()

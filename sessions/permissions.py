@@ -12,7 +12,11 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 14  # a workshop and its follow-up, not forever
 
 
 def participant_cookie_name(live_session: LiveSession) -> str:
-    return f"cg_p_{live_session.code}"
+    return _cookie_name_for_code(live_session.code)
+
+
+def _cookie_name_for_code(code: str) -> str:
+    return f"cg_p_{code}"
 
 
 def plausible_code(code: str) -> bool:
@@ -35,7 +39,7 @@ def session_and_participant(
     here, so the common case is kept cheap."""
     if not plausible_code(code):
         raise Http404
-    token = request.COOKIES.get(f"cg_p_{code.upper()}", "")
+    token = request.COOKIES.get(_cookie_name_for_code(code.upper()), "")
     if token:
         participant = services.participant_by_code(code.upper(), token)
         if participant is not None:

@@ -231,26 +231,22 @@ def join_session(
 
 
 def participant_for_token(live_session: LiveSession, token: str) -> Participant | None:
-    if not token:
-        return None
-    return (
-        Participant.objects.filter(
-            live_session=live_session, token_hash=hash_token(token), removed_at__isnull=True
-        )
-        .select_related("live_session")
-        .first()
-    )
+    return _participant_holding(token, live_session=live_session)
 
 
 def participant_by_code(code: str, token: str) -> Participant | None:
     """The participant holding ``token`` in the session at join code ``code``, with the
     session and its taxonomy (one query)."""
+    return _participant_holding(token, live_session__code=code)
+
+
+def _participant_holding(token: str, **session) -> Participant | None:
+    """The participant (not removed) whose device cookie is ``token``, in the session that
+    ``session`` selects, read with that session and its taxonomy."""
     if not token:
         return None
     return (
-        Participant.objects.filter(
-            live_session__code=code, token_hash=hash_token(token), removed_at__isnull=True
-        )
+        Participant.objects.filter(token_hash=hash_token(token), removed_at__isnull=True, **session)
         .select_related("live_session__taxonomy")
         .first()
     )

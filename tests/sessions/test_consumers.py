@@ -18,6 +18,10 @@ from tests.factories import LiveSessionFactory, MappingFactory, NeedFactory, Par
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 router = URLRouter(websocket_urlpatterns)
+needs_redis = pytest.mark.skipif(
+    not django_settings.REDIS_URL,
+    reason="coalescing applies to the Redis layer (production); CI runs with REDIS_URL",
+)
 
 
 def board_socket(code: str) -> WebsocketCommunicator:
@@ -173,10 +177,7 @@ async def test_a_vote_sends_phones_the_new_dot_totals_not_the_whole_card(db):
     await board.disconnect()
 
 
-@pytest.mark.skipif(
-    not django_settings.REDIS_URL,
-    reason="coalescing applies to the Redis layer (production); CI runs with REDIS_URL",
-)
+@needs_redis
 async def test_a_single_change_is_pushed_without_waiting_for_the_window(db, settings):
     settings.LIVE_COALESCE_SECONDS = 30
     session, participant = await make_session_with_participant()
@@ -212,10 +213,7 @@ async def test_cross_site_websocket_is_refused_by_origin(db):
     await same_site.disconnect()
 
 
-@pytest.mark.skipif(
-    not django_settings.REDIS_URL,
-    reason="coalescing applies to the Redis layer (production); CI runs with REDIS_URL",
-)
+@needs_redis
 async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
     settings.LIVE_COALESCE_SECONDS = 0.3
     session, _ = await make_session_with_participant()
