@@ -66,6 +66,12 @@ def parse_args():
     parser.add_argument(
         "--rate-limits", action="store_true", help="keep the per-participant rate limit on"
     )
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the bare baseline (the same votes without the framework)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration = min(args.duration, 8.0)
@@ -154,6 +160,59 @@ async def run_voters(ports, code, tokens, items, duration, per_voter=None):
     return results, time.monotonic() - start
 
 
+def stored_dots(live_session) -> int:
+    from django.db import connections
+    from django.db.models import Sum
+
+    from sessions.models import Vote
+
+    total = Vote.objects.filter(live_session=live_session).aggregate(total=Sum("dots"))["total"]
+    connections.close_all()
+    return total or 0
+
+
+def measure(servers, live_session, tokens, items, duration) -> dict:
+    """Warm up (every voter's first vote, not timed), then vote for ``duration`` seconds;
+    the dots stored meanwhile must equal the votes answered 200."""
+    ports = [server.port for server in servers]
+    before = stored_dots(live_session)
+    warmup, _ = asyncio.run(run_voters(ports, live_session.code, tokens, items, 30, per_voter=1))
+    results, seconds = asyncio.run(run_voters(ports, live_session.code, tokens, items, duration))
+    statuses = Counter(status for status, _, _ in results)
+    warmup_ok = sum(1 for status, _, _ in warmup if status == 200)
+    return {
+        "seconds": seconds,
+        "requests": len(results),
+        "statuses": statuses,
+        "ok": [took for status, took, _ in results if status == 200],
+        "warmup_ok": warmup_ok,
+        "stored": stored_dots(live_session) - before,
+        "expected": statuses[200] + warmup_ok,
+        "errors": [server.tail(5) for server in servers if "Traceback" in server.tail(200)],
+    }
+
+
+def row(name: str, args, run: dict) -> list:
+    statuses, ok, seconds = run["statuses"], run["ok"], run["seconds"]
+    return [
+        name,
+        args.voters,
+        args.workers,
+        args.layer if name == "django" else "-",
+        f"{seconds:.1f}",
+        run["requests"],
+        statuses[200],
+        f"{statuses[200] / seconds:.0f}",
+        f"{percentile(ok, 50) * 1000:.0f}",
+        f"{percentile(ok, 95) * 1000:.0f}",
+        f"{percentile(ok, 99) * 1000:.0f}",
+        dict(sorted((k, v) for k, v in statuses.items() if k != 200)) or "none",
+        run["stored"],
+        run["expected"],
+        "OK" if run["stored"] == run["expected"] else "MISMATCH",
+    ]
+
+
 def main() -> int:
     args = parse_args()
     raise_open_files_limit()
@@ -162,6 +221,7 @@ def main() -> int:
     print(f"at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
+    runs: dict[str, dict] = {}
     try:
         setup_django(base_env(DATABASE, RATE_LIMITS_ENABLED="false", LIVE_COALESCE_SECONDS="0"))
         live_session, tokens, items = build_session(args.voters, args.needs)
@@ -180,10 +240,6 @@ def main() -> int:
                     "CHANNEL_LAYER_PREFIX": f"cgbench-{os.getpid()}-writes",
                 }
             )
-        servers = start_servers(
-            base_env(DATABASE, **extra), args.workers, "writes", kind=args.server
-        )
-        ports = [server.port for server in servers]
         print(
             f"session {live_session.code}: {args.voters} voters, {len(items)} items; "
             f"{args.workers} {args.server} worker(s), layer {args.layer}, "
@@ -191,21 +247,21 @@ def main() -> int:
             f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}",
             flush=True,
         )
-        # Warm-up: every voter's first vote (connections, templates, pools), not timed.
-        warmup, _ = asyncio.run(
-            run_voters(ports, live_session.code, tokens, items, 30, per_voter=1)
+        servers = start_servers(
+            base_env(DATABASE, **extra), args.workers, "writes", kind=args.server
         )
-        results, seconds = asyncio.run(
-            run_voters(ports, live_session.code, tokens, items, args.duration)
-        )
-        from django.db.models import Sum
-
-        from sessions.models import Vote
-
-        stored = Vote.objects.filter(live_session=live_session).aggregate(total=Sum("dots"))
-        stored = stored["total"] or 0
-        connections.close_all()
-        logs = [server.tail(5) for server in servers if "Traceback" in server.tail(200)]
+        runs["django"] = measure(servers, live_session, tokens, items, args.duration)
+        stop_servers(servers)
+        if args.baseline:
+            print("bare baseline: the same votes, hand-written SQL, no framework", flush=True)
+            servers = start_servers(
+                base_env(DATABASE),
+                args.workers,
+                "writes-bare",
+                app="bench._bare_vote_server:app",
+                kind="uvicorn",
+            )
+            runs["bare"] = measure(servers, live_session, tokens, items, args.duration)
     finally:
         stop_servers(servers)
         try:
@@ -216,14 +272,11 @@ def main() -> int:
             pass
         drop_database(DATABASE)
 
-    warmup_ok = sum(1 for status, _, _ in warmup if status == 200)
-    statuses = Counter(status for status, _, _ in results)
-    ok = [seconds_ for status, seconds_, _ in results if status == 200]
-    expected = statuses[200] + warmup_ok
     print()
     print(
         table(
             [
+                "server",
                 "voters",
                 "workers",
                 "layer",
@@ -239,31 +292,22 @@ def main() -> int:
                 "expected",
                 "check",
             ],
-            [
-                [
-                    args.voters,
-                    args.workers,
-                    args.layer,
-                    f"{seconds:.1f}",
-                    len(results),
-                    statuses[200],
-                    f"{statuses[200] / seconds:.0f}",
-                    f"{percentile(ok, 50) * 1000:.0f}",
-                    f"{percentile(ok, 95) * 1000:.0f}",
-                    f"{percentile(ok, 99) * 1000:.0f}",
-                    dict(sorted((k, v) for k, v in statuses.items() if k != 200)) or "none",
-                    stored,
-                    expected,
-                    "OK" if stored == expected else "MISMATCH",
-                ]
-            ],
+            [row(name, args, run) for name, run in runs.items()],
         )
     )
-    print(f"(expected = {statuses[200]} timed + {warmup_ok} warm-up votes answered 200)")
-    if logs:
-        print("server errors:\n" + "\n".join(logs))
+    for name, run in runs.items():
+        print(
+            f"({name}: expected = {run['expected'] - run['warmup_ok']} timed + "
+            f"{run['warmup_ok']} warm-up votes answered 200)"
+        )
+        if run["errors"]:
+            print(f"{name} server errors:\n" + "\n".join(run["errors"]))
+    if "bare" in runs:
+        django_rate = runs["django"]["statuses"][200] / runs["django"]["seconds"]
+        bare_rate = runs["bare"]["statuses"][200] / runs["bare"]["seconds"]
+        print(f"bare / django votes/s: {bare_rate / django_rate:.1f}x")
     print(f"total {time.monotonic() - started:.0f} s; at the end: {load_average()}")
-    return 0 if stored == expected else 1
+    return 0 if all(run["stored"] == run["expected"] for run in runs.values()) else 1
 
 
 if __name__ == "__main__":
