@@ -2,20 +2,28 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonground.settings")
-django_asgi_app = get_asgi_application()  # before importing consumers (Channels docs)
+# As django.core.asgi.get_asgi_application, with the one-crossing handler (handlers.py);
+# Django is set up before the consumers are imported (Channels docs).
+django.setup(set_prefix=False)
+
+from commonground.handlers import SyncStackASGIHandler  # noqa: E402
+
+django_asgi_app = SyncStackASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from commonground.concurrency import ConcurrencyLimit  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ConcurrencyLimit(django_asgi_app, settings.HTTP_CONCURRENCY),
         # Origin check first: a page on another site must not open a socket with our cookies.
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -105,6 +105,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
+# HTTP requests let into Django at once per worker process (commonground.concurrency); the
+# rest wait their turn. Fewer than the pool's connections, so that a few stay free for
+# WebSocket snapshots and live renders.
+HTTP_CONCURRENCY = env.int(
+    "HTTP_CONCURRENCY", default=max(1, env.int("DB_POOL_MAX", default=20) - 4)
+)
+
 REDIS_URL = env.str("REDIS_URL", default="")
 # With Redis: "pubsub" (RedisPubSubChannelLayer: one PUBLISH per group, fanned out inside each
 # worker) or "core" (RedisChannelLayer: a group message is copied into every member channel's
