@@ -34,6 +34,13 @@ AUDIENCES = (BOARD, PARTICIPANTS)
 LIVE_TEMPLATE = "sessions/partials/live.html"
 ALL_REGIONS = frozenset({"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs"})
 
+# Rendering a push (its queries and templates, for every audience and language) costs from a few
+# to tens of milliseconds of CPU. Under a storm of votes a fixed short window would spend a
+# worker's CPU on renders that nobody can read that fast, and slow the votes down. So the window
+# stretches until a session's renders take at most this share of the time (up to
+# LIVE_COALESCE_MAX_SECONDS); when renders are cheap it stays at LIVE_COALESCE_SECONDS.
+RENDER_TIME_SHARE = 0.25
+
 
 def group_name(live_session_id: int, audience: str, language: str) -> str:
     return f"live-session-{live_session_id}.{audience}.{language}"
@@ -187,7 +194,8 @@ class Coalescer:
     """Pushes a session's changes at most once per window, merging what arrives in between.
 
     The first change after a quiet window goes out at once; changes arriving while a window
-    is open are merged and go out together when it ends. So a single vote is not delayed, and
+    is open are merged and go out together when it ends. The window is
+    LIVE_COALESCE_SECONDS, stretched when renders are slow (see RENDER_TIME_SHARE). So a single vote is not delayed, and
     a burst costs one render and one message per audience per window. Pushes of one session
     are sent in order, one at a time, so a screen never receives an older render after a
     newer one. The pushes run on one event loop in a daemon thread of each worker process, so
@@ -198,6 +206,7 @@ class Coalescer:
         self._pending: dict[int, Change] = {}
         self._last_push: dict[int, float] = {}
         self._send_locks: dict[int, asyncio.Lock] = {}
+        self._render_seconds: dict[int, float] = {}  # smoothed, per session
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, live_session_id: int, change: Change) -> None:
@@ -211,10 +220,24 @@ class Coalescer:
                 return
             self._pending[live_session_id] = change
             last = self._last_push.get(live_session_id)
+            window = self.window(live_session_id, window)
             wait = 0.0 if last is None else max(0.0, last + window - time.monotonic())
         asyncio.run_coroutine_threadsafe(
             self._push_after(live_session_id, wait), self._ensure_loop()
         )
+
+    def window(self, live_session_id: int, base: float) -> float:
+        """The session's coalescing window: ``base``, or longer if its renders are slow."""
+        limit = max(base, getattr(settings, "LIVE_COALESCE_MAX_SECONDS", 1.0))
+        render = self._render_seconds.get(live_session_id, 0.0)
+        return min(limit, max(base, render / RENDER_TIME_SHARE))
+
+    def _record_render(self, live_session_id: int, seconds: float) -> None:
+        # Smoothed, so one costly render (a cold cache) does not hold the session back for
+        # long, and lastingly costly ones (grid and split on every vote) do stretch the window.
+        with self._lock:
+            previous = self._render_seconds.get(live_session_id, seconds)
+            self._render_seconds[live_session_id] = (previous + seconds) / 2
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -241,12 +264,14 @@ class Coalescer:
                         if now - at > 60 and key not in self._pending:
                             del self._last_push[key]
                             self._send_locks.pop(key, None)
+                            self._render_seconds.pop(key, None)
             if change is None:
                 return
             try:
-                messages = await sync_to_async(_render_in_worker, thread_sensitive=False)(
-                    live_session_id, change
-                )
+                messages, render_seconds = await sync_to_async(
+                    _render_in_worker, thread_sensitive=False
+                )(live_session_id, change)
+                self._record_render(live_session_id, render_seconds)
                 layer = get_channel_layer()
                 for group, message in messages:
                     await layer.group_send(group, message)
@@ -255,9 +280,12 @@ class Coalescer:
                 logger.exception("live update for session %s was not pushed", live_session_id)
 
 
-def _render_in_worker(live_session_id: int, change: Change) -> list[tuple[str, dict]]:
+def _render_in_worker(live_session_id: int, change: Change) -> tuple[list[tuple[str, dict]], float]:
+    """The messages, and the CPU time their render took in this thread: what a push costs the
+    worker, not inflated by how busy its event loop is delivering to screens."""
+    started = time.thread_time()
     try:
-        return render_messages(live_session_id, change)
+        return render_messages(live_session_id, change), time.thread_time() - started
     finally:
         connection.close()
 
