@@ -3,6 +3,7 @@ from channels.layers import channel_layers
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from sessions import broadcast
 from sessions.permissions import participant_cookie_name
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
 
@@ -21,6 +22,13 @@ def _channel_layer_per_test():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_render_costs_from_earlier_tests():
+    """The coalescer is one per process: a costly render in one test must not stretch the
+    window of a session in the next (session ids repeat between tests)."""
+    broadcast.coalescer._render_seconds.clear()
 
 
 @pytest.fixture(autouse=True)
