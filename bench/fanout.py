@@ -384,8 +384,9 @@ def main() -> int:
                     row.update({"config": name, "coalesce": coalesce})
                     app_rows.append(row)
                     sizes_by_n.setdefault(n, []).append(row["size_median"])
+                    window = "n/a" if coalesce is None else coalesce
                     print(
-                        f"  {name:9} coalesce={coalesce if coalesce is not None else 'n/a':<4} N={n:<5} p50={ms(row['p50'])} "
+                        f"  {name:9} coalesce={window:<4} N={n:<5} p50={ms(row['p50'])} "
                         f"p95={ms(row['p95'])} p99={ms(row['p99'])} ms  missed={row['missed']} "
                         f"connected={row['connected']}/{n} votes={row['votes_ok']}/{row['votes']} "
                         f"msg={row['size_median']} B; {load_average()}",

@@ -3,9 +3,10 @@
 Django runs each request's sync code in a thread of its own and takes a database connection
 from the pool (DB_POOL_MAX per worker). Under a burst (a plenary voting at once) a worker
 would start hundreds of threads that then queue for those connections, fight over the GIL,
-and answer 503 once the pool's timeout runs out. Letting at most as many requests into Django
-as there are connections, and the rest wait here in arrival order, serves the same burst
-faster and without errors. WebSockets are not limited here: they hold no connection."""
+and answer 503 once the pool's timeout runs out. Letting fewer requests into Django than there
+are connections (HTTP_CONCURRENCY), and the rest wait here in arrival order, serves the same
+burst without those errors. WebSockets are not limited here: an open socket holds no
+connection (only its snapshot reads one, briefly)."""
 
 import asyncio
 import weakref

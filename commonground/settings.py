@@ -91,12 +91,13 @@ ASGI_APPLICATION = "commonground.asgi.application"
 WSGI_APPLICATION = None
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)  # per worker process, PostgreSQL only
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI, persistent connections are unsafe; use psycopg's pool (Django docs, "databases").
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=2),
-        "max_size": env.int("DB_POOL_MAX", default=20),
+        "max_size": DB_POOL_MAX,
         "timeout": env.int("DB_POOL_TIMEOUT", default=10),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -108,9 +109,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # HTTP requests let into Django at once per worker process (commonground.concurrency); the
 # rest wait their turn. Fewer than the pool's connections, so that a few stay free for
 # WebSocket snapshots and live renders.
-HTTP_CONCURRENCY = env.int(
-    "HTTP_CONCURRENCY", default=max(1, env.int("DB_POOL_MAX", default=20) - 4)
-)
+HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=max(1, DB_POOL_MAX - 4))
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # With Redis: "pubsub" (RedisPubSubChannelLayer: one PUBLISH per group, fanned out inside each

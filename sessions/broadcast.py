@@ -194,9 +194,9 @@ class Coalescer:
     """Pushes a session's changes at most once per window, merging what arrives in between.
 
     The first change after a quiet window goes out at once; changes arriving while a window
-    is open are merged and go out together when it ends. The window is
-    LIVE_COALESCE_SECONDS, stretched when renders are slow (see RENDER_TIME_SHARE). So a single vote is not delayed, and
-    a burst costs one render and one message per audience per window. Pushes of one session
+    is open are merged and go out together when it ends. The window is LIVE_COALESCE_SECONDS,
+    stretched when renders are costly (RENDER_TIME_SHARE). So a single vote is not delayed,
+    and a burst costs one render and one message per audience per window. Pushes of one session
     are sent in order, one at a time, so a screen never receives an older render after a
     newer one. The pushes run on one event loop in a daemon thread of each worker process, so
     the channel layer keeps one connection pool for them."""

@@ -10,7 +10,6 @@ import unicodedata
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -438,10 +437,6 @@ def delete_mapping(*, participant: Participant, mapping: Mapping) -> None:
 
 
 # --- dot voting -----------------------------------------------------------------------------
-
-
-def dots_used(participant: Participant) -> int:
-    return Vote.objects.filter(participant=participant).aggregate(total=Sum("dots"))["total"] or 0
 
 
 def _vote_target(live_session: LiveSession, need: Need | None, mapping: Mapping | None):

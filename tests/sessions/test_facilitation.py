@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import services
+from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
 from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need, Vote
 from tests.conftest import client_for
@@ -102,7 +102,7 @@ def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(live_session, f
     assert Vote.objects.get(participant=only_dup, mapping=kept_mapping).dots == 1
     assert GapNote.objects.get().mapping == kept_mapping
     for person in (both, only_dup):
-        assert services.dots_used(person) <= 5
+        assert queries.dots_in(queries.personal_dots(person)) <= 5
     entry = ModerationAction.objects.get(action="merge")
     assert entry.actor == facilitator and entry.details["merged"] == duplicate_id
 

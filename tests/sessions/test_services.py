@@ -1,6 +1,6 @@
 import pytest
 
-from sessions import services
+from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
 from tests.factories import (
@@ -236,7 +236,7 @@ def test_dots_never_exceed_the_budget_across_needs_and_mappings(participant, vot
     with pytest.raises(services.BudgetExhausted, match="all 5 of your dots"):
         services.add_dot(participant=participant, need=needs[1])
 
-    assert services.dots_used(participant) == 5
+    assert queries.dots_in(queries.personal_dots(participant)) == 5
 
 
 def test_removing_a_dot_frees_budget_and_deletes_empty_votes(participant, voting):
@@ -307,7 +307,7 @@ def test_erasing_a_participant_removes_everything_they_contributed(participant, 
     assert list(Need.objects.all()) == [others_need]
     assert not Mapping.objects.exists()
     # The other participant's dots on erased items are gone, so their budget is free again.
-    assert services.dots_used(other) == 0
+    assert queries.dots_in(queries.personal_dots(other)) == 0
 
 
 def test_a_removed_participant_cannot_write(participant):
