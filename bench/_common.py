@@ -110,9 +110,9 @@ def setup_django(env: dict[str, str]) -> None:
 
 def quiet_setup_pushes() -> None:
     """While the bench builds its data nobody watches: skip the live pushes of setup writes."""
-    from sessions import broadcast
+    from sessions.live import events
 
-    broadcast.coalescer.add = lambda *args, **kwargs: None
+    events.publish = lambda event: None
 
 
 # --- server processes -----------------------------------------------------------------------

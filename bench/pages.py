@@ -57,7 +57,7 @@ def build(scale: float):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from sessions import services
+    from sessions import identity
     from sessions.enums import GapKind, Phase, Presence
     from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
     from taxonomy.models import Strategy
@@ -80,7 +80,7 @@ def build(scale: float):
     participants = Participant.objects.bulk_create(
         Participant(
             live_session=live_session,
-            token_hash=services.hash_token(token if index == 0 else f"bench-{index}"),
+            token_hash=identity.hash_token(token if index == 0 else f"bench-{index}"),
             public_id=f"p{index:09d}",
             pseudonym=f"Brave Otter {index}",
             presence=Presence.REMOTE if index % 4 == 0 else Presence.IN_ROOM,

@@ -19,7 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from commonground.concurrency import ConcurrencyLimit  # noqa: E402
-from sessions.routing import websocket_urlpatterns  # noqa: E402
+from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

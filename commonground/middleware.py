@@ -1,5 +1,4 @@
-"""Small project-wide middleware: a Permissions-Policy header, and a clear "try again" answer
-when the database is unreachable."""
+"""Project-wide middleware: a clear "try again" answer when the database is unreachable."""
 
 import logging
 
@@ -10,36 +9,8 @@ from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
-# Nothing in the app uses these browser features; deny them to every frame.
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "browsing-topics",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "usb",
-    )
-)
 RETRY_AFTER_SECONDS = 5
 DATABASE_ERRORS = (OperationalError, InterfaceError)
-
-
-class PermissionsPolicyMiddleware:
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        return response
 
 
 def database_unavailable(request: HttpRequest) -> HttpResponse:

@@ -54,7 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "commonground.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -180,6 +180,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Nothing in the app uses these browser features: denied to every frame (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
 # Strict Content Security Policy: no inline script or style, no eval, nothing from another host.
 # htmx is configured (meta htmx-config) not to inject its indicator style or to eval.
 CONTENT_SECURITY_POLICY = {
@@ -255,7 +274,7 @@ LOGGING = {
 # inside the window are merged into the next push.
 LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.05)
 # When renders are slow (a storm of votes on a busy worker) the window stretches so that they
-# take at most a quarter of the time, up to this many seconds (sessions.broadcast).
+# take at most a quarter of the time, up to this many seconds (sessions.live.coalescer).
 LIVE_COALESCE_MAX_SECONDS = env.float("LIVE_COALESCE_MAX_SECONDS", default=1.0)
 
 # Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).

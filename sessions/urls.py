@@ -1,14 +1,14 @@
 from django.urls import include, path
 
-from sessions.views import board, facilitator, participant
+from sessions.views import board, facilitator, joining, participant
 
 app_name = "sessions"
 
 urlpatterns = [
     # Organiser exports (patterns in sessions/export_urls.py)
     path("facilitate/<str:code>/export/", include("sessions.export_urls")),
-    path("join/", participant.join_form, name="join_form"),
-    path("join/<str:code>/", participant.join, name="join"),
+    path("join/", joining.join_form, name="join_form"),
+    path("join/<str:code>/", joining.join, name="join"),
     path("s/<str:code>/", participant.participant_home, name="participant"),
     path("s/<str:code>/needs/", participant.post_need, name="post_need"),
     path("s/<str:code>/needs/<int:need_id>/edit/", participant.edit_need, name="edit_need"),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("s/<str:code>/vote/", participant.vote, name="vote"),
     path("s/<str:code>/gaps/new/", participant.gap, name="gap"),
     path("s/<str:code>/gaps/<int:gap_id>/delete/", participant.delete_gap, name="delete_gap"),
-    path("s/<str:code>/erase/", participant.erase, name="erase"),
+    path("s/<str:code>/erase/", joining.erase, name="erase"),
     path("s/<str:code>/board/", board.board, name="board"),
     path("s/<str:code>/live/", board.live, name="live"),
 ]

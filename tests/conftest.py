@@ -1,10 +1,12 @@
+from contextlib import contextmanager
+
 import pytest
 from channels.layers import channel_layers
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from sessions import broadcast
-from sessions.permissions import participant_cookie_name
+from sessions.identity import participant_cookie_name
+from sessions.live import coalescer, events
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
 
 
@@ -28,7 +30,7 @@ def _channel_layer_per_test():
 def _no_render_costs_from_earlier_tests():
     """The coalescer is one per process: a costly render in one test must not stretch the
     window of a session in the next (session ids repeat between tests)."""
-    broadcast.coalescer._render_seconds.clear()
+    coalescer.coalescer.forget_render_costs()
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +80,23 @@ def client_for(client, participant):
 @pytest.fixture
 def participant_client(client, participant):
     return client_for(client, participant)
+
+
+@pytest.fixture
+def capture_live_events(monkeypatch, django_capture_on_commit_callbacks):
+    """Record the live events a block of code emits, as the screens would receive them: only
+    after its transaction commits (Zulip's ``capture_send_event_calls``)::
+
+        with capture_live_events() as captured:
+            services.post_need(...)
+        assert captured == [LiveEvent("need_posted", session.pk, {"need_id": need.pk})]
+    """
+
+    @contextmanager
+    def capture():
+        captured: list[events.LiveEvent] = []
+        monkeypatch.setattr(events, "publish", captured.append)
+        with django_capture_on_commit_callbacks(execute=True):
+            yield captured
+
+    return capture

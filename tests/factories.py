@@ -98,8 +98,8 @@ import secrets  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from sessions.enums import Phase, Presence  # noqa: E402
+from sessions.identity import hash_token  # noqa: E402
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote  # noqa: E402
-from sessions.services import hash_token  # noqa: E402
 
 
 class LiveSessionFactory(factory.django.DjangoModelFactory):

@@ -12,8 +12,8 @@ from django.db import connections
 from commonground.asgi import application
 from commonground.concurrency import ConcurrencyLimit
 from sessions.enums import Phase
+from sessions.identity import participant_cookie_name
 from sessions.models import Vote
-from sessions.permissions import participant_cookie_name
 from tests.factories import LiveSessionFactory, NeedFactory, ParticipantFactory
 
 CSRF_SECRET = "c" * 32

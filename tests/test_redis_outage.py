@@ -20,9 +20,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from sessions.enums import Phase
+from sessions.identity import participant_cookie_name
+from sessions.live.routing import websocket_urlpatterns
 from sessions.models import Need
-from sessions.permissions import participant_cookie_name
-from sessions.routing import websocket_urlpatterns
 from tests.factories import LiveSessionFactory, ParticipantFactory
 
 pytestmark = [

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from sessions.permissions import participant_cookie_name
+from sessions.identity import participant_cookie_name
 from tests.factories import LiveSessionFactory, ParticipantFactory, workshop_sample
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sessions import broadcast, queries
-from sessions.permissions import current_participant, live_session_or_404
+from sessions import queries
+from sessions.identity import current_participant
+from sessions.live import groups
+from sessions.live import render as live_render
+from sessions.permissions import live_session_or_404
 from sessions.qr import qr_svg
 
 
@@ -19,7 +22,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
         {
             "join_url": join_url,
             "qr": qr_svg(join_url, title=_("QR code to join: %(url)s") % {"url": join_url}),
-            "audience": broadcast.BOARD,
+            "audience": groups.BOARD,
         }
     )
     return render(request, "sessions/board/board.html", context)
@@ -30,14 +33,13 @@ def live(request: HttpRequest, code: str) -> HttpResponse:
     """Polling: the whole live state as out-of-band fragments when the screen's sequence number
     is behind, 204 when it is current."""
     live_session = live_session_or_404(code)
-    audience = request.GET.get("audience", broadcast.BOARD)
-    if audience not in broadcast.AUDIENCES:
+    audience = request.GET.get("audience", groups.BOARD)
+    if audience not in groups.AUDIENCES:
         return HttpResponse(_("Unknown audience."), status=400, content_type="text/plain")
-    if audience == broadcast.PARTICIPANTS and current_participant(request, live_session) is None:
+    if audience == groups.PARTICIPANTS and current_participant(request, live_session) is None:
         return HttpResponse(_("Join the session first."), status=403, content_type="text/plain")
     since = request.GET.get("since", "")
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if since.isdecimal() and int(since) == live_session.sequence:
         return HttpResponse(status=204)
-    html = broadcast.render_update(live_session, broadcast.Change.everything(), audience)
-    return HttpResponse(html)
+    return HttpResponse(live_render.render_snapshot(live_session, audience))

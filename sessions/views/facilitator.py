@@ -1,7 +1,8 @@
 """Facilitator pages: create and configure sessions, run them, moderate.
 
-Every view requires login and that the user facilitates the session (object-level permission
-in permissions.facilitated_session_or_403); writes go through services and are logged."""
+Every view of a session requires login and that the user facilitates it (@facilitator_view:
+object-level permission); writes go through services and are logged. A control's answer, success
+or refusal, comes back in the dashboard's controls region (htmx) or on the dashboard."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sessions import queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
-from sessions.permissions import facilitated_session_or_403
 from sessions.qr import qr_svg
+from sessions.views.decorators import facilitator_view
 from taxonomy.models import Strategy
 from taxonomy.queries import default_taxonomy
 
@@ -57,10 +58,9 @@ def session_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def session_settings(request: HttpRequest, code: str) -> HttpResponse:
-    live_session = facilitated_session_or_403(request, code)
+@facilitator_view
+def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     form = SessionForm(request.POST or None, instance=LiveSession.objects.get(pk=live_session.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,10 +107,9 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
     }
 
 
-@login_required
 @require_safe
-def dashboard(request: HttpRequest, code: str) -> HttpResponse:
-    live_session = facilitated_session_or_403(request, code)
+@facilitator_view
+def dashboard(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     context = _dashboard_context(request, live_session)
     if request.htmx and request.GET.get("region") in {"controls", "overview", "moderation"}:
         return render(request, f"{PARTIAL}#{request.GET['region']}", context)
@@ -118,6 +117,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _after_control(request: HttpRequest, live_session: LiveSession, error: str = "", status=200):
+    """The dashboard's controls with the outcome (htmx), or back to the dashboard."""
     if request.htmx:
         context = _dashboard_context(request, live_session)
         context.update({"flash": error, "flash_level": "warning" if error else "success"})
@@ -127,11 +127,14 @@ def _after_control(request: HttpRequest, live_session: LiveSession, error: str =
     return redirect("sessions:dashboard", code=live_session.code)
 
 
-@login_required
+def _refused(request: HttpRequest, live_session: LiveSession, exc: services.SessionError):
+    return _after_control(request, live_session, str(exc), exc.status)
+
+
 @require_POST
-def control(request: HttpRequest, code: str) -> HttpResponse:
+@facilitator_view
+def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     """Phase, timer, lock, announcement and spotlight controls."""
-    live_session = facilitated_session_or_403(request, code)
     form = ControlForm(request.POST)
     if not form.is_valid():
         return _after_control(request, live_session, _("That control was not understood."), 422)
@@ -173,17 +176,16 @@ def control(request: HttpRequest, code: str) -> HttpResponse:
         else:
             services.spotlight(live_session=live_session, actor=actor)
     except services.SessionError as exc:
-        return _after_control(request, live_session, str(exc), 409)
+        return _refused(request, live_session, exc)
     return _after_control(request, live_session)
 
 
 MODERATED = {"need": Need, "mapping": Mapping, "gap": GapNote}
 
 
-@login_required
 @require_POST
-def moderate(request: HttpRequest, code: str) -> HttpResponse:
-    live_session = facilitated_session_or_403(request, code)
+@facilitator_view
+def moderate(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     form = ModerateForm(request.POST)
     if not form.is_valid():
         return _after_control(request, live_session, _("That moderation was not understood."), 422)
@@ -195,10 +197,9 @@ def moderate(request: HttpRequest, code: str) -> HttpResponse:
     return _after_control(request, live_session)
 
 
-@login_required
 @require_POST
-def merge(request: HttpRequest, code: str) -> HttpResponse:
-    live_session = facilitated_session_or_403(request, code)
+@facilitator_view
+def merge(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     form = MergeForm(request.POST)
     if not form.is_valid():
         return _after_control(
@@ -214,14 +215,13 @@ def merge(request: HttpRequest, code: str) -> HttpResponse:
     try:
         services.merge_needs(actor=request.user, keep=keep, duplicate=duplicate)
     except services.SessionError as exc:
-        return _after_control(request, live_session, str(exc), 409)
+        return _refused(request, live_session, exc)
     return _after_control(request, live_session)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def correct_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
-    live_session = facilitated_session_or_403(request, code)
+@facilitator_view
+def correct_need(request: HttpRequest, live_session: LiveSession, need_id: int) -> HttpResponse:
     need = get_object_or_404(Need, pk=need_id, live_session=live_session)
     action = reverse("sessions:correct_need", args=[live_session.code, need.pk])
     form = NeedForm(
@@ -247,20 +247,20 @@ def correct_need(request: HttpRequest, code: str, need_id: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def remove_participant(request: HttpRequest, code: str, participant_id: int) -> HttpResponse:
-    live_session = facilitated_session_or_403(request, code)
+@facilitator_view
+def remove_participant(
+    request: HttpRequest, live_session: LiveSession, participant_id: int
+) -> HttpResponse:
     participant = get_object_or_404(Participant, pk=participant_id, live_session=live_session)
     services.remove_participant(actor=request.user, participant=participant)
     return _after_control(request, live_session)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def purge(request: HttpRequest, code: str) -> HttpResponse:
+@facilitator_view
+def purge(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     """Retention: after exporting, delete contributions and keep only aggregate counts."""
-    live_session = facilitated_session_or_403(request, code)
     if request.method == "POST":
         if request.POST.get("confirm") != live_session.code:
             messages.warning(request, _("Type the session code to confirm."))

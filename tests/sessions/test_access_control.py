@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from commonground.asgi import application
 from sessions.enums import Phase
+from sessions.identity import participant_cookie_name
+from sessions.live.routing import websocket_urlpatterns
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
-from sessions.permissions import participant_cookie_name
-from sessions.routing import websocket_urlpatterns
 from tests.conftest import client_for
 from tests.factories import (
     GapNoteFactory,

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from sessions.enums import Phase
+from sessions.identity import participant_cookie_name
 from sessions.models import LiveSession, Vote
-from sessions.permissions import participant_cookie_name
 from tests.factories import NeedFactory, ParticipantFactory
 
 pytestmark = [

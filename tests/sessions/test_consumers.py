@@ -10,9 +10,9 @@ from django.conf import settings as django_settings
 from commonground.asgi import application
 from sessions import services
 from sessions.enums import Phase
+from sessions.identity import participant_cookie_name
+from sessions.live.routing import websocket_urlpatterns
 from sessions.models import LiveSession
-from sessions.permissions import participant_cookie_name
-from sessions.routing import websocket_urlpatterns
 from tests.factories import LiveSessionFactory, MappingFactory, NeedFactory, ParticipantFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -311,14 +311,14 @@ async def test_a_workers_screens_share_one_channel_of_their_group(db, monkeypatc
 async def test_a_screen_that_stops_reading_is_closed_and_the_others_keep_up(db):
     from channels.layers import get_channel_layer
 
-    from sessions.broadcast import BOARD, group_name
-    from sessions.consumers import CLOSE_TOO_SLOW, OUTBOX_LIMIT
-    from sessions.fanout import local_fanout
+    from sessions.live.consumers import CLOSE_TOO_SLOW, OUTBOX_LIMIT
+    from sessions.live.fanout import local_fanout
+    from sessions.live.groups import BOARD, group_name
 
     session, _participant = await make_session_with_participant()
     stuck = await connected(board_socket(session.code))
     group = group_name(session.pk, BOARD, "en")
-    (deliver,) = local_fanout()._groups[group].screens.values()
+    (deliver,) = local_fanout().screens(group)
     deliver.__self__.writer.cancel()  # as if its socket were never drained
     reading = await connected(board_socket(session.code))
 

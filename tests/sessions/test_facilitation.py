@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import queries, services
+from sessions import identity, queries, services
 from sessions.enums import ContributionStatus, Phase
+from sessions.live.events import LiveEvent
 from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need, Vote
 from tests.conftest import client_for
 from tests.factories import (
@@ -48,8 +49,10 @@ def test_next_phase_skips_phases_the_session_does_not_use(live_session):
     assert services.next_phase(live_session) is None
 
 
-def test_timer_start_pause_resume_extend(live_session, facilitator):
-    services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=5)
+def test_timer_start_pause_resume_extend(live_session, facilitator, capture_live_events):
+    with capture_live_events() as events:
+        services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=5)
+    assert events == [LiveEvent("timer_changed", live_session.pk)]
     live_session.refresh_from_db()
     assert 295 <= live_session.seconds_left() <= 300
 
@@ -63,12 +66,19 @@ def test_timer_start_pause_resume_extend(live_session, facilitator):
     assert live_session.timer_remaining is None and 415 <= live_session.seconds_left() <= 420
 
 
-def test_timer_refuses_absurd_durations(live_session, facilitator):
-    with pytest.raises(services.InvalidInput, match="1 to 180 minutes"):
+def test_timer_refuses_absurd_durations(live_session, facilitator, capture_live_events):
+    with (
+        capture_live_events() as events,
+        pytest.raises(services.InvalidInput, match="1 to 180 minutes"),
+    ):
         services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=0)
 
+    assert events == []
 
-def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(live_session, facilitator):
+
+def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(
+    live_session, facilitator, capture_live_events
+):
     LiveSession.objects.filter(pk=live_session.pk).update(dot_cap=3, dot_budget=5)
     live_session.refresh_from_db()
     author = ParticipantFactory(live_session=live_session)
@@ -89,7 +99,8 @@ def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(live_session, f
 
     duplicate_id = duplicate.pk
 
-    services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
+    with capture_live_events() as events:
+        services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
 
     assert list(Need.objects.all()) == [keep]
     # A person with dots on both keeps the larger, never the sum: nothing counted twice.
@@ -105,63 +116,98 @@ def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(live_session, f
         assert queries.dots_in(queries.personal_dots(person)) <= 5
     entry = ModerationAction.objects.get(action="merge")
     assert entry.actor == facilitator and entry.details["merged"] == duplicate_id
+    assert events == [
+        LiveEvent(
+            "needs_merged", live_session.pk, {"need_id": keep.pk, "duplicate_id": duplicate_id}
+        )
+    ]
 
 
-def test_correcting_a_need_records_the_change(live_session, facilitator):
+def test_correcting_a_need_records_the_change(live_session, facilitator, capture_live_events):
     need = NeedFactory(
         live_session=live_session,
         author=ParticipantFactory(live_session=live_session),
         text="Safer visiblity",
     )
 
-    services.correct_need(actor=facilitator, need=need, text="Safer visibility", context="")
+    with capture_live_events() as events:
+        services.correct_need(actor=facilitator, need=need, text="Safer visibility", context="")
 
     need.refresh_from_db()
     entry = ModerationAction.objects.get(action="edit")
     assert need.text == "Safer visibility" and need.edited
     assert entry.details["before"]["text"] == "Safer visiblity"
     assert entry.details["after"]["text"] == "Safer visibility"
+    assert events == [LiveEvent("need_corrected", live_session.pk, {"need_id": need.pk})]
 
 
-def test_hide_and_restore_are_logged_and_change_visibility(live_session, facilitator):
+def test_hide_and_restore_are_logged_and_change_visibility(
+    live_session, facilitator, capture_live_events
+):
     need = NeedFactory(
         live_session=live_session, author=ParticipantFactory(live_session=live_session)
     )
 
-    services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.HIDDEN)
-    need.refresh_from_db()
-    assert need.status == "hidden"
-    services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
+    with capture_live_events() as events:
+        services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.HIDDEN)
+        need.refresh_from_db()
+        assert need.status == "hidden"
+        services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
+        # Restoring what is already visible changes nothing and tells no screen.
+        services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
 
     assert list(ModerationAction.objects.order_by("pk").values_list("action", flat=True)) == [
         "hide",
         "show",
     ]
+    assert events == [
+        LiveEvent("need_moderated", live_session.pk, {"status": status, "need_id": need.pk})
+        for status in ("hidden", "visible")
+    ]
 
 
-def test_removing_a_participant_hides_their_content_and_blocks_them(live_session, facilitator):
+def test_removing_a_participant_hides_their_content_and_blocks_them(
+    live_session, facilitator, capture_live_events
+):
     person = ParticipantFactory(live_session=live_session)
     need = NeedFactory(author=person)
     VoteFactory(participant=person, need=need)
+    others_need = NeedFactory(author=ParticipantFactory(live_session=live_session))
+    VoteFactory(participant=person, need=others_need)
 
-    services.remove_participant(actor=facilitator, participant=person)
+    with capture_live_events() as events:
+        services.remove_participant(actor=facilitator, participant=person)
+        services.remove_participant(actor=facilitator, participant=person)  # already: no-op
 
     need.refresh_from_db()
     assert need.status == "hidden" and not Vote.objects.exists()
-    assert services.participant_for_token(live_session, person.token) is None
+    assert events == [
+        LiveEvent(
+            "participant_removed",
+            live_session.pk,
+            {"written": [need.pk], "touched": [others_need.pk]},
+        )
+    ]
+    assert identity.participant_for_token(live_session, person.token) is None
     with pytest.raises(services.ParticipantRemoved):
         services.post_need(participant=person, text="Back again")
 
 
-def test_a_pending_need_becomes_visible_when_approved(live_session, facilitator):
+def test_a_pending_need_becomes_visible_when_approved(
+    live_session, facilitator, capture_live_events
+):
     LiveSession.objects.filter(pk=live_session.pk).update(premoderation=True)
     author = ParticipantFactory(live_session=live_session)
     need = services.post_need(participant=author, text="Wait for me")
 
-    services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
+    with capture_live_events() as events:
+        services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
 
     need.refresh_from_db()
     assert need.status == "visible"
+    assert events == [
+        LiveEvent("need_moderated", live_session.pk, {"status": "visible", "need_id": need.pk})
+    ]
 
 
 # --- permission matrix -----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import pytest
 
-from sessions import queries, services
+from sessions import identity, queries, services
 from sessions.enums import ContributionStatus, Phase
+from sessions.live.events import LiveEvent
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
 from tests.factories import (
     MappingFactory,
@@ -22,25 +23,33 @@ def set_phase(live_session, phase):
 # --- joining ---------------------------------------------------------------------------------
 
 
-def test_join_gives_a_pseudonym_and_a_cookie_secret_that_is_not_stored(live_session):
-    participant, token = services.join_session(
-        live_session=live_session, presence="remote", agreed=True
-    )
+def test_join_gives_a_pseudonym_and_a_cookie_secret_that_is_not_stored(
+    live_session, capture_live_events
+):
+    with capture_live_events() as events:
+        participant, token = services.join_session(
+            live_session=live_session, presence="remote", agreed=True
+        )
 
     assert participant.pseudonym and participant.display_name == ""
     assert participant.is_remote
     assert token not in participant.token_hash
-    assert services.participant_for_token(live_session, token) == participant
-    assert services.participant_for_token(live_session, "guess") is None
+    assert identity.participant_for_token(live_session, token) == participant
+    assert identity.participant_for_token(live_session, "guess") is None
+    assert events == [
+        LiveEvent("participant_joined", live_session.pk, {"participant_id": participant.pk})
+    ]
 
 
-def test_join_requires_the_agreement_and_a_presence(live_session):
-    with pytest.raises(services.InvalidInput, match="community agreement"):
-        services.join_session(live_session=live_session, presence="room", agreed=False)
-    with pytest.raises(services.InvalidInput, match="in the room or joining remotely"):
-        services.join_session(live_session=live_session, presence="moon", agreed=True)
+def test_join_requires_the_agreement_and_a_presence(live_session, capture_live_events):
+    with capture_live_events() as events:
+        with pytest.raises(services.InvalidInput, match="community agreement"):
+            services.join_session(live_session=live_session, presence="room", agreed=False)
+        with pytest.raises(services.InvalidInput, match="in the room or joining remotely"):
+            services.join_session(live_session=live_session, presence="moon", agreed=True)
 
     assert not Participant.objects.exists()
+    assert events == []
 
 
 def test_join_refuses_display_names_when_the_session_is_pseudonymous(live_session):
@@ -101,11 +110,12 @@ def test_post_need_cleans_text_and_broadcasts_after_commit(
     ("text", "message"),
     [("   ", "cannot be empty"), ("x" * 281, "too long: 281 characters, at most 280")],
 )
-def test_post_need_refuses_bad_text(participant, text, message):
-    with pytest.raises(services.InvalidInput, match=message):
+def test_post_need_refuses_bad_text(participant, text, message, capture_live_events):
+    with capture_live_events() as events, pytest.raises(services.InvalidInput, match=message):
         services.post_need(participant=participant, text=text)
 
     assert not Need.objects.exists()
+    assert events == []
 
 
 def test_post_need_refused_outside_the_needs_phases_and_when_locked(participant, live_session):
@@ -120,12 +130,16 @@ def test_post_need_refused_outside_the_needs_phases_and_when_locked(participant,
     assert not Need.objects.exists()
 
 
-def test_post_need_waits_for_moderation_when_the_session_premoderates(participant, live_session):
+def test_post_need_waits_for_moderation_when_the_session_premoderates(
+    participant, live_session, capture_live_events
+):
     LiveSession.objects.filter(pk=live_session.pk).update(premoderation=True)
 
-    need = services.post_need(participant=participant, text="A need")
+    with capture_live_events() as events:
+        need = services.post_need(participant=participant, text="A need")
 
     assert need.status == ContributionStatus.PENDING
+    assert events == [LiveEvent("need_posted", live_session.pk, {"need_id": need.pk})]
 
 
 def test_posting_is_rate_limited_with_a_clear_message(participant):
@@ -138,58 +152,84 @@ def test_posting_is_rate_limited_with_a_clear_message(participant):
     assert Need.objects.count() == services.NEEDS_PER_MINUTE
 
 
-def test_only_the_author_can_edit_or_delete_a_need(participant, live_session):
+def test_only_the_author_can_edit_or_delete_a_need(participant, live_session, capture_live_events):
     need = NeedFactory(author=participant)
     stranger = ParticipantFactory(live_session=live_session)
 
-    with pytest.raises(services.NotYours):
-        services.edit_need(participant=stranger, need=need, text="Hijacked")
-    with pytest.raises(services.NotYours):
-        services.delete_need(participant=stranger, need=need)
+    with capture_live_events() as refused:
+        with pytest.raises(services.NotYours):
+            services.edit_need(participant=stranger, need=need, text="Hijacked")
+        with pytest.raises(services.NotYours):
+            services.delete_need(participant=stranger, need=need)
+    with capture_live_events() as edited:
+        services.edit_need(participant=participant, need=need, text="Clearer need")
 
-    services.edit_need(participant=participant, need=need, text="Clearer need")
     need.refresh_from_db()
     assert (need.text, need.edited) == ("Clearer need", True)
+    assert refused == []
+    assert edited == [LiveEvent("need_edited", live_session.pk, {"need_id": need.pk})]
 
 
-def test_deleting_a_need_is_allowed_in_any_phase_and_takes_its_votes(participant, live_session):
+def test_deleting_a_need_is_allowed_in_any_phase_and_takes_its_votes(
+    participant, live_session, capture_live_events
+):
     need = NeedFactory(author=participant)
+    need_id = need.pk
     VoteFactory(participant=ParticipantFactory(live_session=live_session), need=need, dots=2)
     set_phase(live_session, Phase.WRAPUP)
 
-    services.delete_need(participant=participant, need=need)
+    with capture_live_events() as events:
+        services.delete_need(participant=participant, need=need)
 
     assert not Need.objects.exists() and not Vote.objects.exists()
+    assert events == [LiveEvent("need_withdrawn", live_session.pk, {"need_id": need_id})]
 
 
 # --- mapping ---------------------------------------------------------------------------------
 
 
 def test_map_need_onto_several_strategies_and_skip_existing_pairs(
-    participant, live_session, strategies
+    participant, live_session, strategies, capture_live_events
 ):
     set_phase(live_session, Phase.MAPPING)
     need = NeedFactory(author=ParticipantFactory(live_session=live_session))
 
-    first = services.map_need(
-        participant=participant, need=need, strategies=strategies[:2], reason="Because"
-    )
-    second = services.map_need(participant=participant, need=need, strategies=strategies)
+    with capture_live_events() as events:
+        first = services.map_need(
+            participant=participant, need=need, strategies=strategies[:2], reason="Because"
+        )
+        second = services.map_need(participant=participant, need=need, strategies=strategies)
+        nothing_new = services.map_need(participant=participant, need=need, strategies=strategies)
 
     assert [m.strategy for m in first] == strategies[:2]
     assert [m.strategy for m in second] == strategies[2:]
+    assert nothing_new == []
     assert Mapping.objects.filter(need=need).count() == 3
+    assert events == [
+        LiveEvent(
+            "need_mapped",
+            live_session.pk,
+            {"need_id": need.pk, "mapping_ids": [m.pk for m in created]},
+        )
+        for created in (first, second)
+    ]
 
 
-def test_map_need_refuses_a_strategy_of_another_taxonomy(participant, live_session):
+def test_map_need_refuses_a_strategy_of_another_taxonomy(
+    participant, live_session, capture_live_events
+):
     set_phase(live_session, Phase.MAPPING)
     need = NeedFactory(author=participant)
     foreign = StrategyFactory(category__taxonomy=TaxonomyFactory(slug="another"))
 
-    with pytest.raises(services.InvalidInput, match="not part of this session"):
+    with (
+        capture_live_events() as events,
+        pytest.raises(services.InvalidInput, match="not part of this session"),
+    ):
         services.map_need(participant=participant, need=need, strategies=[foreign])
 
     assert not Mapping.objects.exists()
+    assert events == []
 
 
 def test_map_need_refuses_a_hidden_need(participant, live_session, strategies):
@@ -212,15 +252,18 @@ def voting(live_session):
     return live_session
 
 
-def test_dots_respect_the_per_item_cap(participant, voting):
+def test_dots_respect_the_per_item_cap(participant, voting, capture_live_events):
     need = NeedFactory(live_session=voting, author=ParticipantFactory(live_session=voting))
-    for _ in range(3):
-        services.add_dot(participant=participant, need=need)
+    with capture_live_events() as events:
+        for _ in range(3):
+            services.add_dot(participant=participant, need=need)
 
-    with pytest.raises(services.CapReached, match="At most 3 dots"):
-        services.add_dot(participant=participant, need=need)
+        with pytest.raises(services.CapReached, match="At most 3 dots"):
+            services.add_dot(participant=participant, need=need)
 
     assert Vote.objects.get(participant=participant, need=need).dots == 3
+    dots = LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None})
+    assert events == [dots] * 3  # the refused fourth dot tells no screen
 
 
 def test_dots_never_exceed_the_budget_across_needs_and_mappings(participant, voting):
@@ -239,13 +282,23 @@ def test_dots_never_exceed_the_budget_across_needs_and_mappings(participant, vot
     assert queries.dots_in(queries.personal_dots(participant)) == 5
 
 
-def test_removing_a_dot_frees_budget_and_deletes_empty_votes(participant, voting):
+def test_removing_a_dot_frees_budget_and_deletes_empty_votes(
+    participant, voting, capture_live_events
+):
     need = NeedFactory(live_session=voting, author=participant)
+    mapping = MappingFactory(need=need)
     services.add_dot(participant=participant, need=need)
+    services.add_dot(participant=participant, mapping=mapping)
 
-    assert services.remove_dot(participant=participant, need=need) == 0
-    assert services.remove_dot(participant=participant, need=need) == 0
+    with capture_live_events() as events:
+        assert services.remove_dot(participant=participant, need=need) == 0
+        assert services.remove_dot(participant=participant, need=need) == 0
+        assert services.remove_dot(participant=participant, mapping=mapping) == 0
     assert not Vote.objects.exists()
+    assert events == [  # taking back nothing changes nothing on any screen
+        LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None}),
+        LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": mapping.pk}),
+    ]
 
 
 def test_voting_is_refused_outside_the_voting_phase(participant, live_session):
@@ -265,15 +318,26 @@ def test_cannot_vote_on_another_sessions_need(participant, voting):
 # --- gaps ------------------------------------------------------------------------------------
 
 
-def test_gap_on_a_mapping_records_its_strategy(participant, live_session):
+def test_gap_on_a_mapping_records_its_strategy(participant, live_session, capture_live_events):
     set_phase(live_session, Phase.GAPS)
     mapping = MappingFactory(need__author=participant)
 
-    note = services.annotate_gap(
-        participant=participant, mapping=mapping, kind="no_research", text="Nobody studied this."
-    )
+    with capture_live_events() as events:
+        note = services.annotate_gap(
+            participant=participant,
+            mapping=mapping,
+            kind="no_research",
+            text="Nobody studied this.",
+        )
 
     assert (note.strategy, note.mapping, note.kind) == (mapping.strategy, mapping, "no_research")
+    assert events == [
+        LiveEvent(
+            "gap_noted",
+            live_session.pk,
+            {"gap_note_id": note.pk, "strategy_id": mapping.strategy_id},
+        )
+    ]
 
 
 def test_gap_refuses_unknown_kinds_and_empty_text(participant, live_session, strategies):
@@ -292,7 +356,9 @@ def test_gap_refuses_unknown_kinds_and_empty_text(participant, live_session, str
 # --- withdrawal ------------------------------------------------------------------------------
 
 
-def test_erasing_a_participant_removes_everything_they_contributed(participant, voting):
+def test_erasing_a_participant_removes_everything_they_contributed(
+    participant, voting, capture_live_events
+):
     other = ParticipantFactory(live_session=voting)
     own_need = NeedFactory(author=participant)
     others_need = NeedFactory(author=other)
@@ -301,13 +367,21 @@ def test_erasing_a_participant_removes_everything_they_contributed(participant, 
     VoteFactory(participant=other, need=own_need, dots=1)
     VoteFactory(participant=other, mapping=own_mapping_on_others_need, dots=1)
 
-    services.erase_participant(participant=participant)
+    with capture_live_events() as events:
+        services.erase_participant(participant=participant)
 
     assert not Participant.objects.filter(pk=participant.pk).exists()
     assert list(Need.objects.all()) == [others_need]
     assert not Mapping.objects.exists()
     # The other participant's dots on erased items are gone, so their budget is free again.
     assert queries.dots_in(queries.personal_dots(other)) == 0
+    assert events == [
+        LiveEvent(
+            "participant_erased",
+            voting.pk,
+            {"written": [own_need.pk], "touched": [others_need.pk]},
+        )
+    ]
 
 
 def test_a_removed_participant_cannot_write(participant):

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from sessions.enums import Phase
+from sessions.identity import participant_cookie_name
 from sessions.models import LiveSession, Mapping, Need, Participant, Vote
-from sessions.permissions import participant_cookie_name
 from tests.conftest import client_for
 from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, ParticipantFactory
 

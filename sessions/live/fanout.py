@@ -60,6 +60,11 @@ class Fanout:
         group.screens[screen_id] = deliver
         await asyncio.shield(group.ready)
 
+    def screens(self, group_name: str) -> list[Callable[[str], None]]:
+        """How this worker delivers to each of its screens in the group."""
+        group = self._groups.get(group_name)
+        return list(group.screens.values()) if group else []
+
     async def leave(self, group_name: str, screen_id: int) -> None:
         group = self._groups.get(group_name)
         if group is None:

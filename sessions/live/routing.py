@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import consumers
+from sessions.live import consumers
 
 # {% url %} cannot reverse these; templates build the path as /ws/s/<code>/<audience>/.
 websocket_urlpatterns = [

@@ -7,7 +7,7 @@ worker (bench/fanout.py measured p95 in seconds at 100 clients). Only connect an
 touch the database, through database_sync_to_async.
 
 Screens do not take a channel of their own: the worker listens to each group once
-(sessions.fanout) and puts each update in the outbox of each of its screens, which one task
+(sessions.live.fanout) and puts each update in the outbox of each of its screens, which one task
 per screen writes to its socket."""
 
 import asyncio
@@ -18,10 +18,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from sessions import broadcast, services
-from sessions.fanout import local_fanout
+from sessions.identity import participant_for_scope
+from sessions.live import groups, render
+from sessions.live.fanout import local_fanout
 from sessions.models import LiveSession
-from sessions.permissions import participant_cookie_name, plausible_code
+from sessions.permissions import plausible_code
 
 MESSAGES_PER_CONNECTION = 50  # a screen sends one "resume" per (re)connect
 # Updates waiting for a screen that does not read them (a phone in a dead spot). Past this the
@@ -31,8 +32,8 @@ CLOSE_TOO_SLOW = 4008
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
-    audience = broadcast.BOARD
-    channel_layer_alias = None  # updates come through sessions.fanout, one channel per worker
+    audience = groups.BOARD
+    channel_layer_alias = None  # updates come through sessions.live.fanout, one channel per worker
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -44,8 +45,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.live_session is None or not await database_sync_to_async(self.allowed)():
             await self.close(code=4403)
             return
-        self.language = broadcast.screen_language(self.scope)
-        self.group = broadcast.group_name(self.live_session.pk, self.audience, self.language)
+        self.language = groups.screen_language(self.scope)
+        self.group = groups.group_name(self.live_session.pk, self.audience, self.language)
         self.received = 0
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self.closing_slow = False
@@ -98,10 +99,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=4429)
             return
         try:
-            message = broadcast.parse_client_message(text_data)
+            message = groups.parse_client_message(text_data)
         except ValueError:
             with translation.override(self.language):
-                error = broadcast.error_fragment(
+                error = render.error_fragment(
                     _("The screen sent a message the server does not understand.")
                 )
             await self.send(text_data=error)
@@ -117,20 +118,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if since == live_session.sequence:
             return ""
         with translation.override(self.language):
-            return broadcast.render_update(
-                live_session, broadcast.Change.everything(), self.audience
-            )
+            return render.render_snapshot(live_session, self.audience)
 
 
 class BoardConsumer(LiveConsumer):
-    audience = broadcast.BOARD
+    audience = groups.BOARD
 
 
 class ParticipantConsumer(LiveConsumer):
     """A participant's phone: only for someone who joined this session on this device."""
 
-    audience = broadcast.PARTICIPANTS
+    audience = groups.PARTICIPANTS
 
     def allowed(self) -> bool:
-        token = self.scope.get("cookies", {}).get(participant_cookie_name(self.live_session))
-        return services.participant_for_token(self.live_session, token) is not None
+        return participant_for_scope(self.live_session, self.scope) is not None

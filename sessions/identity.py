@@ -1,0 +1,97 @@
+"""Who this browser is in a live session: the device cookie that a join sets, and the lookups
+from that cookie to a participant.
+
+The cookie holds a random secret; the database keeps only its SHA-256, so a leaked database
+cannot be used to act as anyone. Nothing here writes to the database."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from sessions.models import LiveSession, Participant
+from sessions.permissions import live_session_or_404, plausible_code
+
+COOKIE_MAX_AGE = 60 * 60 * 24 * 14  # a workshop and its follow-up, not forever
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_device_secret() -> tuple[str, str]:
+    """A fresh secret for a device cookie and the hash that is stored in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def cookie_name_for_code(code: str) -> str:
+    return f"cg_p_{code}"
+
+
+def participant_cookie_name(live_session: LiveSession) -> str:
+    return cookie_name_for_code(live_session.code)
+
+
+def set_participant_cookie(response: HttpResponse, live_session: LiveSession, token: str) -> None:
+    response.set_cookie(
+        participant_cookie_name(live_session),
+        token,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+def forget_participant_cookie(response: HttpResponse, live_session: LiveSession) -> None:
+    response.delete_cookie(participant_cookie_name(live_session), samesite="Lax")
+
+
+def _participant_holding(token: str, **session) -> Participant | None:
+    """The participant (not removed) whose device cookie is ``token``, in the session that
+    ``session`` selects, read with that session and its taxonomy (one query)."""
+    if not token:
+        return None
+    return (
+        Participant.objects.filter(token_hash=hash_token(token), removed_at__isnull=True, **session)
+        .select_related("live_session__taxonomy")
+        .first()
+    )
+
+
+def participant_for_token(live_session: LiveSession, token: str) -> Participant | None:
+    return _participant_holding(token, live_session=live_session)
+
+
+def participant_by_code(code: str, token: str) -> Participant | None:
+    """The participant holding ``token`` in the session at join code ``code``, with the
+    session and its taxonomy (one query)."""
+    return _participant_holding(token, live_session__code=code)
+
+
+def current_participant(request: HttpRequest, live_session: LiveSession) -> Participant | None:
+    token = request.COOKIES.get(participant_cookie_name(live_session), "")
+    return participant_for_token(live_session, token)
+
+
+def participant_for_scope(live_session: LiveSession, scope: dict) -> Participant | None:
+    """The participant a WebSocket's cookies name in ``live_session``, if any."""
+    token = scope.get("cookies", {}).get(participant_cookie_name(live_session), "")
+    return participant_for_token(live_session, token)
+
+
+def session_and_participant(
+    request: HttpRequest, code: str
+) -> tuple[LiveSession, Participant | None]:
+    """The session at ``code`` and the participant this browser is in it, if any (Http404 for
+    no such session). A known participant costs one query (the session comes with it): every
+    participant write starts here, so the common case is kept cheap."""
+    if plausible_code(code):
+        token = request.COOKIES.get(cookie_name_for_code(code.upper()), "")
+        if token:
+            participant = participant_by_code(code.upper(), token)
+            if participant is not None:
+                return participant.live_session, participant
+    return live_session_or_404(code), None

@@ -1,0 +1,53 @@
+"""What a live update redraws: regions of the screens and the needs whose cards change.
+
+Changes that arrive within one coalescing window are merged into one, so a burst of votes is
+one render and one message per audience."""
+
+from dataclasses import dataclass, field
+
+# Regions of the live screens; the board shows all, phones some (sessions.live.render).
+ALL_REGIONS = frozenset({"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs"})
+
+
+@dataclass
+class Change:
+    regions: set[str] = field(default_factory=set)
+    needs_changed: set[int] = field(default_factory=set)
+    needs_removed: set[int] = field(default_factory=set)
+    # Needs whose dot totals (their own or their mappings') are all that changed: screens get
+    # the new numbers, not the whole card again (a vote is the most frequent change by far).
+    tallies: set[int] = field(default_factory=set)
+    phase_changed: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        regions=(),
+        needs_changed=(),
+        needs_removed=(),
+        tallies=(),
+        phase_changed: bool = False,
+    ) -> "Change":
+        """A change, consistent: a removed need is not also changed, a changed one needs no
+        separate tally, and a phase change redraws the phase banner."""
+        removed = set(needs_removed)
+        changed = set(needs_changed) - removed
+        return cls(
+            regions=set(regions) | ({"phase"} if phase_changed else set()),
+            needs_changed=changed,
+            needs_removed=removed,
+            tallies=set(tallies) - changed - removed,
+            phase_changed=phase_changed,
+        )
+
+    @classmethod
+    def everything(cls) -> "Change":
+        return cls(regions=set(ALL_REGIONS))
+
+    def merge(self, other: "Change") -> None:
+        self.regions |= other.regions
+        self.needs_removed |= other.needs_removed
+        self.needs_changed = (self.needs_changed | other.needs_changed) - self.needs_removed
+        self.tallies = (self.tallies | other.tallies) - self.needs_changed - self.needs_removed
+        self.phase_changed |= other.phase_changed

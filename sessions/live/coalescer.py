@@ -1,0 +1,178 @@
+"""Pushes a session's changes at most once per window, merging what arrives in between.
+
+The first change after a quiet window goes out at once; changes arriving while a window is open
+are merged and go out together when it ends. The window is LIVE_COALESCE_SECONDS, stretched
+when renders are costly: rendering a push (its queries and templates, for every audience and
+language) costs from a few to tens of milliseconds of CPU, and under a storm of votes a fixed
+short window would spend a worker's CPU on renders nobody can read that fast, and slow the votes
+down. So the window stretches until a session's renders take at most RENDER_TIME_SHARE of the
+time, up to LIVE_COALESCE_MAX_SECONDS. A single vote is not delayed, and a burst costs one
+render and one message per audience per window. Pushes of one session are sent in order, one
+at a time, so a screen never receives an older render after a newer one."""
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+from django.db import connection
+
+from sessions.live.change import Change
+from sessions.live.render import render_messages
+
+logger = logging.getLogger(__name__)
+
+RENDER_TIME_SHARE = 0.25
+FORGET_AFTER_SECONDS = 60  # a session quiet this long starts again from the short window
+
+# Renders and sends one session's change; returns the CPU seconds its render took.
+Push = Callable[[int, Change], Awaitable[float]]
+
+
+def push_now(live_session_id: int, change: Change) -> None:
+    """Render and send at once, from the calling thread."""
+    layer = get_channel_layer()
+    for group, message in render_messages(live_session_id, change):
+        async_to_sync(layer.group_send)(group, message)
+
+
+def _render_in_worker(live_session_id: int, change: Change) -> tuple[list[tuple[str, dict]], float]:
+    """The messages, and the CPU time their render took in this thread: what a push costs the
+    worker, not inflated by how busy its event loop is delivering to screens."""
+    started = time.thread_time()
+    try:
+        return render_messages(live_session_id, change), time.thread_time() - started
+    finally:
+        connection.close()
+
+
+async def render_and_send(live_session_id: int, change: Change) -> float:
+    messages, render_seconds = await sync_to_async(_render_in_worker, thread_sensitive=False)(
+        live_session_id, change
+    )
+    layer = get_channel_layer()
+    for group, message in messages:
+        await layer.group_send(group, message)
+    return render_seconds
+
+
+class Coalescer:
+    """One per worker process. Its pushes run on one event loop in a daemon thread, so the
+    channel layer keeps one connection pool for them.
+
+    ``push`` replaces the render-and-send (tests give a recording one); with the default, a
+    process on the in-memory channel layer (development, tests) pushes at once from the caller:
+    that layer's queues belong to the server's event loop and are not thread-safe, and one
+    process has no fan-out cost to save."""
+
+    def __init__(self, push: Push | None = None) -> None:
+        self._push = push or render_and_send
+        self._in_process_default = push is None
+        self._lock = threading.Lock()
+        self._pending: dict[int, Change] = {}
+        self._last_push: dict[int, float] = {}
+        self._send_locks: dict[int, asyncio.Lock] = {}
+        self._render_seconds: dict[int, float] = {}  # smoothed, per session
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- public seams -----------------------------------------------------------------------
+
+    def window(self, live_session_id: int) -> float:
+        """The session's coalescing window: LIVE_COALESCE_SECONDS, or longer if its renders
+        are slow."""
+        base = settings.LIVE_COALESCE_SECONDS
+        limit = max(base, settings.LIVE_COALESCE_MAX_SECONDS)
+        render = self._render_seconds.get(live_session_id, 0.0)
+        return min(limit, max(base, render / RENDER_TIME_SHARE))
+
+    def record_render(self, live_session_id: int, seconds: float) -> None:
+        """Count what one render of the session cost. Smoothed, so one costly render (a cold
+        cache) does not hold the session back for long, and lastingly costly ones (grid and
+        split on every vote) do stretch the window."""
+        with self._lock:
+            previous = self._render_seconds.get(live_session_id, seconds)
+            self._render_seconds[live_session_id] = (previous + seconds) / 2
+
+    def forget_render_costs(self) -> None:
+        """Start every session from the short window again."""
+        with self._lock:
+            self._render_seconds.clear()
+
+    def add(self, live_session_id: int, change: Change) -> None:
+        """Push ``change`` now, or merge it into the session's next push."""
+        if settings.LIVE_COALESCE_SECONDS <= 0 or (
+            self._in_process_default and isinstance(get_channel_layer(), InMemoryChannelLayer)
+        ):
+            push_now(live_session_id, change)
+            return
+        with self._lock:
+            if live_session_id in self._pending:
+                self._pending[live_session_id].merge(change)
+                return
+            self._pending[live_session_id] = change
+            last = self._last_push.get(live_session_id)
+            window = self.window(live_session_id)
+            wait = 0.0 if last is None else max(0.0, last + window - time.monotonic())
+        asyncio.run_coroutine_threadsafe(
+            self._push_after(live_session_id, wait), self._ensure_loop()
+        )
+
+    def stop(self) -> None:
+        """Stop the pushes' thread (pending pushes are dropped; screens catch up on resume)."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        deadline = time.monotonic() + 5
+        while loop.is_running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not loop.is_running():
+            loop.close()
+
+    # --- the pushes' loop -------------------------------------------------------------------
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                self._loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=self._loop.run_forever, name="live-updates", daemon=True
+                )
+                thread.start()
+            return self._loop
+
+    def _take(self, live_session_id: int) -> Change | None:
+        with self._lock:
+            change = self._pending.pop(live_session_id, None)
+            now = time.monotonic()
+            self._last_push[live_session_id] = now
+            if len(self._last_push) > 1000:  # forget sessions that went quiet
+                for key, at in list(self._last_push.items()):
+                    if now - at > FORGET_AFTER_SECONDS and key not in self._pending:
+                        del self._last_push[key]
+                        self._send_locks.pop(key, None)
+                        self._render_seconds.pop(key, None)
+            return change
+
+    async def _push_after(self, live_session_id: int, wait: float) -> None:
+        if wait:
+            await asyncio.sleep(wait)
+        # Runs on the coalescer's own loop only, so the dict needs no thread lock.
+        send_lock = self._send_locks.setdefault(live_session_id, asyncio.Lock())
+        async with send_lock:
+            change = self._take(live_session_id)
+            if change is None:
+                return
+            try:
+                self.record_render(live_session_id, await self._push(live_session_id, change))
+            except Exception:
+                # Screens catch up on their next reconnect or poll; the write itself is saved.
+                logger.exception("live update for session %s was not pushed", live_session_id)
+
+
+coalescer = Coalescer()

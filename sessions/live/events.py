@@ -1,0 +1,171 @@
+"""What happened in a live session, in domain words: the only module services call to tell
+the screens.
+
+Each function is called inside the service's transaction. It bumps the session's sequence
+number (so a screen that reconnects can tell whether it missed anything) and schedules the
+event for after commit, when ``publish`` hands it to the live layer, which decides what to
+redraw (sessions.live.render). An event says what happened, never which region to redraw
+(Zulip's actions layer and ``send_event_on_commit``). Every call point is covered by a service
+test that captures its events (``capture_live_events`` in tests/conftest.py)."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """``kind`` names what happened (``need_posted``, ``dots_changed``...); ``details`` holds
+    the ids it concerns."""
+
+    kind: str
+    live_session_id: int
+    details: dict = field(default_factory=dict)
+
+
+def publish(event: LiveEvent) -> None:
+    """After commit: the live layer renders what the event changed and pushes it."""
+    from sessions.live import coalescer, render
+
+    coalescer.coalescer.add(event.live_session_id, render.change_for(event))
+
+
+def _emit(live_session_id: int, kind: str, **details) -> None:
+    LiveSession.objects.filter(pk=live_session_id).update(sequence=F("sequence") + 1)
+    event = LiveEvent(kind, live_session_id, details)
+
+    def publish_after_commit() -> None:  # a named function: Django logs its name on failure
+        publish(event)
+
+    # robust: a channel-layer failure is logged and never turns a saved write into an error.
+    transaction.on_commit(publish_after_commit, robust=True)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def participant_joined(participant: Participant) -> None:
+    _emit(participant.live_session_id, "participant_joined", participant_id=participant.pk)
+
+
+def participant_updated(participant: Participant) -> None:
+    """Their presence (room or remote) or the name they show changed."""
+    _emit(participant.live_session_id, "participant_updated", participant_id=participant.pk)
+
+
+def participant_left(
+    live_session_id: int, *, written: list[int], touched: list[int], removed: bool
+) -> None:
+    """A participant erased themselves (``removed`` False) or a facilitator removed them.
+    ``written``: their needs, gone from the screens; ``touched``: others' needs that lose
+    their dots or mappings."""
+    _emit(
+        live_session_id,
+        "participant_removed" if removed else "participant_erased",
+        written=sorted(written),
+        touched=sorted(set(touched) - set(written)),
+    )
+
+
+# --- contributions --------------------------------------------------------------------------
+
+
+def need_posted(need: Need) -> None:
+    _emit(need.live_session_id, "need_posted", need_id=need.pk)
+
+
+def need_edited(need: Need, *, by_facilitator: bool = False) -> None:
+    _emit(
+        need.live_session_id,
+        "need_corrected" if by_facilitator else "need_edited",
+        need_id=need.pk,
+    )
+
+
+def need_withdrawn(live_session_id: int, need_id: int) -> None:
+    _emit(live_session_id, "need_withdrawn", need_id=need_id)
+
+
+def need_mapped(need: Need, mappings: list[Mapping]) -> None:
+    _emit(
+        need.live_session_id,
+        "need_mapped",
+        need_id=need.pk,
+        mapping_ids=[mapping.pk for mapping in mappings],
+    )
+
+
+def mapping_withdrawn(live_session_id: int, *, need_id: int, mapping_id: int) -> None:
+    _emit(live_session_id, "mapping_withdrawn", need_id=need_id, mapping_id=mapping_id)
+
+
+def dots_changed(live_session_id: int, *, need_id: int, mapping_id: int | None = None) -> None:
+    """A participant placed or took back a dot on a need, or on one of its mappings."""
+    _emit(live_session_id, "dots_changed", need_id=need_id, mapping_id=mapping_id)
+
+
+def gap_noted(note: GapNote) -> None:
+    _emit(note.live_session_id, "gap_noted", gap_note_id=note.pk, strategy_id=note.strategy_id)
+
+
+def gap_withdrawn(live_session_id: int, gap_note_id: int) -> None:
+    _emit(live_session_id, "gap_withdrawn", gap_note_id=gap_note_id)
+
+
+# --- facilitation ---------------------------------------------------------------------------
+
+
+def phase_changed(live_session: LiveSession) -> None:
+    _emit(live_session.pk, "phase_changed", phase=live_session.phase)
+
+
+def timer_changed(live_session: LiveSession) -> None:
+    _emit(live_session.pk, "timer_changed")
+
+
+def input_lock_changed(live_session: LiveSession) -> None:
+    _emit(live_session.pk, "input_lock_changed", locked=live_session.input_locked)
+
+
+def announcement_changed(live_session: LiveSession) -> None:
+    _emit(live_session.pk, "announcement_changed")
+
+
+def spotlight_changed(live_session: LiveSession) -> None:
+    _emit(
+        live_session.pk,
+        "spotlight_changed",
+        need_id=live_session.spotlight_need_id,
+        strategy_id=live_session.spotlight_strategy_id,
+    )
+
+
+def settings_changed(live_session: LiveSession) -> None:
+    _emit(live_session.pk, "settings_changed")
+
+
+def contribution_moderated(contribution: Need | Mapping | GapNote) -> None:
+    """A facilitator hid, restored or approved a need, a mapping or a gap note."""
+    need_id = (
+        contribution.pk
+        if isinstance(contribution, Need)
+        else getattr(contribution, "need_id", None)
+    )
+    kind = {Need: "need", Mapping: "mapping", GapNote: "gap_note"}[type(contribution)]
+    _emit(
+        contribution.live_session_id,
+        f"{kind}_moderated",
+        status=contribution.status,
+        need_id=need_id,
+    )
+
+
+def needs_merged(keep: Need, duplicate_id: int) -> None:
+    _emit(keep.live_session_id, "needs_merged", need_id=keep.pk, duplicate_id=duplicate_id)
+
+
+def contributions_purged(live_session: LiveSession) -> None:
+    _emit(live_session.pk, "contributions_purged")

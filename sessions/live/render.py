@@ -1,0 +1,149 @@
+"""The one place that maps what happened to what the screens redraw, and renders it.
+
+``change_for`` turns a domain event (sessions.live.events) into a Change: the regions of the
+board and the phones, and the needs whose cards change. ``render_messages`` reads the data of a
+change once and renders it once per audience (board, participants) and interface language,
+never once per socket: each screen listens to the group of its audience in its own language. A
+vote sends only the new dot totals, not the need's whole card."""
+
+from collections.abc import Callable
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from sessions import queries
+from sessions.live.change import ALL_REGIONS, Change
+from sessions.live.events import LiveEvent
+from sessions.live.groups import AUDIENCES, BOARD, group_name, languages
+from sessions.models import LiveSession
+
+LIVE_TEMPLATE = "sessions/partials/live.html"
+
+# Every region a contribution can show up in: the counts, the grid's cells, the approach split
+# and the gap notes (which quote needs).
+_EVERYWHERE = {"counts", "grid", "split", "gaps"}
+
+
+def _need(regions: set[str]) -> Callable[[dict], Change]:
+    return lambda d: Change.of(regions=regions, needs_changed=[d["need_id"]])
+
+
+def _person_left(d: dict) -> Change:
+    return Change.of(regions=_EVERYWHERE, needs_removed=d["written"], needs_changed=d["touched"])
+
+
+def _dots(d: dict) -> Change:
+    # A dot on a mapping also moves the grid's heat and the approach split.
+    on_mapping = d.get("mapping_id") is not None
+    return Change.of(regions={"grid", "split"} if on_mapping else (), tallies=[d["need_id"]])
+
+
+REDRAWS: dict[str, Callable[[dict], Change]] = {
+    "participant_joined": lambda d: Change.of(regions={"counts"}),
+    # Names and remote badges are on every need card.
+    "participant_updated": lambda d: Change.of(regions={"counts", "all_needs"}),
+    "participant_erased": _person_left,
+    "participant_removed": _person_left,
+    "need_posted": _need({"counts"}),
+    "need_edited": _need({"grid"}),  # the grid quotes the most-dotted needs
+    "need_corrected": _need({"grid"}),
+    "need_withdrawn": lambda d: Change.of(regions=_EVERYWHERE, needs_removed=[d["need_id"]]),
+    "need_mapped": _need({"grid", "split"}),
+    "mapping_withdrawn": _need({"grid", "gaps", "split"}),
+    "dots_changed": _dots,
+    "gap_noted": lambda d: Change.of(regions={"gaps", "grid"}),
+    "gap_withdrawn": lambda d: Change.of(regions={"gaps", "grid"}),
+    "phase_changed": lambda d: Change.of(regions={"spotlight"}, phase_changed=True),
+    "timer_changed": lambda d: Change.of(regions={"phase"}),
+    # Locking changes what a participant can do, as a new phase does.
+    "input_lock_changed": lambda d: Change.of(phase_changed=True),
+    "announcement_changed": lambda d: Change.of(regions={"phase"}),
+    "spotlight_changed": lambda d: Change.of(regions={"spotlight"}),
+    "settings_changed": lambda d: Change.of(regions=ALL_REGIONS),
+    "need_moderated": _need(_EVERYWHERE),
+    "mapping_moderated": _need({"grid", "split"}),
+    "gap_note_moderated": lambda d: Change.of(regions={"gaps", "grid"}),
+    "needs_merged": lambda d: Change.of(
+        regions=_EVERYWHERE, needs_changed=[d["need_id"]], needs_removed=[d["duplicate_id"]]
+    ),
+    "contributions_purged": lambda d: Change.of(regions=ALL_REGIONS),
+}
+
+
+def change_for(event: LiveEvent) -> Change:
+    """What the screens redraw after ``event``."""
+    return REDRAWS[event.kind](event.details)
+
+
+def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> dict:
+    """What an update shows to ``audiences``, read once for all of them and every language
+    (the data depends on neither; only the rendering does). The board's regions (counts,
+    grid, split, spotlight) are read only when the board is among them."""
+    data: dict = {}
+    board = BOARD in audiences
+    regions = change.regions
+    if "all_needs" in regions:
+        data["need_page"] = queries.needs_page(live_session)
+    elif change.needs_changed:
+        visible = queries.needs(live_session, ids=change.needs_changed)
+        data["needs_upserted"] = visible
+        # A changed need that is no longer visible (hidden, pending) leaves the screens.
+        data["needs_removed"] = sorted(
+            change.needs_removed | (change.needs_changed - {need.pk for need in visible})
+        )
+    if "all_needs" not in regions and change.needs_removed:
+        data.setdefault("needs_removed", sorted(change.needs_removed))
+    if change.tallies and "all_needs" not in regions:
+        data["tallies"] = queries.needs(live_session, ids=change.tallies)
+    if "counts" in regions and board:
+        data["counts"] = queries.participant_counts(live_session)
+    if "grid" in regions and board:
+        data["grid"] = queries.grid(live_session)
+    if "split" in regions and board:
+        data["split"] = queries.approach_split(live_session)
+    if "gaps" in regions:
+        data["gap_groups"] = queries.gap_notes(live_session)
+    if "spotlight" in regions and board:
+        data["spotlight"] = queries.spotlight(live_session)
+    return data
+
+
+def render_update(
+    live_session: LiveSession, change: Change, audience: str, data: dict | None = None
+) -> str:
+    """The HTML message for one audience: out-of-band fragments plus the sequence marker.
+    ``data`` is what ``gather`` read for this change (read here if not given)."""
+    if data is None:
+        data = gather(live_session, change, audiences=(audience,))
+    context = {"live_session": live_session, "change": change, "audience": audience, **data}
+    return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
+
+
+def render_snapshot(live_session: LiveSession, audience: str) -> str:
+    """The whole live state of one audience, for a screen that is behind."""
+    return render_update(live_session, Change.everything(), audience)
+
+
+def render_messages(live_session_id: int, change: Change) -> list[tuple[str, dict]]:
+    """Render the update once per audience and language; returns (group, message) pairs."""
+    live_session = LiveSession.objects.filter(pk=live_session_id).select_related("taxonomy").first()
+    if live_session is None:
+        return []
+    data = gather(live_session, change)
+    messages = []
+    for language in languages():
+        with translation.override(language):
+            for audience in AUDIENCES:
+                html = render_update(live_session, change, audience, data)
+                messages.append(
+                    (
+                        group_name(live_session_id, audience, language),
+                        {"type": "live.update", "html": html, "seq": live_session.sequence},
+                    )
+                )
+    return messages
+
+
+def error_fragment(message: str) -> str:
+    """A message for the screen that sent something the server does not understand."""
+    return render_to_string(f"{LIVE_TEMPLATE}#live-error", {"message": message})

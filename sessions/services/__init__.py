@@ -1,0 +1,94 @@
+"""Write side of live sessions: one function per use case, each one transaction.
+
+Services validate again what forms validated (they are also called from consumers, commands and
+tests), refuse with a SessionError subclass carrying a message a participant can read and the
+HTTP status that answers it, and tell sessions.live.events what happened, which reaches the
+screens only after commit. ``from sessions import services`` offers every use case."""
+
+from sessions.services.common import (
+    JOINS_PER_MINUTE_PER_BROWSER,
+    JOINS_PER_MINUTE_PER_SESSION,
+    NEEDS_PER_MINUTE,
+    WRITES_PER_MINUTE,
+    clean_text,
+)
+from sessions.services.contributions import (
+    annotate_gap,
+    delete_gap_note,
+    delete_mapping,
+    delete_need,
+    edit_need,
+    map_need,
+    post_need,
+)
+from sessions.services.errors import (
+    BudgetExhausted,
+    CapReached,
+    InvalidInput,
+    NotYours,
+    ParticipantRemoved,
+    PhaseClosed,
+    SessionError,
+    TooFast,
+)
+from sessions.services.facilitation import (
+    announce,
+    configure_session,
+    create_live_session,
+    next_phase,
+    set_input_lock,
+    set_phase,
+    set_timer,
+    spotlight,
+)
+from sessions.services.joining import erase_participant, join_session, touch, update_participant
+from sessions.services.moderation import (
+    correct_need,
+    merge_needs,
+    moderate,
+    purge_contributions,
+    remove_participant,
+)
+from sessions.services.voting import add_dot, remove_dot
+
+__all__ = [
+    "JOINS_PER_MINUTE_PER_BROWSER",
+    "JOINS_PER_MINUTE_PER_SESSION",
+    "NEEDS_PER_MINUTE",
+    "WRITES_PER_MINUTE",
+    "BudgetExhausted",
+    "CapReached",
+    "InvalidInput",
+    "NotYours",
+    "ParticipantRemoved",
+    "PhaseClosed",
+    "SessionError",
+    "TooFast",
+    "add_dot",
+    "announce",
+    "annotate_gap",
+    "clean_text",
+    "configure_session",
+    "correct_need",
+    "create_live_session",
+    "delete_gap_note",
+    "delete_mapping",
+    "delete_need",
+    "edit_need",
+    "erase_participant",
+    "join_session",
+    "map_need",
+    "merge_needs",
+    "moderate",
+    "next_phase",
+    "post_need",
+    "purge_contributions",
+    "remove_dot",
+    "remove_participant",
+    "set_input_lock",
+    "set_phase",
+    "set_timer",
+    "spotlight",
+    "touch",
+    "update_participant",
+]

@@ -1,0 +1,118 @@
+"""What every service checks before it writes: clean text, rate limits, the phase, and row locks
+that serialise one person's (or one session's) concurrent requests."""
+
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+from sessions import ratelimit
+from sessions.enums import ContributionStatus
+from sessions.models import LiveSession, Mapping, ModerationAction, Participant, Vote
+from sessions.phases import allows
+from sessions.services.errors import (
+    InvalidInput,
+    NotYours,
+    ParticipantRemoved,
+    PhaseClosed,
+    TooFast,
+)
+
+# Posting limits: generous for a person, tight for a script.
+NEEDS_PER_MINUTE = 6
+WRITES_PER_MINUTE = 40
+JOINS_PER_MINUTE_PER_SESSION = 300
+JOINS_PER_MINUTE_PER_BROWSER = 5
+
+
+def clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    """Normalise user text: NFC, no control characters but newlines, trimmed, bounded.
+
+    Raises InvalidInput when required text is empty (or only invisible characters) or too long."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(
+        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    if not any(unicodedata.category(ch) != "Cf" and not ch.isspace() for ch in value):
+        value = ""  # only invisible characters (zero-width spaces, joiners...): nothing typed
+    if required and not value:
+        raise InvalidInput(_("%(field)s cannot be empty.") % {"field": field})
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("%(field)s is too long: %(length)d characters, at most %(max)d.")
+            % {"field": field, "length": len(value), "max": max_length}
+        )
+    return value
+
+
+def rate(scope: str, key: str, *, limit: int, window: int = 60) -> None:
+    """Count one action against a limit; raises TooFast with the seconds to wait."""
+    try:
+        ratelimit.hit(scope, key, limit=limit, window=window)
+    except ratelimit.RateLimited as exc:
+        raise TooFast(
+            _("You are going a little fast. Please wait %(seconds)d seconds and try again.")
+            % {"seconds": max(exc.retry_after, 1)},
+            retry_after=exc.retry_after,
+        ) from None
+
+
+def require_phase(live_session: LiveSession, action: str) -> None:
+    """Raises PhaseClosed while input is locked or when the phase does not allow ``action``."""
+    if live_session.input_locked:
+        raise PhaseClosed(_("The facilitators have paused input for a moment."))
+    if not allows(live_session.phase, action):
+        raise PhaseClosed(
+            _("That is not open in the %(phase)s phase.")
+            % {"phase": live_session.get_phase_display()}
+        )
+
+
+def locked_participant(participant: Participant) -> tuple[Participant, LiveSession]:
+    """Re-read the participant FOR UPDATE, so one person's concurrent requests (several tabs or
+    devices) run one after another, and the live session as it is now.
+
+    Raises ParticipantRemoved for an erased or removed participant."""
+    try:
+        # One query: only the participant row is locked; the session is read as it is now.
+        locked = (
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("live_session")
+            .get(pk=participant.pk)
+        )
+    except Participant.DoesNotExist:
+        raise ParticipantRemoved(_("You are no longer part of this session.")) from None
+    if locked.removed_at:
+        raise ParticipantRemoved(_("A facilitator has removed you from this session."))
+    return locked, locked.live_session
+
+
+def locked_session(live_session: LiveSession) -> LiveSession:
+    """The session re-read FOR UPDATE: facilitators' changes to one session run one at a time."""
+    return LiveSession.objects.select_for_update().get(pk=live_session.pk)
+
+
+def initial_status(live_session: LiveSession) -> str:
+    """Visible at once, or waiting for a facilitator when the session pre-moderates."""
+    return ContributionStatus.PENDING if live_session.premoderation else ContributionStatus.VISIBLE
+
+
+def require_author(participant: Participant, contribution) -> None:
+    """Raises NotYours unless ``participant`` wrote ``contribution``."""
+    if contribution.author_id != participant.pk:
+        raise NotYours(_("You can only change what you wrote."))
+
+
+def log(live_session: LiveSession, actor, action: str, target: str, **details) -> None:
+    """Keep a facilitator's action in the session's moderation log."""
+    ModerationAction.objects.create(
+        live_session=live_session, actor=actor, action=action, target=target, details=details
+    )
+
+
+def needs_touched_by(participant: Participant) -> set[int]:
+    """Needs whose cards change when this participant's dots and mappings go."""
+    voted = Vote.objects.filter(participant=participant, need__isnull=False).values_list(
+        "need_id", flat=True
+    )
+    mapped = Mapping.objects.filter(author=participant).values_list("need_id", flat=True)
+    return set(voted) | set(mapped)

@@ -1,0 +1,211 @@
+"""What participants write: needs, their mappings onto strategies, and gap notes; and
+withdrawing any of them (allowed in every phase: consent does not depend on the phase)."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from sessions.enums import ContributionStatus, GapKind
+from sessions.live import events
+from sessions.models import (
+    CONTEXT_MAX_LENGTH,
+    GAP_MAX_LENGTH,
+    NEED_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    GapNote,
+    Mapping,
+    Need,
+    Participant,
+)
+from sessions.services.common import (
+    NEEDS_PER_MINUTE,
+    WRITES_PER_MINUTE,
+    clean_text,
+    initial_status,
+    locked_participant,
+    rate,
+    require_author,
+    require_phase,
+)
+from sessions.services.errors import InvalidInput
+from taxonomy.models import Strategy
+
+
+def _create(model, participant: Participant, **fields):
+    """A new contribution by ``participant``: visible, or pending when the session
+    pre-moderates."""
+    live_session = participant.live_session
+    return model.objects.create(
+        live_session=live_session,
+        author=participant,
+        status=initial_status(live_session),
+        **fields,
+    )
+
+
+def clean_need_text(text: str, context: str, *, field: str) -> tuple[str, str]:
+    """A need's text (required) and its context (optional), cleaned; raises InvalidInput."""
+    return (
+        clean_text(text, field=field, max_length=NEED_MAX_LENGTH),
+        clean_text(
+            context, field=_("Community or platform"), max_length=CONTEXT_MAX_LENGTH, required=False
+        ),
+    )
+
+
+# --- needs ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_need(
+    *, participant: Participant, text: str, context: str = "", client_key: str = ""
+) -> Need:
+    """Post a need in the needs (or mapping) phase.
+
+    ``client_key`` (the form's submission id) makes the post idempotent: the same key from the
+    same participant returns the need already posted (a double tap, a retried request), and
+    emits nothing. Refuses with PhaseClosed, InvalidInput or TooFast. Emits ``need_posted``
+    (the need is pending, and shown to nobody but its author, when the session pre-moderates)."""
+    participant, live_session = locked_participant(participant)
+    client_key = (client_key or "").strip()[:64]
+    if client_key and (
+        already := Need.objects.filter(author=participant, client_key=client_key).first()
+    ):
+        return already
+    require_phase(live_session, "need")
+    text, context = clean_need_text(text, context, field=_("Your need"))
+    rate("need", str(participant.pk), limit=NEEDS_PER_MINUTE)
+    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent duplicate loses cleanly
+            need = _create(Need, participant, text=text, context=context, client_key=client_key)
+    except IntegrityError:
+        if not client_key:
+            raise
+        return Need.objects.get(author=participant, client_key=client_key)
+    events.need_posted(need)
+    return need
+
+
+@transaction.atomic
+def edit_need(*, participant: Participant, need: Need, text: str, context: str = "") -> Need:
+    """Edit one's own need while needs can be posted. Refuses with NotYours, PhaseClosed,
+    InvalidInput or TooFast. Emits ``need_edited``."""
+    participant, live_session = locked_participant(participant)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    require_author(participant, need)
+    require_phase(live_session, "need")
+    need.text, need.context = clean_need_text(text, context, field=_("Your need"))
+    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    need.edited = True
+    need.save(update_fields=["text", "context", "edited", "updated"])
+    events.need_edited(need)
+    return need
+
+
+@transaction.atomic
+def delete_need(*, participant: Participant, need: Need) -> None:
+    """Withdraw one's own need (any phase), with its mappings, votes and gap notes. Refuses
+    with NotYours. Emits ``need_withdrawn``."""
+    participant, live_session = locked_participant(participant)
+    require_author(participant, need)
+    need_id = need.pk
+    need.delete()
+    events.need_withdrawn(live_session.pk, need_id)
+
+
+# --- mapping --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def map_need(
+    *, participant: Participant, need: Need, strategies: list[Strategy], reason: str = ""
+) -> list[Mapping]:
+    """Map a visible need onto one or more strategies of the session's taxonomy.
+
+    A pair already mapped by someone is kept as it is (they can vote on it instead); the
+    returned list holds only the mappings this call created. Refuses with PhaseClosed,
+    InvalidInput or TooFast. Emits ``need_mapped`` when it created any."""
+    participant, live_session = locked_participant(participant)
+    require_phase(live_session, "mapping")
+    if need.live_session_id != live_session.pk or need.status != ContributionStatus.VISIBLE:
+        raise InvalidInput(_("That need is not available."))
+    if not strategies:
+        raise InvalidInput(_("Choose at least one strategy."))
+    if any(strategy.taxonomy_id != live_session.taxonomy_id for strategy in strategies):
+        raise InvalidInput(_("That strategy is not part of this session's taxonomy."))
+    reason = clean_text(reason, field=_("Reason"), max_length=REASON_MAX_LENGTH, required=False)
+    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    existing = set(
+        Mapping.objects.filter(need=need, strategy__in=strategies).values_list(
+            "strategy_id", flat=True
+        )
+    )
+    created = []
+    for strategy in strategies:
+        if strategy.pk in existing:
+            continue
+        try:
+            # A savepoint, so a concurrent identical mapping does not abort the transaction.
+            with transaction.atomic():
+                created.append(
+                    _create(Mapping, participant, need=need, strategy=strategy, reason=reason)
+                )
+        except IntegrityError:
+            continue
+    if created:
+        events.need_mapped(need, created)
+    return created
+
+
+@transaction.atomic
+def delete_mapping(*, participant: Participant, mapping: Mapping) -> None:
+    """Withdraw one's own mapping (any phase), with the dots and gap notes on it. Refuses with
+    NotYours. Emits ``mapping_withdrawn``."""
+    participant, live_session = locked_participant(participant)
+    require_author(participant, mapping)
+    need_id, mapping_id = mapping.need_id, mapping.pk
+    mapping.delete()
+    events.mapping_withdrawn(live_session.pk, need_id=need_id, mapping_id=mapping_id)
+
+
+# --- gaps -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def annotate_gap(
+    *,
+    participant: Participant,
+    kind: str,
+    text: str,
+    strategy: Strategy | None = None,
+    mapping: Mapping | None = None,
+) -> GapNote:
+    """Note what is missing for one's community, on a strategy or on a mapping (then the
+    note's strategy is the mapping's). Refuses with PhaseClosed, InvalidInput or TooFast.
+    Emits ``gap_noted``."""
+    participant, live_session = locked_participant(participant)
+    require_phase(live_session, "gap")
+    if kind not in GapKind.values:
+        raise InvalidInput(_("Choose what kind of gap this is."))
+    if mapping is not None:
+        if mapping.live_session_id != live_session.pk:
+            raise InvalidInput(_("That mapping is not available."))
+        strategy = mapping.strategy
+    if strategy is None or strategy.taxonomy_id != live_session.taxonomy_id:
+        raise InvalidInput(_("Choose a strategy or a mapping for this gap."))
+    text = clean_text(text, field=_("Gap"), max_length=GAP_MAX_LENGTH)
+    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    note = _create(GapNote, participant, strategy=strategy, mapping=mapping, kind=kind, text=text)
+    events.gap_noted(note)
+    return note
+
+
+@transaction.atomic
+def delete_gap_note(*, participant: Participant, gap_note: GapNote) -> None:
+    """Withdraw one's own gap note (any phase). Refuses with NotYours. Emits
+    ``gap_withdrawn``."""
+    participant, live_session = locked_participant(participant)
+    require_author(participant, gap_note)
+    gap_note_id = gap_note.pk
+    gap_note.delete()
+    events.gap_withdrawn(live_session.pk, gap_note_id)

@@ -1,0 +1,177 @@
+"""Running a session: creating and configuring it, phases, the timer, the input lock, the
+announcement and the spotlight. Callers have checked that ``actor`` facilitates the session
+(sessions.permissions); each action is kept in the moderation log."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sessions.enums import PHASE_ORDER
+from sessions.live import events
+from sessions.models import ANNOUNCEMENT_MAX_LENGTH, LiveSession, Need, new_join_code
+from sessions.services.common import clean_text, locked_session, log
+from sessions.services.errors import InvalidInput, SessionError
+from taxonomy.models import Strategy, Taxonomy
+
+
+@transaction.atomic
+def create_live_session(
+    *, title: str, taxonomy: Taxonomy, question: str = "", facilitator=None, **options
+) -> LiveSession:
+    """Create a session with a fresh, unique join code; ``facilitator`` runs it. Refuses with
+    InvalidInput for an empty title. Emits nothing: no screen shows the session yet."""
+    title = clean_text(title, field=_("Title"), max_length=200)
+    for _attempt in range(20):
+        code = new_join_code()
+        if not LiveSession.objects.filter(code=code).exists():
+            break
+    else:  # 25**6 codes: reaching this means something is badly wrong
+        raise SessionError("could not find a free join code")
+    co_facilitators = options.pop("facilitators", ())
+    live_session = LiveSession.objects.create(
+        code=code, title=title, question=question, taxonomy=taxonomy, **options
+    )
+    live_session.facilitators.add(*co_facilitators)
+    if facilitator is not None:
+        live_session.facilitators.add(facilitator)
+    return live_session
+
+
+@transaction.atomic
+def configure_session(*, live_session: LiveSession, actor, **fields) -> LiveSession:
+    """Change a session's settings (title, question, prompts, phases, dots, moderation...).
+    Refuses with InvalidInput for a cap under one or no phase. Emits ``settings_changed``."""
+    live_session = locked_session(live_session)
+    if "dot_cap" in fields and fields["dot_cap"] < 1:
+        raise InvalidInput(_("At least one dot must fit on an item."))
+    if "enabled_phases" in fields:
+        fields["enabled_phases"] = [p for p in PHASE_ORDER if p in fields["enabled_phases"]]
+        if not fields["enabled_phases"]:
+            raise InvalidInput(_("Use at least one phase."))
+    facilitators = fields.pop("facilitators", None)
+    for name, value in fields.items():
+        setattr(live_session, name, value)
+    live_session.save()
+    if facilitators is not None:
+        # Whoever saves the settings stays a facilitator: nobody can lock themselves out.
+        live_session.facilitators.set({*facilitators, actor} if actor else facilitators)
+    log(live_session, actor, "configure", "session", fields=sorted(fields))
+    events.settings_changed(live_session)
+    return live_session
+
+
+def next_phase(live_session: LiveSession, step: int = 1) -> str | None:
+    """The next (or previous, step=-1) phase among the phases this session uses."""
+    phases = [p for p in PHASE_ORDER if p in live_session.enabled_phases]
+    if live_session.phase not in phases:
+        return phases[0] if phases else None
+    index = phases.index(live_session.phase) + step
+    return phases[index] if 0 <= index < len(phases) else None
+
+
+@transaction.atomic
+def set_phase(
+    *, live_session: LiveSession, phase: str, minutes: int | None = None, actor=None
+) -> LiveSession:
+    """Move the session to ``phase``, optionally with a timer, and unlock input. Refuses with
+    InvalidInput for an unknown phase. Emits ``phase_changed``."""
+    if phase not in PHASE_ORDER:
+        raise InvalidInput(_("Unknown phase."))
+    live_session = locked_session(live_session)
+    live_session.phase = phase
+    live_session.input_locked = False
+    live_session.timer_remaining = None
+    live_session.phase_ends_at = timezone.now() + timedelta(minutes=minutes) if minutes else None
+    live_session.save(update_fields=["phase", "input_locked", "timer_remaining", "phase_ends_at"])
+    if actor is not None:
+        log(live_session, actor, "phase", phase)
+    events.phase_changed(live_session)
+    return live_session
+
+
+@transaction.atomic
+def set_timer(*, live_session: LiveSession, actor, command: str, minutes: int = 0) -> LiveSession:
+    """Start (for ``minutes``), pause, resume, extend (by ``minutes``) or clear the timer.
+    Refuses with InvalidInput for a duration out of range or an unknown command. Emits
+    ``timer_changed``."""
+    live_session = locked_session(live_session)
+    now = timezone.now()
+    if command == "start":
+        if not 1 <= minutes <= 180:
+            raise InvalidInput(_("A timer runs from 1 to 180 minutes."))
+        live_session.phase_ends_at = now + timedelta(minutes=minutes)
+        live_session.timer_remaining = None
+    elif command == "pause" and live_session.phase_ends_at:
+        live_session.timer_remaining = max(live_session.phase_ends_at - now, timedelta(0))
+        live_session.phase_ends_at = None
+    elif command == "resume" and live_session.timer_remaining is not None:
+        live_session.phase_ends_at = now + live_session.timer_remaining
+        live_session.timer_remaining = None
+    elif command == "extend":
+        if not 1 <= minutes <= 60:
+            raise InvalidInput(_("Extend by 1 to 60 minutes."))
+        if live_session.phase_ends_at:
+            live_session.phase_ends_at = max(live_session.phase_ends_at, now) + timedelta(
+                minutes=minutes
+            )
+        elif live_session.timer_remaining is not None:
+            live_session.timer_remaining += timedelta(minutes=minutes)
+        else:
+            live_session.phase_ends_at = now + timedelta(minutes=minutes)
+    elif command == "clear":
+        live_session.phase_ends_at = None
+        live_session.timer_remaining = None
+    else:
+        raise InvalidInput(_("That timer control is not available now."))
+    live_session.save(update_fields=["phase_ends_at", "timer_remaining"])
+    log(live_session, actor, f"timer-{command}", "session", minutes=minutes)
+    events.timer_changed(live_session)
+    return live_session
+
+
+@transaction.atomic
+def set_input_lock(*, live_session: LiveSession, actor, locked: bool) -> LiveSession:
+    """Lock or unlock participants' input in the current phase; withdrawing stays possible.
+    Emits ``input_lock_changed``."""
+    live_session = locked_session(live_session)
+    live_session.input_locked = locked
+    live_session.save(update_fields=["input_locked"])
+    log(live_session, actor, "lock" if locked else "unlock", "session")
+    events.input_lock_changed(live_session)
+    return live_session
+
+
+@transaction.atomic
+def announce(*, live_session: LiveSession, actor, text: str) -> LiveSession:
+    """Show a short announcement on every screen (empty text clears it). Refuses with
+    InvalidInput for a text too long. Emits ``announcement_changed``."""
+    live_session = locked_session(live_session)
+    live_session.announcement = clean_text(
+        text, field=_("Announcement"), max_length=ANNOUNCEMENT_MAX_LENGTH, required=False
+    )
+    live_session.save(update_fields=["announcement"])
+    log(live_session, actor, "announce", "session", text=live_session.announcement)
+    events.announcement_changed(live_session)
+    return live_session
+
+
+@transaction.atomic
+def spotlight(
+    *, live_session: LiveSession, actor, need: Need | None = None, strategy: Strategy | None = None
+) -> LiveSession:
+    """Put one need or one strategy in the spotlight on the board (neither clears it). Refuses
+    with InvalidInput for a need or strategy of another session. Emits ``spotlight_changed``."""
+    live_session = locked_session(live_session)
+    if need is not None and need.live_session_id != live_session.pk:
+        raise InvalidInput(_("That need is not part of this session."))
+    if strategy is not None and strategy.taxonomy_id != live_session.taxonomy_id:
+        raise InvalidInput(_("That strategy is not part of this session's taxonomy."))
+    live_session.spotlight_need = need
+    live_session.spotlight_strategy = strategy
+    live_session.save(update_fields=["spotlight_need", "spotlight_strategy"])
+    target = f"need-{need.pk}" if need else f"strategy-{strategy.pk}" if strategy else "none"
+    log(live_session, actor, "spotlight", target)
+    events.spotlight_changed(live_session)
+    return live_session

@@ -1,0 +1,102 @@
+"""Joining a session, changing how one appears in it, and leaving it (erasure)."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sessions.enums import Presence
+from sessions.identity import new_device_secret
+from sessions.live import events
+from sessions.models import DISPLAY_NAME_MAX_LENGTH, LiveSession, Need, Participant
+from sessions.pseudonyms import random_pseudonym
+from sessions.services.common import (
+    JOINS_PER_MINUTE_PER_BROWSER,
+    JOINS_PER_MINUTE_PER_SESSION,
+    clean_text,
+    locked_participant,
+    needs_touched_by,
+    rate,
+)
+from sessions.services.errors import InvalidInput
+
+
+def _clean_identity(live_session: LiveSession, presence: str, display_name: str) -> str:
+    if presence not in Presence.values:
+        raise InvalidInput(_("Please say whether you are in the room or joining remotely."))
+    display_name = clean_text(
+        display_name, field=_("Display name"), max_length=DISPLAY_NAME_MAX_LENGTH, required=False
+    )
+    if display_name and not live_session.allow_display_names:
+        raise InvalidInput(_("This session uses pseudonyms only."))
+    return display_name
+
+
+@transaction.atomic
+def join_session(
+    *,
+    live_session: LiveSession,
+    presence: str,
+    agreed: bool,
+    display_name: str = "",
+    browser_key: str = "",
+) -> tuple[Participant, str]:
+    """Add a participant with a pseudonym; return it and the secret for the device cookie.
+
+    ``browser_key`` (the Django session key) rate-limits joins from one browser; no IP address
+    is used or kept. Refuses (InvalidInput) without the agreement, a presence or with a name in
+    a pseudonymous session; TooFast past the join limits. Emits ``participant_joined``."""
+    if not agreed:
+        raise InvalidInput(_("Please accept the community agreement to join."))
+    display_name = _clean_identity(live_session, presence, display_name)
+    rate("join", str(live_session.pk), limit=JOINS_PER_MINUTE_PER_SESSION)
+    if browser_key:
+        rate("join-browser", browser_key, limit=JOINS_PER_MINUTE_PER_BROWSER)
+    token, token_hash = new_device_secret()
+    taken = set(live_session.participants.values_list("pseudonym", flat=True))
+    participant = Participant.objects.create(
+        live_session=live_session,
+        token_hash=token_hash,
+        public_id=secrets.token_hex(6),
+        pseudonym=random_pseudonym(taken),
+        display_name=display_name,
+        presence=presence,
+        agreed_at=timezone.now(),
+    )
+    events.participant_joined(participant)
+    return participant, token
+
+
+@transaction.atomic
+def update_participant(
+    *, participant: Participant, presence: str, display_name: str
+) -> Participant:
+    """Change where a participant is, or the name they show. Emits ``participant_updated``."""
+    participant, live_session = locked_participant(participant)
+    participant.display_name = _clean_identity(live_session, presence, display_name)
+    participant.presence = presence
+    participant.save(update_fields=["presence", "display_name"])
+    events.participant_updated(participant)
+    return participant
+
+
+@transaction.atomic
+def erase_participant(*, participant: Participant) -> None:
+    """Erase a participant and everything they wrote or voted. Emits ``participant_erased``
+    with their needs and the others' needs that lose their dots or mappings."""
+    participant, live_session = locked_participant(participant)
+    written = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
+    touched = needs_touched_by(participant)
+    participant.delete()
+    events.participant_left(live_session.pk, written=written, touched=touched, removed=False)
+
+
+def touch(participant: Participant) -> None:
+    """Record that a participant is active (for the facilitators' live counts), at most once a
+    minute per participant so page views do not turn into writes."""
+    now = timezone.now()
+    if now - participant.last_seen_at > timedelta(minutes=1):
+        Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
+        participant.last_seen_at = now

@@ -1,0 +1,95 @@
+"""Dot voting: each participant places up to the session's budget of dots, at most the cap on
+one need or one mapping, and can take any back while voting is open."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sessions.enums import ContributionStatus
+from sessions.live import events
+from sessions.models import LiveSession, Mapping, Need, Participant, Vote
+from sessions.services.common import WRITES_PER_MINUTE, locked_participant, rate, require_phase
+from sessions.services.errors import BudgetExhausted, CapReached, InvalidInput
+
+
+def _vote_target(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> dict:
+    if (need is None) == (mapping is None):
+        raise InvalidInput(_("Vote for one need or one mapping."))
+    item = need or mapping
+    if item.live_session_id != live_session.pk or item.status != ContributionStatus.VISIBLE:
+        raise InvalidInput(_("That item is not available."))
+    return {"need": need} if need else {"mapping": mapping}
+
+
+def _dots_changed(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> None:
+    if mapping is not None:
+        events.dots_changed(live_session.pk, need_id=mapping.need_id, mapping_id=mapping.pk)
+    else:
+        events.dots_changed(live_session.pk, need_id=need.pk)
+
+
+def _is_vote_on(vote: Vote, need: Need | None, mapping: Mapping | None) -> bool:
+    if need is not None:
+        return vote.need_id == need.pk
+    return vote.mapping_id == mapping.pk
+
+
+@transaction.atomic
+def add_dot(
+    *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
+) -> Vote:
+    """Place one more dot on a need or a mapping.
+
+    The participant row is locked first, so the budget holds even against concurrent requests
+    from the same person on several devices. Refuses with BudgetExhausted past the budget,
+    CapReached past the per-item cap, PhaseClosed, InvalidInput or TooFast. Emits
+    ``dots_changed``."""
+    participant, live_session = locked_participant(participant)
+    require_phase(live_session, "vote")
+    target = _vote_target(live_session, need, mapping)
+    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    # All of the participant's votes in one query: the budget is their sum, and the one on
+    # this item (if any) is among them.
+    votes = list(Vote.objects.filter(participant=participant))
+    if sum(v.dots for v in votes) >= live_session.dot_budget:
+        raise BudgetExhausted(
+            _("You have used all %(budget)d of your dots. Take one back to move it.")
+            % {"budget": live_session.dot_budget}
+        )
+    vote = next((v for v in votes if _is_vote_on(v, need, mapping)), None)
+    if vote is None:
+        vote = Vote.objects.create(
+            live_session=live_session, participant=participant, dots=1, **target
+        )
+    elif vote.dots >= live_session.dot_cap:
+        raise CapReached(
+            _("At most %(cap)d dots can go on one item.") % {"cap": live_session.dot_cap}
+        )
+    else:
+        vote.dots += 1
+        vote.save(update_fields=["dots"])
+    _dots_changed(live_session, need, mapping)
+    return vote
+
+
+@transaction.atomic
+def remove_dot(
+    *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
+) -> int:
+    """Take one dot back from a need or mapping; return the dots left on it. Allowed in any
+    phase that allows voting; taking back nothing is a no-op (no event), not an error. Emits
+    ``dots_changed``."""
+    participant, live_session = locked_participant(participant)
+    require_phase(live_session, "vote")
+    target = _vote_target(live_session, need, mapping)
+    vote = Vote.objects.filter(participant=participant, **target).first()
+    if vote is None:
+        return 0
+    if vote.dots > 1:
+        vote.dots -= 1
+        vote.save(update_fields=["dots"])
+        remaining = vote.dots
+    else:
+        vote.delete()
+        remaining = 0
+    _dots_changed(live_session, need, mapping)
+    return remaining

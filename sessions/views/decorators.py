@@ -1,0 +1,43 @@
+"""The opening every participant and facilitator view shares, in one place (healthchecks'
+decorators): find the session and who is asking, or answer the right refusal."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+
+from sessions import services
+from sessions.identity import session_and_participant
+from sessions.permissions import facilitated_session_or_403
+
+
+def participant_view(view):
+    """A page or action at ``/s/<code>/...`` for someone who joined on this device.
+
+    The view is called as ``view(request, participant, ...)``, the participant read with its
+    session (``participant.live_session``) in one query. A browser that has not joined is sent
+    to join; an unknown code is a 404. Records the participant as active."""
+
+    @wraps(view)
+    def wrapped(request, code: str, *args, **kwargs):
+        live_session, participant = session_and_participant(request, code)
+        if participant is None:
+            return redirect("sessions:join", code=live_session.code)
+        services.touch(participant)
+        return view(request, participant, *args, **kwargs)
+
+    return wrapped
+
+
+def facilitator_view(view):
+    """A page or action at ``/facilitate/<code>/...`` for the session's facilitators.
+
+    The view is called as ``view(request, live_session, ...)``. Anonymous visitors are sent to
+    log in; anyone else who does not facilitate the session gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, code: str, *args, **kwargs):
+        return view(request, facilitated_session_or_403(request, code), *args, **kwargs)
+
+    return wrapped

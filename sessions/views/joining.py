@@ -1,0 +1,98 @@
+"""Joining a session from its code or QR link, and leaving it for good (erasure)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from sessions import services
+from sessions.forms import JoinCodeForm, JoinForm
+from sessions.identity import current_participant, forget_participant_cookie, set_participant_cookie
+from sessions.models import LiveSession, Participant
+from sessions.permissions import live_session_or_404
+from sessions.views.decorators import participant_view
+from sessions.views.refusals import with_retry_after
+
+
+@require_safe
+def join_form(request: HttpRequest) -> HttpResponse:
+    """Type a session code (a GET form, so it works from a bookmark and without JavaScript)."""
+    form = JoinCodeForm(request.GET or None)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        if LiveSession.objects.filter(code=code).exists():
+            return redirect("sessions:join", code=code)
+        form.add_error(
+            "code", _("No session has the code %(code)s. Check the screen.") % {"code": code}
+        )
+    return render(
+        request,
+        "sessions/participant/join_form.html",
+        {"form": form},
+        status=404 if form.errors and "code" in form.errors and form.data else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """The agreement and the join form of one session; a browser that already joined goes
+    straight to the participant page."""
+    live_session = live_session_or_404(code)
+    if current_participant(request, live_session) is not None:
+        return redirect("sessions:participant", code=live_session.code)
+    form = JoinForm(request.POST or None, allow_display_names=live_session.allow_display_names)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        if not request.session.session_key:
+            request.session.save()
+        try:
+            participant, token = services.join_session(
+                live_session=live_session,
+                presence=form.cleaned_data["presence"],
+                agreed=form.cleaned_data["agree"],
+                display_name=form.cleaned_data.get("display_name", ""),
+                browser_key=request.session.session_key or "",
+            )
+        except services.SessionError as exc:
+            form.add_error(None, str(exc))
+            refusal = exc
+        else:
+            messages.success(
+                request,
+                _(
+                    "Welcome, %(name)s! You can erase yourself, and everything you wrote, at any time."
+                )
+                % {"name": participant.name},
+            )
+            response = redirect("sessions:participant", code=live_session.code)
+            set_participant_cookie(response, live_session, token)
+            return response
+    status = refusal.status if refusal else 422 if form.errors else 200
+    response = render(
+        request,
+        "sessions/participant/join.html",
+        {"live_session": live_session, "form": form},
+        status=status,
+    )
+    return with_retry_after(response, refusal)
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def erase(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """Erase oneself from the session: everything written and voted goes, on every screen."""
+    live_session = participant.live_session
+    if request.method == "POST":
+        services.erase_participant(participant=participant)
+        messages.success(
+            request, _("You have been erased from this session, with everything you contributed.")
+        )
+        response = redirect("sessions:join", code=live_session.code)
+        forget_participant_cookie(response, live_session)
+        return response
+    return render(
+        request,
+        "sessions/participant/erase.html",
+        {"live_session": live_session, "participant": participant},
+    )

@@ -1,0 +1,102 @@
+"""The coalescing window of live pushes stretches when renders are slow (a storm of votes on a
+busy worker) and stays short when they are quick (sessions.live.coalescer.Coalescer)."""
+
+import time
+
+import pytest
+
+from sessions.live.change import Change
+from sessions.live.coalescer import RENDER_TIME_SHARE, Coalescer
+
+
+@pytest.fixture
+def window(settings):
+    settings.LIVE_COALESCE_SECONDS = 0.05
+    settings.LIVE_COALESCE_MAX_SECONDS = 1.0
+
+
+@pytest.fixture
+def pushes():
+    """What a recording coalescer pushed: (session id, change, when)."""
+    return []
+
+
+@pytest.fixture
+def render_costs():
+    """CPU seconds the recording coalescer's renders take, by session (none by default)."""
+    return {}
+
+
+@pytest.fixture
+def coalescer(window, pushes, render_costs):
+    async def record(live_session_id, change):
+        pushes.append((live_session_id, change, time.monotonic()))
+        return render_costs.get(live_session_id, 0.0)
+
+    coalescer = Coalescer(push=record)
+    yield coalescer
+    coalescer.stop()
+
+
+def wait_for(pushes, count, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while len(pushes) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return pushes
+
+
+def test_quick_renders_keep_the_short_window(coalescer):
+    assert coalescer.window(7) == 0.05
+    coalescer.record_render(7, 0.005)
+
+    assert coalescer.window(7) == 0.05
+
+
+def test_slow_renders_stretch_the_window_to_keep_their_share_of_time(coalescer):
+    coalescer.record_render(7, 0.1)
+
+    assert coalescer.window(7) == pytest.approx(0.1 / RENDER_TIME_SHARE)
+    assert coalescer.window(8) == 0.05  # another session is not held back
+
+
+def test_the_window_never_passes_its_maximum(coalescer):
+    coalescer.record_render(7, 5.0)
+
+    assert coalescer.window(7) == 1.0
+
+
+def test_the_window_shrinks_again_when_renders_get_quick(coalescer):
+    coalescer.record_render(7, 0.2)
+    for _ in range(8):
+        coalescer.record_render(7, 0.002)
+
+    assert coalescer.window(7) == 0.05
+
+
+def test_a_change_soon_after_a_slow_push_waits_for_the_stretched_window(
+    coalescer, pushes, render_costs
+):
+    # Through add(), as a write's on_commit calls it with the Redis layer.
+    render_costs[7] = 0.2  # window 0.8 s once the first push has cost that
+    coalescer.add(7, Change(tallies={1}))  # the first change after quiet goes out at once
+    wait_for(pushes, 1)
+
+    coalescer.add(7, Change(tallies={2}))
+    wait_for(pushes, 2)
+
+    (_, _, first), (_, second_change, second) = pushes
+    assert 0.7 < second - first <= 0.8 + 0.2
+    assert second_change.tallies == {2}
+
+
+def test_changes_inside_a_window_are_merged_into_one_push(coalescer, pushes):
+    coalescer.add(7, Change(tallies={1}))
+    wait_for(pushes, 1)
+
+    coalescer.add(7, Change(tallies={2}))
+    coalescer.add(7, Change(regions={"grid"}, needs_removed={3}))
+    time.sleep(0.3)
+
+    assert len(pushes) == 2
+    merged = pushes[1][1]
+    assert (merged.tallies, merged.regions, merged.needs_removed) == ({2}, {"grid"}, {3})

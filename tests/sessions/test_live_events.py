@@ -1,0 +1,209 @@
+"""What each service tells the screens (its live events, after commit), and what the screens
+redraw for each event (sessions.live.render, the one place that decides)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from sessions import services
+from sessions.enums import ContributionStatus, Phase
+from sessions.live import events as live_events
+from sessions.live.change import ALL_REGIONS
+from sessions.live.events import LiveEvent
+from sessions.live.render import REDRAWS, change_for
+from sessions.models import LiveSession, Need
+from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def facilitator(live_session):
+    user = get_user_model().objects.create_user("fac", password="pw")
+    live_session.facilitators.add(user)
+    return user
+
+
+def set_phase(live_session, phase):
+    LiveSession.objects.filter(pk=live_session.pk).update(phase=phase)
+
+
+def test_phase_lock_announcement_and_spotlight_each_tell_the_screens(
+    live_session, facilitator, capture_live_events
+):
+    need = NeedFactory(author=ParticipantFactory(live_session=live_session))
+
+    with capture_live_events() as events:
+        services.set_phase(live_session=live_session, phase=Phase.VOTING, actor=facilitator)
+        services.set_input_lock(live_session=live_session, actor=facilitator, locked=True)
+        services.announce(live_session=live_session, actor=facilitator, text="Break!")
+        services.spotlight(live_session=live_session, actor=facilitator, need=need)
+
+    pk = live_session.pk
+    assert events == [
+        LiveEvent("phase_changed", pk, {"phase": "voting"}),
+        LiveEvent("input_lock_changed", pk, {"locked": True}),
+        LiveEvent("announcement_changed", pk),
+        LiveEvent("spotlight_changed", pk, {"need_id": need.pk, "strategy_id": None}),
+    ]
+    assert LiveSession.objects.get(pk=pk).sequence == 4  # each bumps what screens compare
+
+
+def test_settings_and_purge_redraw_everything(live_session, facilitator, capture_live_events):
+    with capture_live_events() as events:
+        services.configure_session(live_session=live_session, actor=facilitator, dot_budget=7)
+        services.purge_contributions(live_session=live_session, actor=facilitator)
+
+    assert [event.kind for event in events] == ["settings_changed", "contributions_purged"]
+    assert all(change_for(event).regions == set(ALL_REGIONS) for event in events)
+
+
+def test_a_refused_facilitator_action_tells_no_screen(
+    live_session, facilitator, capture_live_events
+):
+    with capture_live_events() as events:
+        with pytest.raises(services.InvalidInput):
+            services.set_phase(live_session=live_session, phase="recess", actor=facilitator)
+        with pytest.raises(services.InvalidInput):
+            services.configure_session(live_session=live_session, actor=facilitator, dot_cap=0)
+
+    assert events == []
+
+
+def test_changing_presence_withdrawing_a_mapping_and_a_gap_note(
+    live_session, participant, capture_live_events
+):
+    mapping = MappingFactory(need__author=participant, author=participant)
+    note = GapNoteFactory(author=participant, strategy=mapping.strategy)
+    mapping_id, need_id, note_id = mapping.pk, mapping.need_id, note.pk
+
+    with capture_live_events() as events:
+        services.update_participant(participant=participant, presence="remote", display_name="")
+        services.delete_mapping(participant=participant, mapping=mapping)
+        services.delete_gap_note(participant=participant, gap_note=note)
+
+    pk = live_session.pk
+    assert events == [
+        LiveEvent("participant_updated", pk, {"participant_id": participant.pk}),
+        LiveEvent("mapping_withdrawn", pk, {"need_id": need_id, "mapping_id": mapping_id}),
+        LiveEvent("gap_withdrawn", pk, {"gap_note_id": note_id}),
+    ]
+
+
+def test_moderating_a_mapping_or_a_gap_note_names_what_was_moderated(
+    live_session, facilitator, capture_live_events
+):
+    mapping = MappingFactory(need__author=ParticipantFactory(live_session=live_session))
+    note = GapNoteFactory(author=mapping.need.author, strategy=mapping.strategy)
+    hidden = ContributionStatus.HIDDEN
+
+    with capture_live_events() as events:
+        services.moderate(actor=facilitator, contribution=mapping, status=hidden)
+        services.moderate(actor=facilitator, contribution=note, status=hidden)
+
+    pk = live_session.pk
+    assert events == [
+        LiveEvent("mapping_moderated", pk, {"status": "hidden", "need_id": mapping.need_id}),
+        LiveEvent("gap_note_moderated", pk, {"status": "hidden", "need_id": None}),
+    ]
+
+
+def test_nothing_reaches_the_screens_from_a_write_that_rolls_back(
+    live_session, participant, capture_live_events
+):
+    from django.db import transaction
+
+    set_phase(live_session, Phase.NEEDS)
+    with capture_live_events() as events, pytest.raises(RuntimeError), transaction.atomic():
+        services.post_need(participant=participant, text="Never committed")
+        raise RuntimeError
+
+    assert events == []
+
+
+# --- what the screens redraw ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "details", "regions", "changed", "removed", "tallies"),
+    [
+        ("participant_joined", {}, {"counts"}, set(), set(), set()),
+        ("need_posted", {"need_id": 4}, {"counts"}, {4}, set(), set()),
+        ("need_withdrawn", {"need_id": 4}, {"counts", "grid", "split", "gaps"}, set(), {4}, set()),
+        ("dots_changed", {"need_id": 4, "mapping_id": None}, set(), set(), set(), {4}),
+        ("dots_changed", {"need_id": 4, "mapping_id": 9}, {"grid", "split"}, set(), set(), {4}),
+        ("need_mapped", {"need_id": 4, "mapping_ids": [9]}, {"grid", "split"}, {4}, set(), set()),
+        (
+            "participant_removed",
+            {"written": [1, 2], "touched": [3]},
+            {"counts", "grid", "split", "gaps"},
+            {3},
+            {1, 2},
+            set(),
+        ),
+        ("phase_changed", {"phase": "voting"}, {"phase", "spotlight"}, set(), set(), set()),
+        ("gap_noted", {"gap_note_id": 1, "strategy_id": 2}, {"gaps", "grid"}, set(), set(), set()),
+    ],
+)
+def test_each_event_redraws_the_regions_it_changes(
+    kind, details, regions, changed, removed, tallies
+):
+    change = change_for(LiveEvent(kind, 1, details))
+
+    assert (change.regions, change.needs_changed, change.needs_removed, change.tallies) == (
+        regions,
+        changed,
+        removed,
+        tallies,
+    )
+
+
+def test_a_phase_change_or_a_lock_tells_phones_that_what_they_can_do_changed():
+    assert change_for(LiveEvent("phase_changed", 1, {"phase": "gaps"})).phase_changed
+    assert change_for(LiveEvent("input_lock_changed", 1, {"locked": False})).phase_changed
+    assert not change_for(LiveEvent("timer_changed", 1)).phase_changed
+
+
+def test_every_event_the_services_can_emit_has_a_redraw(monkeypatch):
+    emitted = set()
+    monkeypatch.setattr(live_events, "_emit", lambda session_id, kind, **details: emitted.add(kind))
+    session = LiveSession(pk=1, phase="needs")
+    need = Need(pk=2, live_session_id=1)
+    for name in dir(live_events):
+        function = getattr(live_events, name)
+        if name.startswith("_") or not callable(function) or name in ("publish", "LiveEvent"):
+            continue
+        if function.__module__ != live_events.__name__:
+            continue
+        for call in _calls(name, session, need):
+            call(function)
+
+    assert emitted <= set(REDRAWS)
+    assert len(emitted) == len(REDRAWS)  # and no redraw is left for an event nobody emits
+
+
+def _calls(name, session, need):
+    """Ways of calling each public event function, covering each kind it can emit."""
+    from sessions.models import GapNote, Mapping, Participant
+
+    mapping = Mapping(pk=3, live_session_id=1, need_id=2)
+    note = GapNote(pk=5, live_session_id=1, strategy_id=6)
+    person = Participant(pk=7, live_session_id=1)
+    table = {
+        "participant_joined": [lambda f: f(person)],
+        "participant_updated": [lambda f: f(person)],
+        "participant_left": [
+            lambda f: f(1, written=[], touched=[], removed=False),
+            lambda f: f(1, written=[], touched=[], removed=True),
+        ],
+        "need_posted": [lambda f: f(need)],
+        "need_edited": [lambda f: f(need), lambda f: f(need, by_facilitator=True)],
+        "need_withdrawn": [lambda f: f(1, 2)],
+        "need_mapped": [lambda f: f(need, [mapping])],
+        "mapping_withdrawn": [lambda f: f(1, need_id=2, mapping_id=3)],
+        "dots_changed": [lambda f: f(1, need_id=2)],
+        "gap_noted": [lambda f: f(note)],
+        "gap_withdrawn": [lambda f: f(1, 5)],
+        "contribution_moderated": [lambda f: f(need), lambda f: f(mapping), lambda f: f(note)],
+        "needs_merged": [lambda f: f(need, 9)],
+    }
+    return table.get(name, [lambda f: f(session)])
