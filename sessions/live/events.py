@@ -57,16 +57,30 @@ def participant_updated(participant: Participant) -> None:
 
 
 def participant_left(
-    live_session_id: int, *, written: list[int], touched: list[int], removed: bool
+    live_session_id: int,
+    *,
+    written: list[int],
+    touched: list[int],
+    removed: bool,
+    public_id: str = "",
 ) -> None:
-    """A participant erased themselves (``removed`` False) or a facilitator removed them.
-    ``written``: their needs, gone from the screens; ``touched``: others' needs that lose
-    their dots or mappings."""
+    """A participant erased themselves (``removed`` False) or a facilitator removed them (then
+    ``public_id`` names them, so that their own screen can tell). ``written``: their needs,
+    gone from the screens; ``touched``: others' needs that lose their dots or mappings."""
+    details = {"written": sorted(written), "touched": sorted(set(touched) - set(written))}
+    if removed:
+        _emit(live_session_id, "participant_removed", public_id=public_id, **details)
+    else:
+        _emit(live_session_id, "participant_erased", **details)
+
+
+def participant_restored(participant: Participant, *, needs: list[int]) -> None:
+    """A facilitator undid a removal; ``needs``: the participant's needs shown again."""
     _emit(
-        live_session_id,
-        "participant_removed" if removed else "participant_erased",
-        written=sorted(written),
-        touched=sorted(set(touched) - set(written)),
+        participant.live_session_id,
+        "participant_restored",
+        participant_id=participant.pk,
+        needs=sorted(needs),
     )
 
 

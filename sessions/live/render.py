@@ -44,6 +44,7 @@ REDRAWS: dict[str, Callable[[dict], Change]] = {
     "participant_updated": lambda d: Change.of(regions={"counts", "all_needs"}),
     "participant_erased": _person_left,
     "participant_removed": _person_left,
+    "participant_restored": lambda d: Change.of(regions=_EVERYWHERE, needs_changed=d["needs"]),
     "need_posted": _need({"counts"}),
     "need_edited": _need({"grid"}),  # the grid quotes the most-dotted needs
     "need_corrected": _need({"grid"}),

@@ -48,6 +48,7 @@ from sessions.services.moderation import (
     moderate,
     purge_contributions,
     remove_participant,
+    restore_participant,
 )
 from sessions.services.voting import add_dot, remove_dot
 
@@ -85,6 +86,7 @@ __all__ = [
     "purge_contributions",
     "remove_dot",
     "remove_participant",
+    "restore_participant",
     "set_input_lock",
     "set_phase",
     "set_timer",

@@ -108,22 +108,27 @@ def _merge_votes(votes, field: str, target, cap: int) -> None:
             vote.delete()
 
 
+_AUTHORED = {"need": Need, "mapping": Mapping, "gap_note": GapNote}
+
+
 @transaction.atomic
 def remove_participant(*, actor, participant: Participant) -> None:
     """Remove a participant: they can no longer act, their dots go, and everything they wrote
-    is hidden (kept, so a mistaken removal can be reviewed in the admin). Removing someone
-    already removed is a no-op. Emits ``participant_removed``."""
+    is hidden (kept, so a mistaken removal can be undone with ``restore_participant``; the log
+    keeps what it hid). Removing someone already removed is a no-op. Emits
+    ``participant_removed``."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.removed_at:
         return
     participant.removed_at = timezone.now()
     participant.save(update_fields=["removed_at"])
-    hidden = ContributionStatus.HIDDEN
     written = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
     touched = needs_touched_by(participant)
-    Need.objects.filter(author=participant).update(status=hidden)
-    Mapping.objects.filter(author=participant).update(status=hidden)
-    GapNote.objects.filter(author=participant).update(status=hidden)
+    hidden = {}
+    for name, model in _AUTHORED.items():
+        shown = model.objects.filter(author=participant).exclude(status=ContributionStatus.HIDDEN)
+        hidden[name] = {str(pk): status for pk, status in shown.values_list("pk", "status")}
+        shown.update(status=ContributionStatus.HIDDEN)
     Vote.objects.filter(participant=participant).delete()
     log(
         LiveSession.objects.get(pk=participant.live_session_id),
@@ -131,10 +136,53 @@ def remove_participant(*, actor, participant: Participant) -> None:
         "remove",
         f"participant-{participant.pk}",
         pseudonym=participant.pseudonym,
+        hidden=hidden,
     )
     events.participant_left(
-        participant.live_session_id, written=written, touched=touched, removed=True
+        participant.live_session_id,
+        written=written,
+        touched=touched,
+        removed=True,
+        public_id=participant.public_id,
     )
+
+
+@transaction.atomic
+def restore_participant(*, actor, participant: Participant) -> None:
+    """Undo a removal: the participant can act again and what the removal hid is shown as it
+    was (their dots are not given back: they place them again). Restoring someone who is not
+    removed is a no-op. Emits ``participant_restored``."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if not participant.removed_at:
+        return
+    participant.removed_at = None
+    participant.save(update_fields=["removed_at"])
+    live_session = LiveSession.objects.get(pk=participant.live_session_id)
+    removal = (
+        live_session.moderation_log.filter(action="remove", target=f"participant-{participant.pk}")
+        .order_by("-created", "-pk")
+        .first()
+    )
+    hidden = removal.details.get("hidden", {}) if removal else {}
+    restored = []
+    for name, model in _AUTHORED.items():
+        by_status: dict[str, list[int]] = {}
+        for pk, status in hidden.get(name, {}).items():
+            by_status.setdefault(status, []).append(int(pk))
+        for status, pks in by_status.items():
+            model.objects.filter(
+                pk__in=pks, author=participant, status=ContributionStatus.HIDDEN
+            ).update(status=status)
+        if name == "need":
+            restored = [pk for pks in by_status.values() for pk in pks]
+    log(
+        live_session,
+        actor,
+        "restore",
+        f"participant-{participant.pk}",
+        pseudonym=participant.pseudonym,
+    )
+    events.participant_restored(participant, needs=restored)
 
 
 @transaction.atomic

@@ -185,12 +185,38 @@ def test_removing_a_participant_hides_their_content_and_blocks_them(
         LiveEvent(
             "participant_removed",
             live_session.pk,
-            {"written": [need.pk], "touched": [others_need.pk]},
+            {"public_id": person.public_id, "written": [need.pk], "touched": [others_need.pk]},
         )
     ]
     assert identity.participant_for_token(live_session, person.token) is None
     with pytest.raises(services.ParticipantRemoved):
         services.post_need(participant=person, text="Back again")
+
+
+def test_restoring_a_removed_participant_shows_again_what_the_removal_hid(
+    live_session, facilitator, capture_live_events
+):
+    person = ParticipantFactory(live_session=live_session)
+    shown = NeedFactory(author=person)
+    pending = NeedFactory(author=person, status=ContributionStatus.PENDING)
+    hidden_before = NeedFactory(author=person, status=ContributionStatus.HIDDEN)
+    services.remove_participant(actor=facilitator, participant=person)
+
+    with capture_live_events() as events:
+        services.restore_participant(actor=facilitator, participant=person)
+        services.restore_participant(actor=facilitator, participant=person)  # already: no-op
+
+    statuses = dict(Need.objects.values_list("pk", "status"))
+    assert statuses == {shown.pk: "visible", pending.pk: "pending", hidden_before.pk: "hidden"}
+    assert identity.participant_for_token(live_session, person.token) == person
+    assert events == [
+        LiveEvent(
+            "participant_restored",
+            live_session.pk,
+            {"participant_id": person.pk, "needs": sorted([shown.pk, pending.pk])},
+        )
+    ]
+    assert ModerationAction.objects.filter(action="restore").count() == 1
 
 
 def test_a_pending_need_becomes_visible_when_approved(

@@ -134,7 +134,7 @@ def test_nothing_reaches_the_screens_from_a_write_that_rolls_back(
         ("need_mapped", {"need_id": 4, "mapping_ids": [9]}, {"grid", "split"}, {4}, set(), set()),
         (
             "participant_removed",
-            {"written": [1, 2], "touched": [3]},
+            {"public_id": "abc", "written": [1, 2], "touched": [3]},
             {"counts", "grid", "split", "gaps"},
             {3},
             {1, 2},
@@ -191,9 +191,10 @@ def _calls(name, session, need):
     table = {
         "participant_joined": [lambda f: f(person)],
         "participant_updated": [lambda f: f(person)],
+        "participant_restored": [lambda f: f(person, needs=[])],
         "participant_left": [
             lambda f: f(1, written=[], touched=[], removed=False),
-            lambda f: f(1, written=[], touched=[], removed=True),
+            lambda f: f(1, written=[], touched=[], removed=True, public_id="abc"),
         ],
         "need_posted": [lambda f: f(need)],
         "need_edited": [lambda f: f(need), lambda f: f(need, by_facilitator=True)],
