@@ -265,10 +265,14 @@ class HttpConnection:
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split()[1])
         response_headers = {}
+        self.set_cookies = {}  # name -> value, from this answer's Set-Cookie headers
         for line in header_lines:
             if ":" in line:
                 key, value = line.split(":", 1)
                 response_headers[key.strip().lower()] = value.strip()
+                if key.strip().lower() == "set-cookie":
+                    name, _, rest = value.strip().partition("=")
+                    self.set_cookies[name] = rest.split(";", 1)[0]
         if "content-length" in response_headers:
             data = await self.reader.readexactly(int(response_headers["content-length"]))
         elif response_headers.get("transfer-encoding", "").lower() == "chunked":

@@ -101,9 +101,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": env.int("DB_POOL_TIMEOUT", default=10),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the board read while a participant writes; the timeout absorbs short write bursts.
+    # The laptop default must hold a room (bench/sqlite_burst.py). WAL lets pages read while a
+    # participant writes. IMMEDIATE transactions take the write lock when they begin, so two
+    # writers queue on the busy timeout instead of one failing at once with "database is
+    # locked" (a deferred transaction that reads, then writes, cannot wait for the lock).
+    # synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never
+    # corrupt) and spares a disk flush per write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 # HTTP requests let into Django at once per worker process (commonground.concurrency); the

@@ -8,12 +8,18 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 from sessions.models import LiveSession, Participant
 from sessions.permissions import live_session_or_404, plausible_code
 
 COOKIE_MAX_AGE = 60 * 60 * 24 * 14  # a workshop and its follow-up, not forever
+# The browser's device id: random, signed so that it cannot be forged, kept for a year so that
+# dropping a session's cookie does not make a new device (join limits, a removal that holds).
+DEVICE_COOKIE = "cg_device"
+DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
+_DEVICE_SALT = "commonground.device"
 
 
 def hash_token(token: str) -> str:
@@ -24,6 +30,31 @@ def new_device_secret() -> tuple[str, str]:
     """A fresh secret for a device cookie and the hash that is stored in its place."""
     token = secrets.token_urlsafe(32)
     return token, hash_token(token)
+
+
+def device_id(request: HttpRequest) -> str:
+    """The id in this browser's device cookie if it is one we signed, else a new one (set it on
+    the response with ``set_device_cookie``)."""
+    try:
+        return signing.loads(request.COOKIES.get(DEVICE_COOKIE, ""), salt=_DEVICE_SALT)
+    except signing.BadSignature:
+        return secrets.token_urlsafe(16)
+
+
+def device_hash(device: str, live_session: LiveSession) -> str:
+    """What a session keeps of a device: bound to the session, so no id links two sessions."""
+    return hashlib.sha256(f"{live_session.code}:{device}".encode()).hexdigest()
+
+
+def set_device_cookie(response: HttpResponse, device: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signing.dumps(device, salt=_DEVICE_SALT),
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
 
 
 def cookie_name_for_code(code: str) -> str:

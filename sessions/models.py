@@ -77,6 +77,8 @@ class LiveSession(models.Model):
     # Bumped by every write that changes what a screen shows; pushed with every update so a
     # reconnecting screen can tell whether it missed anything.
     sequence = models.PositiveBigIntegerField(default=0, editable=False)
+    # How many have joined (erased participants included): the next pseudonym's number.
+    joined_count = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,6 +119,9 @@ class Participant(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     # Shown in broadcasts so a page can tell which cards are its own; not a secret.
     public_id = models.CharField(max_length=12, unique=True)
+    # SHA-256 of the browser's device id and this session's code (sessions.identity): a
+    # removed participant's browser cannot join again, and no id links two sessions.
+    device_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     pseudonym = models.CharField(_("pseudonym"), max_length=60)
     display_name = models.CharField(
         _("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True

@@ -1,7 +1,5 @@
 """Friendly pseudonyms ("Bright Otter") so nobody has to give a name."""
 
-import secrets
-
 ADJECTIVES = [
     "Amber",
     "Bold",
@@ -88,15 +86,17 @@ ANIMALS = [
 ]
 
 
-def random_pseudonym(taken: set[str]) -> str:
-    """A pseudonym not in ``taken``; adds a number once the plain pairs run short."""
-    for _ in range(50):
-        candidate = f"{secrets.choice(ADJECTIVES)} {secrets.choice(ANIMALS)}"
-        if candidate not in taken:
-            return candidate
-    while True:
-        candidate = (
-            f"{secrets.choice(ADJECTIVES)} {secrets.choice(ANIMALS)} {secrets.randbelow(1000)}"
-        )
-        if candidate not in taken:
-            return candidate
+# Stepping through the pairs by a number coprime with their count visits every pair once before
+# any repeats, in an order that does not read alphabetically.
+_PAIRS = len(ADJECTIVES) * len(ANIMALS)
+_STEP = 617
+
+
+def nth_pseudonym(number: int, *, seed: int) -> str:
+    """The pseudonym of a session's ``number``-th participant (from 0): the adjective-animal
+    pairs in a per-session order (``seed``), then the same pairs with " 2", " 3"... So a
+    session's pseudonyms are unique without reading the ones already taken."""
+    index = (seed + number * _STEP) % _PAIRS
+    name = f"{ADJECTIVES[index // len(ANIMALS)]} {ANIMALS[index % len(ANIMALS)]}"
+    round_number = number // _PAIRS
+    return name if round_number == 0 else f"{name} {round_number + 1}"

@@ -9,6 +9,7 @@ from sessions.services.common import (
     JOINS_PER_MINUTE_PER_BROWSER,
     JOINS_PER_MINUTE_PER_SESSION,
     NEEDS_PER_MINUTE,
+    NEEDS_PER_MINUTE_PER_SESSION,
     WRITES_PER_MINUTE,
     clean_text,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "JOINS_PER_MINUTE_PER_BROWSER",
     "JOINS_PER_MINUTE_PER_SESSION",
     "NEEDS_PER_MINUTE",
+    "NEEDS_PER_MINUTE_PER_SESSION",
     "WRITES_PER_MINUTE",
     "BudgetExhausted",
     "CapReached",

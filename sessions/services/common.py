@@ -17,11 +17,14 @@ from sessions.services.errors import (
     TooFast,
 )
 
-# Posting limits: generous for a person, tight for a script.
+# Posting limits: generous for a person, tight for a script. A session's own limits bound what a
+# crowd of scripted participants could do without punishing a full room: a plenary of 1,000
+# joining in its first minute is a third of the join limit.
 NEEDS_PER_MINUTE = 6
 WRITES_PER_MINUTE = 40
-JOINS_PER_MINUTE_PER_SESSION = 300
 JOINS_PER_MINUTE_PER_BROWSER = 5
+JOINS_PER_MINUTE_PER_SESSION = 3000
+NEEDS_PER_MINUTE_PER_SESSION = 600
 
 
 def clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:

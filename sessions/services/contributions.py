@@ -18,6 +18,7 @@ from sessions.models import (
 )
 from sessions.services.common import (
     NEEDS_PER_MINUTE,
+    NEEDS_PER_MINUTE_PER_SESSION,
     WRITES_PER_MINUTE,
     clean_text,
     initial_status,
@@ -75,6 +76,7 @@ def post_need(
     text, context = clean_need_text(text, context, field=_("Your need"))
     rate("need", str(participant.pk), limit=NEEDS_PER_MINUTE)
     rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
+    rate("session-needs", str(live_session.pk), limit=NEEDS_PER_MINUTE_PER_SESSION)
     try:
         with transaction.atomic():  # a savepoint: a concurrent duplicate loses cleanly
             need = _create(Need, participant, text=text, context=context, client_key=client_key)

@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,7 @@ from sessions.enums import Presence
 from sessions.identity import new_device_secret
 from sessions.live import events
 from sessions.models import DISPLAY_NAME_MAX_LENGTH, LiveSession, Need, Participant
-from sessions.pseudonyms import random_pseudonym
+from sessions.pseudonyms import nth_pseudonym
 from sessions.services.common import (
     JOINS_PER_MINUTE_PER_BROWSER,
     JOINS_PER_MINUTE_PER_SESSION,
@@ -20,7 +20,7 @@ from sessions.services.common import (
     needs_touched_by,
     rate,
 )
-from sessions.services.errors import InvalidInput
+from sessions.services.errors import InvalidInput, ParticipantRemoved, SessionError
 
 
 def _clean_identity(live_session: LiveSession, presence: str, display_name: str) -> str:
@@ -45,26 +45,50 @@ def join_session(
 ) -> tuple[Participant, str]:
     """Add a participant with a pseudonym; return it and the secret for the device cookie.
 
-    ``browser_key`` (the Django session key) rate-limits joins from one browser; no IP address
-    is used or kept. Refuses (InvalidInput) without the agreement, a presence or with a name in
-    a pseudonymous session; TooFast past the join limits. Emits ``participant_joined``."""
+    ``browser_key`` (sessions.identity.device_hash of the browser's device id) limits joins
+    from one browser and refuses a browser whose participant a facilitator removed from this
+    session; no IP address is used or kept. Refuses with InvalidInput without the agreement, a
+    presence or with a name in a pseudonymous session, ParticipantRemoved for a removed
+    browser, TooFast past the join limits. Emits ``participant_joined``."""
     if not agreed:
         raise InvalidInput(_("Please accept the community agreement to join."))
     display_name = _clean_identity(live_session, presence, display_name)
+    # Limits first, before any lock: a hung cache must not hold a row lock for its timeout.
     rate("join", str(live_session.pk), limit=JOINS_PER_MINUTE_PER_SESSION)
     if browser_key:
         rate("join-browser", browser_key, limit=JOINS_PER_MINUTE_PER_BROWSER)
+        removed = live_session.participants.filter(
+            device_hash=browser_key, removed_at__isnull=False
+        )
+        if removed.exists():
+            raise ParticipantRemoved(_("A facilitator has removed you from this session."))
     token, token_hash = new_device_secret()
-    taken = set(live_session.participants.values_list("pseudonym", flat=True))
-    participant = Participant.objects.create(
-        live_session=live_session,
-        token_hash=token_hash,
-        public_id=secrets.token_hex(6),
-        pseudonym=random_pseudonym(taken),
-        display_name=display_name,
-        presence=presence,
-        agreed_at=timezone.now(),
+    # The session row lock orders joins (the live event bumps that row anyway): each takes the
+    # next number and so the next pseudonym, without reading the room's names.
+    counter = (
+        LiveSession.objects.select_for_update().only("pk", "joined_count").get(pk=live_session.pk)
     )
+    for _attempt in range(20):
+        number = counter.joined_count
+        counter.joined_count += 1
+        try:
+            with transaction.atomic():  # a savepoint: a name taken before numbering began
+                participant = Participant.objects.create(
+                    live_session=live_session,
+                    token_hash=token_hash,
+                    public_id=secrets.token_hex(6),
+                    pseudonym=nth_pseudonym(number, seed=live_session.pk),
+                    display_name=display_name,
+                    presence=presence,
+                    agreed_at=timezone.now(),
+                    device_hash=browser_key,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:  # only sessions older than the numbering hold random names to collide with
+        raise SessionError("could not find a free pseudonym")
+    counter.save(update_fields=["joined_count"])
     events.participant_joined(participant)
     return participant, token
 

@@ -8,7 +8,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sessions import services
 from sessions.forms import JoinCodeForm, JoinForm
-from sessions.identity import current_participant, forget_participant_cookie, set_participant_cookie
+from sessions.identity import (
+    current_participant,
+    device_hash,
+    device_id,
+    forget_participant_cookie,
+    set_device_cookie,
+    set_participant_cookie,
+)
 from sessions.models import LiveSession, Participant
 from sessions.permissions import live_session_or_404
 from sessions.views.decorators import participant_view
@@ -42,17 +49,16 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     if current_participant(request, live_session) is not None:
         return redirect("sessions:participant", code=live_session.code)
     form = JoinForm(request.POST or None, allow_display_names=live_session.allow_display_names)
+    device = device_id(request)
     refusal = None
     if request.method == "POST" and form.is_valid():
-        if not request.session.session_key:
-            request.session.save()
         try:
             participant, token = services.join_session(
                 live_session=live_session,
                 presence=form.cleaned_data["presence"],
                 agreed=form.cleaned_data["agree"],
                 display_name=form.cleaned_data.get("display_name", ""),
-                browser_key=request.session.session_key or "",
+                browser_key=device_hash(device, live_session),
             )
         except services.SessionError as exc:
             form.add_error(None, str(exc))
@@ -67,6 +73,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             )
             response = redirect("sessions:participant", code=live_session.code)
             set_participant_cookie(response, live_session, token)
+            set_device_cookie(response, device)
             return response
     status = refusal.status if refusal else 422 if form.errors else 200
     response = render(
@@ -75,6 +82,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         {"live_session": live_session, "form": form},
         status=status,
     )
+    set_device_cookie(response, device)  # the form's post then comes from a known device
     return with_retry_after(response, refusal)
 
 

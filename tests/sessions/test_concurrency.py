@@ -90,3 +90,19 @@ def test_parallel_votes_on_one_item_stop_exactly_at_the_cap():
 
     assert Vote.objects.get(participant=participant, need=need).dots == 3
     assert sorted(statuses) == [200] * 3 + [409] * 5
+
+
+def test_simultaneous_joins_all_get_in_with_unique_pseudonyms():
+    # Two phones joining at the same instant used to draw the same random pseudonym and one of
+    # them met the unique constraint as a 500.
+    session = ParticipantFactory(live_session__phase=Phase.LOBBY).live_session
+    url = reverse("sessions:join", args=[session.code])
+
+    def request():
+        return Client().post(url, {"presence": "room", "agree": "on"}).status_code
+
+    statuses = fire_in_parallel([request] * 24)
+
+    assert statuses == [302] * 24
+    names = list(session.participants.values_list("pseudonym", flat=True))
+    assert len(names) == 25 and len(set(names)) == 25

@@ -16,7 +16,7 @@ from django.urls import reverse
 from sessions import services
 from sessions.enums import Phase
 from sessions.models import LiveSession, Need, Participant, Vote
-from tests.factories import NeedFactory
+from tests.factories import NeedFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -62,6 +62,21 @@ def test_posting_too_fast_answers_429_with_retry_after(participant_client, live_
     assert_readable_429(plain)
     assert "One more" in plain.text  # nothing typed is lost
     assert Need.objects.count() == services.NEEDS_PER_MINUTE
+
+
+def test_a_session_bounds_its_needs_per_minute_across_participants(live_session, monkeypatch):
+    # A crowd of scripted participants cannot flood the board; each real person stays far
+    # below their own limit.
+    monkeypatch.setattr("sessions.services.contributions.NEEDS_PER_MINUTE_PER_SESSION", 4)
+    LiveSession.objects.filter(pk=live_session.pk).update(phase=Phase.NEEDS)
+    people = ParticipantFactory.create_batch(5, live_session=live_session)
+
+    for person in people[:4]:
+        services.post_need(participant=person, text="A need")
+    with pytest.raises(services.TooFast, match="going a little fast"):
+        services.post_need(participant=people[4], text="One too many for the room")
+
+    assert Need.objects.count() == 4
 
 
 def test_joining_too_fast_from_one_browser_answers_429(client, live_session):
