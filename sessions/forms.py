@@ -210,6 +210,7 @@ class SessionForm(forms.ModelForm):
             "dot_cap",
             "premoderation",
             "allow_display_names",
+            "close_input_at_zero",
         ]
 
     def __init__(self, *args, **kwargs):

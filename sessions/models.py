@@ -54,6 +54,11 @@ class LiveSession(models.Model):
     # Timer: running when phase_ends_at is set; paused when timer_remaining is set instead.
     phase_ends_at = models.DateTimeField(_("phase ends at"), null=True, blank=True)
     timer_remaining = models.DurationField(_("time remaining (paused)"), null=True, blank=True)
+    close_input_at_zero = models.BooleanField(
+        _("close input when the timer ends"),
+        default=True,
+        help_text=_("When the timer reaches zero, posts and votes for the phase stop."),
+    )
     dot_budget = models.PositiveSmallIntegerField(_("dots per participant"), default=5)
     dot_cap = models.PositiveSmallIntegerField(_("most dots on one item"), default=3)
     allow_display_names = models.BooleanField(_("allow display names"), default=True)
@@ -104,6 +109,15 @@ class LiveSession(models.Model):
 
         phase = phase or self.phase
         return self.prompts.get(phase) or str(default_prompt(phase))
+
+    @property
+    def time_is_up(self) -> bool:
+        """The phase's timer ran out (a paused timer never does)."""
+        return self.phase_ends_at is not None and timezone.now() >= self.phase_ends_at
+
+    @property
+    def input_closed_by_timer(self) -> bool:
+        return self.close_input_at_zero and self.time_is_up
 
     def seconds_left(self) -> int | None:
         if self.phase_ends_at:

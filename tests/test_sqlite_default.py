@@ -35,7 +35,9 @@ tokens = [services.join_session(live_session=s, presence="room", agreed=True)[1]
 services.set_phase(live_session=s, phase=Phase.NEEDS)
 print(s.code, *tokens)
 """
-COUNT = "import django; django.setup(); from sessions.models import Need; print(Need.objects.count())"
+COUNT = (
+    "import django; django.setup(); from sessions.models import Need; print(Need.objects.count())"
+)
 
 
 def _free_port() -> int:

@@ -60,9 +60,12 @@ def rate(scope: str, key: str, *, limit: int, window: int = 60) -> None:
 
 
 def require_phase(live_session: LiveSession, action: str) -> None:
-    """Raises PhaseClosed while input is locked or when the phase does not allow ``action``."""
+    """Raises PhaseClosed while input is locked, once the phase's timer has run out (when the
+    session closes input at zero), or when the phase does not allow ``action``."""
     if live_session.input_locked:
         raise PhaseClosed(_("The facilitators have paused input for a moment."))
+    if live_session.input_closed_by_timer and allows(live_session.phase, action):
+        raise PhaseClosed(_("Time is up for this phase. The facilitators can give more time."))
     if not allows(live_session.phase, action):
         raise PhaseClosed(
             _("That is not open in the %(phase)s phase.")
