@@ -2,8 +2,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from taxonomy.datafile import BUNDLED_TAXONOMY_FILE
+from taxonomy.loading import load_taxonomy
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
-from taxonomy.services import BUNDLED_TAXONOMY_FILE, load_taxonomy
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,10 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
+from taxonomy.datafile import BUNDLED_TAXONOMY_FILE, TaxonomyFileError, parse_taxonomy_yaml
+from taxonomy.exporting import export_taxonomy, taxonomy_to_yaml
+from taxonomy.loading import load_taxonomy
 from taxonomy.models import Case, Category, Strategy
-from taxonomy.services import (
-    BUNDLED_TAXONOMY_FILE,
-    TaxonomyFileError,
-    export_taxonomy,
-    load_taxonomy,
-    parse_taxonomy_yaml,
-    taxonomy_to_yaml,
-)
 from tests.factories import CaseFactory, CategoryFactory, StrategyFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,15 +7,10 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from sessions.models import Mapping
+from taxonomy.datafile import BUNDLED_TAXONOMY_FILE, TaxonomyFileError, parse_taxonomy_yaml
+from taxonomy.exporting import export_taxonomy, taxonomy_to_yaml
+from taxonomy.loading import load_taxonomy
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
-from taxonomy.services import (
-    BUNDLED_TAXONOMY_FILE,
-    TaxonomyFileError,
-    export_taxonomy,
-    load_taxonomy,
-    parse_taxonomy_yaml,
-    taxonomy_to_yaml,
-)
 from tests.factories import TaxonomyFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from taxonomy.exporting import export_taxonomy, taxonomy_to_yaml
 from taxonomy.models import Taxonomy
 from taxonomy.queries import default_taxonomy
-from taxonomy.services import export_taxonomy, taxonomy_to_yaml
 
 
 class Command(BaseCommand):

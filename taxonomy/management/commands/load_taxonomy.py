@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from taxonomy.services import BUNDLED_TAXONOMY_FILE, TaxonomyFileError, load_taxonomy
+from taxonomy.datafile import BUNDLED_TAXONOMY_FILE, TaxonomyFileError
+from taxonomy.loading import load_taxonomy
 
 
 class Command(BaseCommand):
