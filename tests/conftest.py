@@ -6,7 +6,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from sessions.identity import participant_cookie_name
-from sessions.live import coalescer, events
+from sessions.live import coalescer, events, snapshots
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
 
 
@@ -31,6 +31,12 @@ def _no_render_costs_from_earlier_tests():
     """The coalescer is one per process: a costly render in one test must not stretch the
     window of a session in the next (session ids repeat between tests)."""
     coalescer.coalescer.forget_render_costs()
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshots_from_earlier_tests():
+    """Snapshots are kept per (session id, sequence): ids repeat between tests."""
+    snapshots.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -80,3 +80,21 @@ def test_error_and_redirect_responses_carry_the_headers_too(client):
         assert response.status_code in (302, 404)
         assert "camera=()" in response.headers["Permissions-Policy"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_participant_and_facilitator_pages_are_never_cached(client, live_session, participant):
+    from tests.conftest import client_for
+
+    facilitator = get_user_model().objects.create_user("fac", password="pw")
+    live_session.facilitators.add(facilitator)
+    phone = client_for(client, participant).get(
+        reverse("sessions:participant", args=[live_session.code])
+    )
+    client.force_login(facilitator)
+    dashboard = client.get(reverse("sessions:dashboard", args=[live_session.code]))
+
+    for response in (phone, dashboard):
+        assert response.status_code == 200
+        assert "no-store" in response.headers["Cache-Control"]
+        assert "private" in response.headers["Cache-Control"]

@@ -11,6 +11,7 @@ Screens do not take a channel of their own: the worker listens to each group onc
 per screen writes to its socket."""
 
 import asyncio
+import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -19,12 +20,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sessions.identity import participant_for_scope
-from sessions.live import groups, render
+from sessions.live import groups, render, snapshots
 from sessions.live.fanout import local_fanout
 from sessions.models import LiveSession
 from sessions.permissions import plausible_code
 
 MESSAGES_PER_CONNECTION = 50  # a screen sends one "resume" per (re)connect
+# A screen resumes once per (re)connect; resumes closer together than this are not answered
+# again (each answer may be a whole snapshot).
+RESUME_INTERVAL_SECONDS = 1.0
 # Updates waiting for a screen that does not read them (a phone in a dead spot). Past this the
 # socket is closed: the screen reconnects and gets one snapshot instead of the backlog.
 OUTBOX_LIMIT = 100
@@ -48,6 +52,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.language = groups.screen_language(self.scope)
         self.group = groups.group_name(self.live_session.pk, self.audience, self.language)
         self.received = 0
+        self.last_resume = float("-inf")
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self.closing_slow = False
         # A snapshot and the updates are written one at a time, in order: an update that
@@ -107,6 +112,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 )
             await self.send(text_data=error)
             return
+        now = time.monotonic()
+        if now - self.last_resume < RESUME_INTERVAL_SECONDS:
+            return
+        self.last_resume = now
         async with self.send_lock:
             snapshot = await database_sync_to_async(self.snapshot_if_behind)(message["since"])
             if snapshot:
@@ -118,7 +127,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if since == live_session.sequence:
             return ""
         with translation.override(self.language):
-            return render.render_snapshot(live_session, self.audience)
+            return snapshots.snapshot(live_session, self.audience)
 
 
 class BoardConsumer(LiveConsumer):

@@ -2,6 +2,7 @@
 that serialise one person's (or one session's) concurrent requests."""
 
 import unicodedata
+from functools import wraps
 
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,28 @@ def rate(scope: str, key: str, *, limit: int, window: int = 60) -> None:
             % {"seconds": max(exc.retry_after, 1)},
             retry_after=exc.retry_after,
         ) from None
+
+
+PER_PARTICIPANT, PER_SESSION = "participant", "session"
+
+
+def rate_limited(*limits: tuple[str, str, int]):
+    """Count a participant's call against ``limits`` ((scope, PER_PARTICIPANT or PER_SESSION,
+    per minute), in order) before the service's transaction begins: a slow or hung cache then
+    holds no row lock, and TooFast refuses before anything is read. Goes above
+    ``@transaction.atomic``."""
+
+    def decorator(service):
+        @wraps(service)
+        def limited(*, participant: Participant, **kwargs):
+            for scope, whose, limit in limits:
+                key = participant.pk if whose == PER_PARTICIPANT else participant.live_session_id
+                rate(scope, str(key), limit=limit)
+            return service(participant=participant, **kwargs)
+
+        return limited
+
+    return decorator
 
 
 def require_phase(live_session: LiveSession, action: str) -> None:

@@ -19,11 +19,13 @@ from sessions.models import (
 from sessions.services.common import (
     NEEDS_PER_MINUTE,
     NEEDS_PER_MINUTE_PER_SESSION,
+    PER_PARTICIPANT,
+    PER_SESSION,
     WRITES_PER_MINUTE,
     clean_text,
     initial_status,
     locked_participant,
-    rate,
+    rate_limited,
     require_author,
     require_phase,
 )
@@ -56,6 +58,11 @@ def clean_need_text(text: str, context: str, *, field: str) -> tuple[str, str]:
 # --- needs ----------------------------------------------------------------------------------
 
 
+@rate_limited(
+    ("need", PER_PARTICIPANT, NEEDS_PER_MINUTE),
+    ("write", PER_PARTICIPANT, WRITES_PER_MINUTE),
+    ("session-needs", PER_SESSION, NEEDS_PER_MINUTE_PER_SESSION),
+)
 @transaction.atomic
 def post_need(
     *, participant: Participant, text: str, context: str = "", client_key: str = ""
@@ -74,9 +81,6 @@ def post_need(
         return already
     require_phase(live_session, "need")
     text, context = clean_need_text(text, context, field=_("Your need"))
-    rate("need", str(participant.pk), limit=NEEDS_PER_MINUTE)
-    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
-    rate("session-needs", str(live_session.pk), limit=NEEDS_PER_MINUTE_PER_SESSION)
     try:
         with transaction.atomic():  # a savepoint: a concurrent duplicate loses cleanly
             need = _create(Need, participant, text=text, context=context, client_key=client_key)
@@ -88,6 +92,7 @@ def post_need(
     return need
 
 
+@rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
 @transaction.atomic
 def edit_need(*, participant: Participant, need: Need, text: str, context: str = "") -> Need:
     """Edit one's own need while needs can be posted. Refuses with NotYours, PhaseClosed,
@@ -97,7 +102,6 @@ def edit_need(*, participant: Participant, need: Need, text: str, context: str =
     require_author(participant, need)
     require_phase(live_session, "need")
     need.text, need.context = clean_need_text(text, context, field=_("Your need"))
-    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
     need.edited = True
     need.save(update_fields=["text", "context", "edited", "updated"])
     events.need_edited(need)
@@ -118,6 +122,7 @@ def delete_need(*, participant: Participant, need: Need) -> None:
 # --- mapping --------------------------------------------------------------------------------
 
 
+@rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
 @transaction.atomic
 def map_need(
     *, participant: Participant, need: Need, strategies: list[Strategy], reason: str = ""
@@ -136,7 +141,6 @@ def map_need(
     if any(strategy.taxonomy_id != live_session.taxonomy_id for strategy in strategies):
         raise InvalidInput(_("That strategy is not part of this session's taxonomy."))
     reason = clean_text(reason, field=_("Reason"), max_length=REASON_MAX_LENGTH, required=False)
-    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
     existing = set(
         Mapping.objects.filter(need=need, strategy__in=strategies).values_list(
             "strategy_id", flat=True
@@ -173,6 +177,7 @@ def delete_mapping(*, participant: Participant, mapping: Mapping) -> None:
 # --- gaps -----------------------------------------------------------------------------------
 
 
+@rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
 @transaction.atomic
 def annotate_gap(
     *,
@@ -196,7 +201,6 @@ def annotate_gap(
     if strategy is None or strategy.taxonomy_id != live_session.taxonomy_id:
         raise InvalidInput(_("Choose a strategy or a mapping for this gap."))
     text = clean_text(text, field=_("Gap"), max_length=GAP_MAX_LENGTH)
-    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
     note = _create(GapNote, participant, strategy=strategy, mapping=mapping, kind=kind, text=text)
     events.gap_noted(note)
     return note

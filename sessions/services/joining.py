@@ -34,7 +34,6 @@ def _clean_identity(live_session: LiveSession, presence: str, display_name: str)
     return display_name
 
 
-@transaction.atomic
 def join_session(
     *,
     live_session: LiveSession,
@@ -49,14 +48,27 @@ def join_session(
     from one browser and refuses a browser whose participant a facilitator removed from this
     session; no IP address is used or kept. Refuses with InvalidInput without the agreement, a
     presence or with a name in a pseudonymous session, ParticipantRemoved for a removed
-    browser, TooFast past the join limits. Emits ``participant_joined``."""
+    browser, TooFast past the join limits (counted before the transaction begins, so a hung
+    cache holds no lock). Emits ``participant_joined``."""
     if not agreed:
         raise InvalidInput(_("Please accept the community agreement to join."))
     display_name = _clean_identity(live_session, presence, display_name)
-    # Limits first, before any lock: a hung cache must not hold a row lock for its timeout.
     rate("join", str(live_session.pk), limit=JOINS_PER_MINUTE_PER_SESSION)
     if browser_key:
         rate("join-browser", browser_key, limit=JOINS_PER_MINUTE_PER_BROWSER)
+    return _add_participant(
+        live_session=live_session,
+        presence=presence,
+        display_name=display_name,
+        browser_key=browser_key,
+    )
+
+
+@transaction.atomic
+def _add_participant(
+    *, live_session: LiveSession, presence: str, display_name: str, browser_key: str
+) -> tuple[Participant, str]:
+    if browser_key:
         removed = live_session.participants.filter(
             device_hash=browser_key, removed_at__isnull=False
         )

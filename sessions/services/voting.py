@@ -7,7 +7,13 @@ from django.utils.translation import gettext as _
 from sessions.enums import ContributionStatus
 from sessions.live import events
 from sessions.models import LiveSession, Mapping, Need, Participant, Vote
-from sessions.services.common import WRITES_PER_MINUTE, locked_participant, rate, require_phase
+from sessions.services.common import (
+    PER_PARTICIPANT,
+    WRITES_PER_MINUTE,
+    locked_participant,
+    rate_limited,
+    require_phase,
+)
 from sessions.services.errors import BudgetExhausted, CapReached, InvalidInput
 
 
@@ -33,6 +39,7 @@ def _is_vote_on(vote: Vote, need: Need | None, mapping: Mapping | None) -> bool:
     return vote.mapping_id == mapping.pk
 
 
+@rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
 @transaction.atomic
 def add_dot(
     *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
@@ -46,7 +53,6 @@ def add_dot(
     participant, live_session = locked_participant(participant)
     require_phase(live_session, "vote")
     target = _vote_target(live_session, need, mapping)
-    rate("write", str(participant.pk), limit=WRITES_PER_MINUTE)
     # All of the participant's votes in one query: the budget is their sum, and the one on
     # this item (if any) is among them.
     votes = list(Vote.objects.filter(participant=participant))

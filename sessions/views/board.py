@@ -7,8 +7,7 @@ from django.views.decorators.http import require_safe
 
 from sessions import queries
 from sessions.identity import current_participant
-from sessions.live import groups
-from sessions.live import render as live_render
+from sessions.live import groups, snapshots
 from sessions.permissions import live_session_or_404
 from sessions.qr import qr_svg
 
@@ -42,4 +41,4 @@ def live(request: HttpRequest, code: str) -> HttpResponse:
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if since.isdecimal() and int(since) == live_session.sequence:
         return HttpResponse(status=204)
-    return HttpResponse(live_render.render_snapshot(live_session, audience))
+    return HttpResponse(snapshots.snapshot(live_session, audience))

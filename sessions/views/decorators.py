@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
 
 from sessions import services
 from sessions.identity import session_and_participant
@@ -16,8 +17,10 @@ def participant_view(view):
 
     The view is called as ``view(request, participant, ...)``, the participant read with its
     session (``participant.live_session``) in one query. A browser that has not joined is sent
-    to join; an unknown code is a 404. Records the participant as active."""
+    to join; an unknown code is a 404. Records the participant as active. Nothing answered is
+    kept in a cache (a shared phone must not show the last person's page)."""
 
+    @never_cache
     @wraps(view)
     def wrapped(request, code: str, *args, **kwargs):
         live_session, participant = session_and_participant(request, code)
@@ -33,8 +36,10 @@ def facilitator_view(view):
     """A page or action at ``/facilitate/<code>/...`` for the session's facilitators.
 
     The view is called as ``view(request, live_session, ...)``. Anonymous visitors are sent to
-    log in; anyone else who does not facilitate the session gets 403."""
+    log in; anyone else who does not facilitate the session gets 403. Nothing answered is kept
+    in a cache."""
 
+    @never_cache
     @login_required
     @wraps(view)
     def wrapped(request, code: str, *args, **kwargs):

@@ -64,19 +64,22 @@ def test_posting_too_fast_answers_429_with_retry_after(participant_client, live_
     assert Need.objects.count() == services.NEEDS_PER_MINUTE
 
 
-def test_a_session_bounds_its_needs_per_minute_across_participants(live_session, monkeypatch):
-    # A crowd of scripted participants cannot flood the board; each real person stays far
-    # below their own limit.
-    monkeypatch.setattr("sessions.services.contributions.NEEDS_PER_MINUTE_PER_SESSION", 4)
+def test_a_session_bounds_its_needs_per_minute_across_participants(live_session):
+    # A crowd of scripted participants cannot flood the board, though each stays within their
+    # own limit.
     LiveSession.objects.filter(pk=live_session.pk).update(phase=Phase.NEEDS)
-    people = ParticipantFactory.create_batch(5, live_session=live_session)
+    each = services.NEEDS_PER_MINUTE
+    people = ParticipantFactory.create_batch(
+        services.NEEDS_PER_MINUTE_PER_SESSION // each + 1, live_session=live_session
+    )
 
-    for person in people[:4]:
-        services.post_need(participant=person, text="A need")
+    for person in people[:-1]:
+        for n in range(each):
+            services.post_need(participant=person, text=f"Need {n}")
     with pytest.raises(services.TooFast, match="going a little fast"):
-        services.post_need(participant=people[4], text="One too many for the room")
+        services.post_need(participant=people[-1], text="One too many for the room")
 
-    assert Need.objects.count() == 4
+    assert Need.objects.count() == services.NEEDS_PER_MINUTE_PER_SESSION
 
 
 def test_joining_too_fast_from_one_browser_answers_429(client, live_session):
@@ -152,3 +155,42 @@ def test_no_ip_address_is_stored_or_logged(client, live_session, caplog):
     backend = caches["default"]
     if isinstance(backend, LocMemCache):  # the in-process cache: its keys are visible
         assert all(IP not in key for key in backend._cache)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_limits_are_counted_before_any_transaction_or_row_lock(monkeypatch):
+    # A slow or hung cache must not hold a participant's row (or the session's) locked while it
+    # answers: every limit is counted before the service's transaction begins.
+    from django.db import connection
+
+    from sessions import ratelimit
+    from tests.factories import MappingFactory, StrategyFactory
+
+    seen = []
+
+    def recording_hit(scope, key, **limit):
+        seen.append((scope, connection.in_atomic_block))
+
+    monkeypatch.setattr(ratelimit, "hit", recording_hit)
+    person = ParticipantFactory(live_session__phase=Phase.NEEDS)
+    session = person.live_session
+    strategy = StrategyFactory(category__taxonomy=session.taxonomy)
+
+    services.join_session(live_session=session, presence="room", agreed=True, browser_key="b")
+    need = services.post_need(participant=person, text="A need")
+    services.edit_need(participant=person, need=need, text="A clearer need")
+    LiveSession.objects.filter(pk=session.pk).update(phase=Phase.MAPPING)
+    services.map_need(participant=person, need=need, strategies=[strategy])
+    LiveSession.objects.filter(pk=session.pk).update(phase=Phase.VOTING)
+    services.add_dot(participant=person, mapping=MappingFactory(need=need))
+    LiveSession.objects.filter(pk=session.pk).update(phase=Phase.GAPS)
+    services.annotate_gap(participant=person, strategy=strategy, kind="other", text="Missing")
+
+    assert {scope for scope, _ in seen} == {
+        "join",
+        "join-browser",
+        "need",
+        "write",
+        "session-needs",
+    }
+    assert [scope for scope, in_transaction in seen if in_transaction] == []
