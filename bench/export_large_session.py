@@ -208,7 +208,8 @@ def run_export(code: str, identifier: str, output: Path) -> int:
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
-    from sessions.exporters import EXPORTERS, build_report
+    from sessions.exports import EXPORTERS
+    from sessions.exports.report import build_report
     from sessions.models import LiveSession
 
     live_session = LiveSession.objects.select_related("taxonomy").get(code=code)
@@ -233,7 +234,7 @@ def measure(code: str, identifier: str, workdir: Path) -> dict:
     from django.db import connection, reset_queries
     from django.template.loader import get_template
 
-    from sessions import exporters  # noqa: F401  (imported before the baseline)
+    from sessions import exports  # noqa: F401  (imported before the baseline)
     from sessions.models import LiveSession
 
     # Connect, import and compile templates before taking the baseline.

@@ -1,17 +1,19 @@
 """Organiser exports, included by sessions/urls.py under ``facilitate/<code>/export/``.
 
 Kept in their own module so the shared sessions/urls.py needs only one include line. No
-``app_name``: the names live in the ``sessions`` namespace (``sessions:export_csv``, ...)."""
+``app_name``: the names live in the ``sessions`` namespace (``sessions:export_csv``, ...).
+A file download's path is its exporter's identifier and its name the exporter's url_name."""
 
 from django.urls import path
 
+from sessions.exports import EXPORTERS
 from sessions.views import exports
 
 urlpatterns = [
     path("", exports.export_index, name="export"),
-    path("csv.zip", exports.download, {"identifier": "csv.zip"}, name="export_csv"),
-    path("session.xlsx", exports.download, {"identifier": "session.xlsx"}, name="export_xlsx"),
-    path("session.json", exports.download, {"identifier": "session.json"}, name="export_json"),
     path("report/", exports.report, name="export_report"),
-    path("report.md", exports.download, {"identifier": "report.md"}, name="export_markdown"),
+    *(
+        path(identifier, exports.download, {"identifier": identifier}, name=exporter.url_name)
+        for identifier, exporter in EXPORTERS.items()
+    ),
 ]

@@ -1,21 +1,24 @@
-"""Read side of live sessions: what the board, the participant page and the live updates show.
+"""Read side of live sessions: what the board, the participant page, the facilitator
+dashboard and the live updates show.
 
 Every function runs a fixed number of queries, whatever the size of the session, and reads
-only visible contributions unless it says otherwise."""
+only visible contributions unless it says otherwise. The statistics (counts, demand per
+strategy, heat, splits, gap notes by kind) come from sessions/stats.py, which the report reads
+too, with the board's visibility."""
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from sessions.enums import ContributionStatus, GapKind, Presence
+from sessions import stats
+from sessions.enums import ContributionStatus
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
-from taxonomy.enums import Approach
 from taxonomy.models import Category, Strategy
 
 VISIBLE = ContributionStatus.VISIBLE
-HEAT_LEVELS = 5  # 0 (nothing mapped) to 4 (the most-demanded strategy)
 
 
 def _dots_subquery(field_name: str) -> Coalesce:
@@ -30,14 +33,8 @@ def _dots_subquery(field_name: str) -> Coalesce:
 
 
 def participant_counts(live_session: LiveSession) -> dict[str, int]:
-    counts = Participant.objects.filter(
-        live_session=live_session, removed_at__isnull=True
-    ).aggregate(
-        total=Count("pk"),
-        in_room=Count("pk", filter=Q(presence=Presence.IN_ROOM)),
-        remote=Count("pk", filter=Q(presence=Presence.REMOTE)),
-    )
-    return counts
+    """Participants who were not removed: in all, in the room and remote (one query)."""
+    return stats.participant_counts(stats.Visibility(live_session))
 
 
 def _visible_mappings():
@@ -98,114 +95,27 @@ def needs(live_session: LiveSession, *, ids=None, include_hidden_for=None) -> li
     return list(queryset)
 
 
-@dataclass
-class StrategyCell:
-    strategy: Strategy
-    mapping_count: int = 0
-    dots: int = 0
-    gap_count: int = 0
-    needs: list[str] = field(default_factory=list)
-    heat: int = 0
+CELL_NEEDS = 3  # the most-voted needs a board cell lists
 
 
-@dataclass
-class CategoryRow:
-    category: Category
-    cells: list[StrategyCell]
+def grid(live_session: LiveSession) -> list[stats.HeatRow]:
+    """The taxonomy as rows of strategy cells (one row per category), each with its demand
+    (needs mapped, dots, gap notes, its most-voted mapped needs) and a heat level (0-4)
+    relative to the most-demanded strategy; what the board shows (three queries)."""
+    demands = stats.strategy_demand(stats.Visibility(live_session), top_needs=CELL_NEEDS)
+    return stats.heat_rows(demands)
 
 
-def grid(live_session: LiveSession) -> list[CategoryRow]:
-    """The taxonomy as four rows of strategy cells, each with its mapped needs, dots, gap count
-    and a heat level (0-4) relative to the most-demanded strategy (four queries)."""
-    strategies = list(
-        Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id)
-        .select_related("category")
-        .order_by("category__position", "position", "name")
-    )
-    cells = {strategy.pk: StrategyCell(strategy) for strategy in strategies}
-    for mapping in (
-        Mapping.objects.filter(live_session=live_session, status=VISIBLE, need__status=VISIBLE)
-        .annotate(dot_total=_dots_subquery("mapping"))
-        .values("strategy_id", "dot_total", "need__text")
-        .order_by("-dot_total", "created")
-    ):
-        cell = cells.get(mapping["strategy_id"])
-        if cell is None:
-            continue
-        cell.mapping_count += 1
-        cell.dots += mapping["dot_total"]
-        if len(cell.needs) < 3:
-            cell.needs.append(mapping["need__text"])
-    for row in (
-        GapNote.objects.filter(live_session=live_session, status=VISIBLE)
-        .values("strategy_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        if row["strategy_id"] in cells:
-            cells[row["strategy_id"]].gap_count = row["n"]
-    demand = [cell.mapping_count + cell.dots for cell in cells.values()]
-    top = max(demand, default=0)
-    for cell in cells.values():
-        score = cell.mapping_count + cell.dots
-        cell.heat = 0 if score == 0 else max(1, round(score / top * (HEAT_LEVELS - 1)))
-    rows: dict[int, CategoryRow] = {}
-    for strategy in strategies:
-        row = rows.setdefault(strategy.category_id, CategoryRow(strategy.category, []))
-        row.cells.append(cells[strategy.pk])
-    return list(rows.values())
+def approach_split(live_session: LiveSession) -> list[stats.ApproachShare]:
+    """Community demand (mappings and their dots) by strategy approach, as the board shows it:
+    the workshop's gap (two queries)."""
+    return stats.approach_split(stats.Visibility(live_session))
 
 
-def approach_split(live_session: LiveSession) -> list[dict]:
-    """Community demand (mappings and their dots) by strategy approach: the workshop's gap."""
-    totals = {
-        row["strategy__approach"]: row
-        for row in Mapping.objects.filter(
-            live_session=live_session, status=VISIBLE, need__status=VISIBLE
-        )
-        .values("strategy__approach")
-        .annotate(mappings=Count("pk"))
-        .order_by()
-    }
-    dots = {
-        row["mapping__strategy__approach"]: row["dots"]
-        for row in Vote.objects.filter(
-            live_session=live_session, mapping__isnull=False, mapping__status=VISIBLE
-        )
-        .values("mapping__strategy__approach")
-        .annotate(dots=Sum("dots"))
-        .order_by()
-    }
-    all_mappings = sum(row["mappings"] for row in totals.values())
-    split = []
-    for approach in Approach:
-        mappings = totals.get(approach.value, {}).get("mappings", 0)
-        split.append(
-            {
-                "approach": approach.value,
-                "label": approach.label,
-                "mappings": mappings,
-                "dots": dots.get(approach.value, 0),
-                "percent": round(100 * mappings / all_mappings) if all_mappings else 0,
-            }
-        )
-    return split
-
-
-def gap_notes(live_session: LiveSession) -> list[dict]:
-    """Visible gap notes grouped by kind, in the order of GapKind (one query)."""
-    grouped = defaultdict(list)
-    for note in (
-        GapNote.objects.filter(live_session=live_session, status=VISIBLE)
-        .select_related("strategy", "mapping__need", "author")
-        .order_by("created", "pk")
-    ):
-        grouped[note.kind].append(note)
-    return [
-        {"kind": kind.value, "label": kind.label, "notes": grouped[kind.value]}
-        for kind in GapKind
-        if grouped[kind.value]
-    ]
+def gap_notes(live_session: LiveSession) -> list[stats.GapGroup]:
+    """The gap notes the board shows, grouped by kind in the order of GapKind, with their
+    authors (the participant page marks a participant's own; one query)."""
+    return stats.gap_groups(stats.Visibility(live_session), with_authors=True)
 
 
 def strategy_choices(live_session: LiveSession) -> list[Category]:
@@ -261,33 +171,15 @@ def spotlight(live_session: LiveSession) -> dict:
 
 def hybrid_balance(live_session: LiveSession) -> dict:
     """Remote participants' share of the people against their share of needs, dots and gaps,
-    so facilitators see when the room drowns out remote voices."""
-    remote = Q(author__presence=Presence.REMOTE)
-    counts = participant_counts(live_session)
-    need_counts = Need.objects.filter(live_session=live_session, status=VISIBLE).aggregate(
-        total=Count("pk"), remote=Count("pk", filter=remote)
-    )
-    gap_counts = GapNote.objects.filter(live_session=live_session, status=VISIBLE).aggregate(
-        total=Count("pk"), remote=Count("pk", filter=remote)
-    )
-    dot_counts = Vote.objects.filter(live_session=live_session).aggregate(
-        total=Coalesce(Sum("dots"), 0),
-        remote=Coalesce(Sum("dots", filter=Q(participant__presence=Presence.REMOTE)), 0),
-    )
-
-    def share(part: int, whole: int) -> int | None:
-        return round(100 * part / whole) if whole else None
-
-    rows = [
-        ("participants", counts["remote"], counts["total"]),
-        ("needs", need_counts["remote"], need_counts["total"]),
-        ("dots", dot_counts["remote"], dot_counts["total"]),
-        ("gaps", gap_counts["remote"], gap_counts["total"]),
-    ]
-    result = {
-        name: {"remote": part, "total": whole, "share": share(part, whole)}
-        for name, part, whole in rows
-    }
+    so facilitators see when the room drowns out remote voices (four queries)."""
+    result: dict = {}
+    for share in stats.presence_split(stats.Visibility(live_session)):
+        name = "gaps" if share.key == "gap_notes" else share.key  # the dashboard's name
+        result[name] = {
+            "remote": share.remote,
+            "total": share.total,
+            "share": share.remote_percent if share.total else None,
+        }
     people = result["participants"]["share"]
     # Under-heard: remote people contribute clearly less than their share of the room.
     result["remote_underheard"] = people is not None and any(
@@ -298,22 +190,18 @@ def hybrid_balance(live_session: LiveSession) -> dict:
 
 
 def activity(live_session: LiveSession) -> dict:
-    """Contributions so far and participants active in the last five minutes."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+    """Contributions the board shows so far, and participants active in the last five
+    minutes (five queries)."""
     since = timezone.now() - timedelta(minutes=5)
+    counts = stats.contribution_counts(stats.Visibility(live_session))
     return {
         "active": Participant.objects.filter(
             live_session=live_session, removed_at__isnull=True, last_seen_at__gte=since
         ).count(),
-        "needs": Need.objects.filter(live_session=live_session, status=VISIBLE).count(),
-        "mappings": Mapping.objects.filter(live_session=live_session, status=VISIBLE).count(),
-        "dots": Vote.objects.filter(live_session=live_session).aggregate(
-            total=Coalesce(Sum("dots"), 0)
-        )["total"],
-        "gaps": GapNote.objects.filter(live_session=live_session, status=VISIBLE).count(),
+        "needs": counts["needs"],
+        "mappings": counts["mappings"],
+        "dots": counts["dots"],
+        "gaps": counts["gap_notes"],
     }
 
 

@@ -63,7 +63,8 @@ def parse_name(raw: object) -> Name:
 
     Accepts "Given Family", "Family, Given" or a CSL-style dict ({"literal": ...} or
     {"family": ..., "given": ...}). Lower-case words before the last one ("van", "de") start
-    the family name, as BibTeX does; a trailing "Jr."/"III" is a suffix.
+    the family name, as BibTeX does; a trailing "Jr."/"III" is a suffix. A name holding the
+    word "and" is kept whole, like an organisation: BibTeX would split it into two authors.
     """
     if isinstance(raw, dict):
         if raw.get("literal"):
@@ -72,7 +73,7 @@ def parse_name(raw: object) -> Name:
     name = " ".join(str(raw).split())
     if not name:
         return Name(literal="")
-    if is_organisation(name):
+    if is_organisation(name) or re.search(r"\band\b", name, re.IGNORECASE):
         return Name(literal=name)
     if "," in name:
         family, given = (part.strip() for part in name.split(",", 1))
@@ -188,9 +189,7 @@ def bibtex_names(authors: Iterable[object]) -> str:
         if name.is_organisation:
             names.append(f"{{{bibtex_escape(name.literal)}}}")
         elif name.given:
-            parts = (
-                [name.family, name.suffix, name.given] if name.suffix else [name.family, name.given]
-            )
+            parts = [name.family, *([name.suffix] if name.suffix else []), name.given]
             names.append(", ".join(bibtex_escape(part) for part in parts))
         else:
             names.append(bibtex_escape(name.family))
@@ -218,6 +217,10 @@ def bibtex_entry(reference: Reference, key: str | None = None) -> str:
     def add(name: str, value: str) -> None:
         fields.append((name, f"{{{value}}}"))
 
+    def add_text(name: str, value: str) -> None:
+        if value.strip():
+            add(name, text(value))
+
     if reference.authors:
         add("author", bibtex_names(reference.authors))
     add("title", bibtex_title(reference.title))
@@ -230,23 +233,14 @@ def bibtex_entry(reference: Reference, key: str | None = None) -> str:
         add("howpublished", text(venue))
     elif kind == ReferenceKind.WEBPAGE and reference.url:
         add("howpublished", f"\\url{{{_bibtex_verbatim(reference.url)}}}")
-    optional = [
-        ("series", getattr(reference, "series", "")),
-        ("volume", reference.volume),
-        ("number", reference.issue),
-    ]
-    for name, value in optional:
-        if value.strip():
-            add(name, text(value))
+    add_text("series", getattr(reference, "series", ""))
+    add_text("volume", reference.volume)
+    add_text("number", reference.issue)
     if reference.pages.strip():
         start, end = split_pages(reference.pages)
         add("pages", f"{text(start)}--{text(end)}" if end else text(start))
-    for name, value in [
-        ("publisher", reference.publisher),
-        ("address", getattr(reference, "address", "")),
-    ]:
-        if value.strip():
-            add(name, text(value))
+    add_text("publisher", reference.publisher)
+    add_text("address", getattr(reference, "address", ""))
     add("year", str(reference.year))
     if reference.month.strip():
         month = month_number(reference.month)
@@ -263,8 +257,7 @@ def bibtex_entry(reference: Reference, key: str | None = None) -> str:
         add("doi", _bibtex_verbatim(reference.doi))
     if reference.url.strip():
         add("url", _bibtex_verbatim(reference.url))
-    if reference.note.strip():
-        add("note", text(reference.note))
+    add_text("note", reference.note)
 
     key = key or citation_keys([reference])[reference.pk]
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)

@@ -68,7 +68,9 @@ class ApproachShare:
     case_percent: int
 
 
-def _percent(part: int, whole: int) -> int:
+def percent(part: int, whole: int) -> int:
+    """``part`` as a whole-number percentage of ``whole`` (0 when there is no whole). The one
+    percent helper: the live sessions' statistics (sessions/stats.py) use it too."""
     return round(100 * part / whole) if whole else 0
 
 
@@ -100,9 +102,9 @@ def taxonomy_overview() -> dict | None:
                 approach=approach.value,
                 label=approach.label,
                 strategies=strategy_count,
-                strategy_percent=_percent(strategy_count, len(strategies)),
+                strategy_percent=percent(strategy_count, len(strategies)),
                 cases=case_counts[approach.value],
-                case_percent=_percent(case_counts[approach.value], case_counts["total"]),
+                case_percent=percent(case_counts[approach.value], case_counts["total"]),
             )
         )
     return {

@@ -62,7 +62,8 @@ REDRAWS: dict[str, Callable[[dict], Change]] = {
     "spotlight_changed": lambda d: Change.of(regions={"spotlight"}),
     "settings_changed": lambda d: Change.of(regions=ALL_REGIONS),
     "need_moderated": _need(_EVERYWHERE),
-    "mapping_moderated": _need({"grid", "split"}),
+    # Hiding a mapping also takes the gap notes on it off the board.
+    "mapping_moderated": _need({"grid", "split", "gaps"}),
     "gap_note_moderated": lambda d: Change.of(regions={"gaps", "grid"}),
     "needs_merged": lambda d: Change.of(
         regions=_EVERYWHERE, needs_changed=[d["need_id"]], needs_removed=[d["duplicate_id"]]

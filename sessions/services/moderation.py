@@ -198,19 +198,17 @@ def purge_contributions(*, live_session: LiveSession, actor) -> dict:
         "activity": queries.activity(live_session),
         "strategies": {
             cell.strategy.slug: {
-                "needs": cell.mapping_count,
-                "dots": cell.dots,
-                "gaps": cell.gap_count,
+                "needs": cell.demand.needs_mapped,
+                "dots": cell.demand.dots,
+                "gaps": cell.demand.gap_notes,
             }
             for row in queries.grid(live_session)
             for cell in row.cells
-            if cell.mapping_count or cell.dots or cell.gap_count
+            if cell.demand.needs_mapped or cell.demand.dots or cell.demand.gap_notes
         },
-        "gap_kinds": {
-            group["kind"]: len(group["notes"]) for group in queries.gap_notes(live_session)
-        },
+        "gap_kinds": {group.kind: len(group.notes) for group in queries.gap_notes(live_session)},
         "approach_split": {
-            part["approach"]: part["mappings"] for part in queries.approach_split(live_session)
+            part.approach: part.needs_mapped for part in queries.approach_split(live_session)
         },
     }
     counts["activity"].pop("active", None)

@@ -6,14 +6,16 @@ marked private and not to be cached, since it holds what participants wrote."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from sessions.exporters import EXPORTERS, ExportOptions, build_report
+from sessions.exports import EXPORTERS
+from sessions.exports.report import build_report
+from sessions.exports.scope import ExportOptions
+from sessions.exports.streaming import export_response
 from sessions.permissions import facilitated_session_or_403
 
 
@@ -62,8 +64,7 @@ def export_index(request: HttpRequest, code: str) -> HttpResponse:
 def download(request: HttpRequest, code: str, identifier: str) -> HttpResponseBase:
     """One export file; ``identifier`` comes from the URL pattern, never from the request."""
     live_session = facilitated_session_or_403(request, code)
-    exporter = EXPORTERS[identifier](live_session, _options(request))
-    return exporter.as_response(asynchronous=isinstance(request, ASGIRequest))
+    return export_response(EXPORTERS[identifier](live_session, _options(request)), request)
 
 
 @login_required

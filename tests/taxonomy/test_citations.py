@@ -134,6 +134,14 @@ def test_bibtex_corporate_author_among_people_is_braced(sample):
     ]
 
 
+def test_bibtex_keeps_a_person_whose_name_holds_and_as_one_author(sample):
+    reference = ReferenceFactory(authors=["Tom and Jerry", "Ada Lovelace"])
+
+    library = parse(citations.to_bibtex([reference]), SeparateCoAuthors())
+
+    assert library.entries[0]["author"] == ["{Tom and Jerry}", "Lovelace, Ada"]
+
+
 def test_bibtex_keeps_unicode_authors(references):
     bibtex = citations.to_bibtex(references)
     library = parse(bibtex, SeparateCoAuthors())
@@ -300,6 +308,7 @@ def test_csl_json_month_goes_into_date_parts():
             citations.Name(literal="United States Department of Justice, Civil Rights Division"),
         ),
         ({"literal": "Reddit"}, citations.Name(literal="Reddit")),
+        ("Tom and Jerry", citations.Name(literal="Tom and Jerry")),
     ],
 )
 def test_parse_name(raw, expected):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions.exporters import EXPORTERS, ExportOptions
+from sessions.exports import EXPORTERS
+from sessions.exports.scope import ExportOptions
 from sessions.models import LiveSession
 
 FORMATS = {"csv": "csv.zip", "xlsx": "session.xlsx", "json": "session.json", "md": "report.md"}

@@ -1,0 +1,25 @@
+"""Organiser exports of a live session: CSV tables in a zip, an XLSX workbook, JSON that
+follows docs/export-schema.json, and a report (HTML page and Markdown) with charts and
+citations. docs/exports.md describes them.
+
+    scope.py      which rows an export holds under its options (ExportOptions, ExportScope)
+    tables.py     the tables as column specs, one definition for CSV, sheets and JSON
+    formats.py    the exporters: identifier, name, content type, file name and bytes
+    report.py     the report's data, with its charts (charts.py)
+    streaming.py  an exporter as the response to a request, under WSGI or ASGI
+
+``EXPORTERS`` is the registry the export URLs (sessions/export_urls.py) and the
+``export_session`` command are made from."""
+
+from sessions.exports.formats import (
+    CsvZipExporter,
+    Exporter,
+    JsonExporter,
+    MarkdownReportExporter,
+    XlsxExporter,
+)
+
+EXPORTERS: dict[str, type[Exporter]] = {
+    exporter.identifier: exporter
+    for exporter in (CsvZipExporter, XlsxExporter, JsonExporter, MarkdownReportExporter)
+}
