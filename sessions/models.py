@@ -7,7 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +82,8 @@ class LiveSession(models.Model):
     # Bumped by every write that changes what a screen shows; pushed with every update so a
     # reconnecting screen can tell whether it missed anything.
     sequence = models.PositiveBigIntegerField(default=0, editable=False)
+    # The newest need change already compared for merge suggestions (services.suggestions).
+    needs_compared_up_to = models.DateTimeField(null=True, blank=True, editable=False)
     # How many have joined (erased participants included): the next pseudonym's number.
     joined_count = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -273,6 +275,29 @@ class GapNote(Contribution):
 
     def __str__(self) -> str:
         return self.text
+
+
+class MergeSuggestion(models.Model):
+    """Two needs of a session whose texts look alike (sessions.similarity), for a facilitator
+    to merge or to dismiss; ``need`` is the older of the two."""
+
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="merge_suggestions")
+    need = models.ForeignKey(Need, models.CASCADE, related_name="+")
+    other = models.ForeignKey(Need, models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge suggestion")
+        verbose_name_plural = _("merge suggestions")
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "other"], name="one_suggestion_per_pair"),
+            models.CheckConstraint(condition=Q(need__lt=F("other")), name="suggestion_older_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} ~ {self.other_id} ({self.score})"
 
 
 class ModerationAction(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sessions import stats
 from sessions.enums import ContributionStatus
-from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
+from sessions.models import GapNote, LiveSession, Mapping, MergeSuggestion, Need, Participant, Vote
 from taxonomy.models import Category, Strategy
 
 VISIBLE = ContributionStatus.VISIBLE
@@ -249,3 +249,16 @@ def board(live_session: LiveSession) -> dict:
         "gap_groups": gap_notes(live_session),
         "spotlight": spotlight(live_session),
     }
+
+
+def merge_suggestions(live_session: LiveSession, limit: int = 10) -> list[MergeSuggestion]:
+    """The open merge suggestions whose two needs are both still shown, likeliest first, with
+    both needs and their authors (one query)."""
+    hidden = ContributionStatus.HIDDEN
+    return list(
+        MergeSuggestion.objects.filter(live_session=live_session, dismissed_at__isnull=True)
+        .exclude(need__status=hidden)
+        .exclude(other__status=hidden)
+        .select_related("need__author", "other__author")
+        .order_by("-score", "pk")[:limit]
+    )

@@ -51,6 +51,7 @@ from sessions.services.moderation import (
     remove_participant,
     restore_participant,
 )
+from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
 from sessions.services.voting import add_dot, remove_dot
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "delete_gap_note",
     "delete_mapping",
     "delete_need",
+    "dismiss_merge_suggestion",
     "edit_need",
     "erase_participant",
     "join_session",
@@ -86,6 +88,7 @@ __all__ = [
     "next_phase",
     "post_need",
     "purge_contributions",
+    "refresh_merge_suggestions",
     "remove_dot",
     "remove_participant",
     "restore_participant",

@@ -1,0 +1,132 @@
+"""Suggested merges: the dashboard offers pairs of needs that look like the same need, written
+in English or in French, and none for needs that are merely about the same thing."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from sessions import queries, services
+from sessions.enums import ContributionStatus
+from sessions.models import MergeSuggestion, ModerationAction, Need
+from sessions.similarity import similar_pairs
+from tests.factories import NeedFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+# Versions of one need (a typo, a reworded or shortened one), in each language.
+SAME = [
+    ("Safer visibility for trans creators on TikTok", "safer visibilty for trans creators"),
+    ("Know why my posts are hidden", "Know why my posts get hidden!"),
+    ("Ways to opt out of data collection", "Ways to opt out of data collection by dating apps"),
+    (
+        "Comprendre pourquoi mes publications sont cachées",
+        "Pourquoi mes publications sont-elles cachées ?",
+    ),
+    (
+        "Visibilité plus sûre pour les créatrices trans",
+        "Une visibilité plus sure pour les createrices trans",
+    ),
+]
+# Different needs on neighbouring themes: not to be merged.
+DISTINCT = [
+    "Safer visibility for queer artists",
+    "Legal help to contest shadowbans",
+    "Stop deadnaming in recommendations",
+    "Aide juridique pour contester les suspensions",
+    "Des recommandations qui respectent les pronoms",
+]
+
+
+def test_versions_of_one_need_are_paired_in_english_and_in_french():
+    texts = [text for pair in SAME for text in pair] + DISTINCT
+    needs = list(enumerate(texts, start=1))
+
+    pairs = {(a, b) for a, b, _ in similar_pairs(needs, needs)}
+
+    assert pairs == {(2 * i + 1, 2 * i + 2) for i in range(len(SAME))}
+
+
+def test_short_or_empty_needs_are_never_paired():
+    needs = [(1, "Safety"), (2, "safety!"), (3, "the and of"), (4, "the and of")]
+
+    assert similar_pairs(needs, needs) == []
+
+
+@pytest.fixture
+def facilitator(live_session):
+    user = get_user_model().objects.create_user("fac", password="pw")
+    live_session.facilitators.add(user)
+    return user
+
+
+def needs_of(live_session, texts):
+    author = ParticipantFactory(live_session=live_session)
+    return [NeedFactory(live_session=live_session, author=author, text=text) for text in texts]
+
+
+def test_a_refresh_suggests_the_pairs_and_a_second_one_compares_nothing(live_session):
+    first, duplicate, distinct = needs_of(live_session, [SAME[0][0], SAME[0][1], DISTINCT[1]])
+
+    compared = services.refresh_merge_suggestions(live_session=live_session)
+    again = services.refresh_merge_suggestions(live_session=live_session)
+
+    (suggestion,) = queries.merge_suggestions(live_session)
+    assert (compared, again) == (3, 0)
+    assert (suggestion.need, suggestion.other) == (first, duplicate)
+    assert suggestion.score >= 85
+
+
+def test_a_new_need_is_compared_with_the_ones_already_there(live_session):
+    (first,) = needs_of(live_session, [SAME[1][0]])
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    (later,) = needs_of(live_session, [SAME[1][1]])
+    compared = services.refresh_merge_suggestions(live_session=live_session)
+
+    assert compared == 1
+    assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [(first, later)]
+
+
+def test_an_edited_need_is_compared_again(live_session):
+    first, second = needs_of(live_session, [SAME[2][0], DISTINCT[2]])
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert queries.merge_suggestions(live_session) == []
+
+    second.text = SAME[2][1]
+    second.save()
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [(first, second)]
+
+
+def test_a_dismissed_pair_is_not_suggested_again_even_after_an_edit(live_session, facilitator):
+    first, second = needs_of(live_session, list(SAME[3]))
+    services.refresh_merge_suggestions(live_session=live_session)
+    (suggestion,) = queries.merge_suggestions(live_session)
+
+    services.dismiss_merge_suggestion(actor=facilitator, suggestion=suggestion)
+    second.text = SAME[3][1] + " "
+    second.save()
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    assert queries.merge_suggestions(live_session) == []
+    assert ModerationAction.objects.filter(action="dismiss-merge").count() == 1
+
+
+def test_merging_a_suggested_pair_leaves_no_suggestion_behind(live_session, facilitator):
+    first, second = needs_of(live_session, list(SAME[4]))
+    services.refresh_merge_suggestions(live_session=live_session)
+    (suggestion,) = queries.merge_suggestions(live_session)
+
+    services.merge_needs(actor=facilitator, keep=suggestion.need, duplicate=suggestion.other)
+
+    assert list(Need.objects.all()) == [first]
+    assert not MergeSuggestion.objects.exists()
+
+
+def test_hidden_needs_are_neither_compared_nor_suggested(live_session, facilitator):
+    first, second = needs_of(live_session, list(SAME[0]))
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    services.moderate(actor=facilitator, contribution=second, status=ContributionStatus.HIDDEN)
+
+    assert queries.merge_suggestions(live_session) == []
