@@ -112,6 +112,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=max(1, DB_POOL_MAX - 4))
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# A hung Redis (paused, swapping, partitioned, CLIENT PAUSE during a failover) accepts
+# connections and never answers. Every Redis socket of the cache and of the channel layer gives
+# up after these many seconds, so a request waits a fraction of a second for Redis, not forever
+# (tests/chaos/test_redis_hung.py, docs/reliability.md).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+REDIS_TIMEOUTS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 # With Redis: "pubsub" (RedisPubSubChannelLayer: one PUBLISH per group, fanned out inside each
 # worker) or "core" (RedisChannelLayer: a group message is copied into every member channel's
 # list, one Redis push per screen). pubsub is the default by the numbers in
@@ -124,7 +134,9 @@ if REDIS_URL and CHANNEL_LAYER_BACKEND == "pubsub":
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The subscriber's idle reads pass their own 0.1 s timeout (channels-redis), so
+                # the socket timeout bounds commands only and never closes an idle subscription.
+                "hosts": [{"address": REDIS_URL, **REDIS_TIMEOUTS}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="commonground"),
             },
         }
@@ -132,9 +144,11 @@ if REDIS_URL and CHANNEL_LAYER_BACKEND == "pubsub":
 elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis' core layer with its blocking read shorter than the socket timeout
+            # (commonground.channel_layers): otherwise every idle read would time out.
+            "BACKEND": "commonground.channel_layers.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [{"address": REDIS_URL, **REDIS_TIMEOUTS}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="commonground"),
                 "capacity": 1500,
                 "expiry": 60,
@@ -263,7 +277,13 @@ RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
 # Rate-limit counters are shared by every worker when Redis is configured.
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
+    }
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )
