@@ -261,8 +261,19 @@ WORKSHOP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 400, 404) is one line, not a traceback (commonground.logs).
+    "filters": {"one_line_client_errors": {"()": "commonground.logs.OneLineClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        # uvicorn writes the client's address into its INFO lines ("WebSocket /ws/... [accepted]"
+        # even with --no-access-log, and every access line): whatever LOG_LEVEL says, only its
+        # warnings and errors, which carry no address, are kept (docs/deploy.md, "Privacy").
+        "uvicorn.error": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
+    },
 }
 
 # A session pushes live updates at most once per window (the first change at once); changes
