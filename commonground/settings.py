@@ -90,6 +90,14 @@ TEMPLATES = [
 ASGI_APPLICATION = "commonground.asgi.application"
 WSGI_APPLICATION = None
 
+# The largest WebSocket message a server accepts, in bytes: a screen sends at most 2,048
+# characters (sessions.broadcast.parse_client_message), 8 KiB in UTF-8, and the servers' own
+# limits (16 MiB for uvicorn) let a few sockets take hundreds of MiB of a worker's memory.
+# Daphne's runserver (make run) and the browser tests' live server read these; the shipped
+# unit gives uvicorn --ws-max-size with the same value (tests/test_deploy_config.py).
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 16384
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 16384
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)  # per worker process, PostgreSQL only
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
