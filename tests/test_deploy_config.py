@@ -90,3 +90,18 @@ def test_workers_log_nothing_below_warning():
     assert settings.LOGGING["loggers"]["uvicorn.error"]["level"] == "WARNING"
     assert settings.LOGGING["loggers"]["uvicorn.access"]["level"] == "WARNING"
 
+
+def test_expired_sessions_are_cleared_daily_by_a_timer():
+    timer = _unit("commonground-clearsessions.timer")
+    service = _unit("commonground-clearsessions.service")
+    worker = _unit("commonground@.service")
+
+    assert timer["Timer"]["OnCalendar"] == "daily"
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Timer"]["Unit"] == "commonground-clearsessions.service"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["ExecStart"].split()[-2:] == ["manage.py", "clearsessions"]
+    for key in ("User", "WorkingDirectory", "EnvironmentFile"):
+        assert service["Service"][key] == worker["Service"][key], key
+    assert "commonground-clearsessions.timer" in (ROOT / "docs" / "deploy.md").read_text()
