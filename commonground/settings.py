@@ -124,8 +124,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # connections and never answers. Every Redis socket of the cache and of the channel layer gives
 # up after these many seconds, so a request waits a fraction of a second for Redis, not forever
 # (tests/chaos/test_redis_hung.py, docs/reliability.md).
-REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
-REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.25)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
 REDIS_TIMEOUTS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,

@@ -1,0 +1,74 @@
+"""Redis hung (SIGSTOP: it accepts connections and never answers, as when it swaps, forks for
+long, is partitioned or CLIENT PAUSEd): writes are answered within 2 s and saved, pages that
+need no Redis within 1 s, a board can still connect, and live pushes resume after SIGCONT.
+
+Before the socket timeouts (REDIS_SOCKET_TIMEOUT), 16 need posts all took as long as Redis
+was paused and pages timed out behind them in the worker's admission queue (issue 15)."""
+
+import asyncio
+import time
+
+import pytest
+
+from tests.chaos.room import Board, needs_postgresql, record_figures
+
+pytestmark = [
+    pytest.mark.chaos,
+    needs_postgresql,
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+]
+POSTS = 16
+HUNG_FOR_SECONDS = 3
+
+
+async def test_writes_and_pages_are_answered_while_redis_hangs_and_pushes_resume(
+    owned_redis, start_worker, room
+):
+    worker = await start_worker(REDIS_URL=owned_redis.url)
+    pages = [f"{worker.url}/taxonomy/", f"{worker.url}/s/{room.code}/board/"] * 4
+
+    async with Board([worker.url], room.code) as board:
+        # A worker in service is warm: its pool open, its templates compiled.
+        warm_writes, warm_reads = await asyncio.gather(
+            room.post_needs(worker.url, "Before", POSTS),
+            asyncio.gather(*(room.get(url) for url in pages)),
+        )
+        assert [a.status for a in [*warm_writes, *warm_reads]] == [302] * POSTS + [200] * 8
+        await board.wait_for(lambda: board.saw(f"Before {POSTS - 1}"), timeout=5)
+
+        owned_redis.pause()
+        hung_at = time.monotonic()
+        try:
+            writes, reads = await asyncio.gather(
+                room.post_needs(worker.url, "Hung", POSTS),
+                asyncio.gather(*(room.get(url) for url in pages)),
+            )
+            async with Board([worker.url], room.code) as late_board:  # opened during the hang
+                await late_board.wait_for(lambda: late_board.seq >= 0, timeout=5)
+            await asyncio.sleep(max(0.0, HUNG_FOR_SECONDS - (time.monotonic() - hung_at)))
+        finally:
+            owned_redis.resume()
+        resumed_at = time.monotonic()
+
+        (after,) = await room.post_needs(worker.url, "After", 1)
+        recovered_in = await board.wait_for(lambda: board.saw(f"After {2 * POSTS}"), timeout=5)
+
+    lost, doubled = await room.lost_and_doubled()
+    record_figures(
+        "Redis hung",
+        tried=POSTS + len(pages),
+        answered=sum(a.status is not None for a in [*writes, *reads]),
+        lost=len(lost),
+        warm_slowest_write_s=round(max(a.seconds for a in warm_writes), 2),
+        warm_slowest_page_s=round(max(a.seconds for a in warm_reads), 2),
+        slowest_write_s=round(max(a.seconds for a in writes), 2),
+        slowest_page_s=round(max(a.seconds for a in reads), 2),
+        recovered_s=round(time.monotonic() - resumed_at - recovered_in + recovered_in, 2),
+    )
+    assert [a.status for a in writes] == [302] * POSTS
+    assert max(a.seconds for a in writes) < 2, [round(a.seconds, 2) for a in writes]
+    assert [a.status for a in reads] == [200] * len(pages)
+    assert max(a.seconds for a in reads) < 1, [round(a.seconds, 2) for a in reads]
+    assert after.status == 302
+    assert (lost, doubled) == ([], [])
