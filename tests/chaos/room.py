@@ -204,6 +204,24 @@ class Board:
         return time.monotonic() - started
 
 
+async def board_answer(base_url: str, code: str, language: str = "en") -> str | int | None:
+    """What a board opening its socket now gets first: a message (its snapshot), or the close
+    code (None: the handshake itself was refused or failed)."""
+    try:
+        async with websockets.connect(
+            base_url.replace("http://", "ws://") + f"/ws/s/{code}/board/",
+            origin=base_url,
+            additional_headers={"Cookie": f"django_language={language}"},
+            open_timeout=5,
+        ) as socket:
+            await socket.send(json.dumps({"type": "resume", "since": 10**6}))
+            return await asyncio.wait_for(socket.recv(), timeout=5)
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+    except (OSError, TimeoutError, websockets.WebSocketException):
+        return None
+
+
 def record_figures(fault: str, **figures) -> None:
     """Print the figures (pytest -s shows them) and, if CHAOS_FIGURES names a file, append them
     there as one JSON line: docs/reliability.md is written from them."""
