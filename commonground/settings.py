@@ -107,7 +107,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "min_size": env.int("DB_POOL_MIN", default=2),
         "max_size": DB_POOL_MAX,
         "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        # psycopg_pool retries a failed connection with a doubling delay (1, 2, 4, ... s): after
+        # a minute's outage the pool would stay empty for half a minute once PostgreSQL is back.
+        # Giving up after 2 s instead ends the attempt; the next request starts a new one.
+        "reconnect_timeout": 2,
     }
+    # The pool checks a connection before handing it out (Django passes psycopg_pool's
+    # check=ConnectionPool.check_connection when health checks are on; a "check" key in the pool
+    # options would clash with it): after an outage, connections broken while PostgreSQL was
+    # away are replaced instead of failing the first requests with 503.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A new connection to an unreachable or hung server gives up after this many seconds
+    # (psycopg's default is 130), so the pool recovers as soon as the server is back.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=2)
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the board read while a participant writes; the timeout absorbs short write bursts.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -55,15 +55,16 @@ def shipped_uvicorn_flags() -> list[str]:
     return flags
 
 
-def database_url() -> str:
-    """The test database, as a DATABASE_URL for a worker process."""
+def database_url(port: int | None = None) -> str:
+    """The test database, as a DATABASE_URL for a worker process; ``port`` (PostgreSQL): reach
+    it through a proxy on 127.0.0.1 at that port."""
     db = connection.settings_dict  # NAME is pytest-django's test database here
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     user = quote(db["USER"] or "postgres", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = "127.0.0.1" if port else db["HOST"] or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{port or db['PORT'] or 5432}/{db['NAME']}"
 
 
 def worker_env(**overrides: str) -> dict[str, str]:
@@ -224,7 +225,8 @@ class TcpProxy:
         self._flowing.set()
         with self._lock:
             if self._listener is not None:
-                self._listener.close()
+                # shutdown() wakes the accept() blocked on it; close() alone would not.
+                self._close(self._listener)
                 self._listener = None
             for sock in self._sockets:
                 self._close(sock)
