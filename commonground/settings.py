@@ -164,13 +164,18 @@ if REDIS_URL and CHANNEL_LAYER_BACKEND == "pubsub":
         }
     }
 elif REDIS_URL:
+    from commonground.channel_layers import BlockingReadConnection
+
+    core_host = {"address": REDIS_URL, **REDIS_TIMEOUTS}
+    if REDIS_URL.startswith("redis://"):  # TCP; rediss:// and unix:// keep their own class
+        # Its blocking reads (BZPOPMIN, 5 s) get a timeout of their own: with the short socket
+        # timeout, every idle read would time out (commonground.channel_layers).
+        core_host["connection_class"] = BlockingReadConnection
     CHANNEL_LAYERS = {
         "default": {
-            # channels-redis' core layer with its blocking read shorter than the socket timeout
-            # (commonground.channel_layers): otherwise every idle read would time out.
-            "BACKEND": "commonground.channel_layers.RedisChannelLayer",
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, **REDIS_TIMEOUTS}],
+                "hosts": [core_host],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="commonground"),
                 "capacity": 1500,
                 "expiry": 60,

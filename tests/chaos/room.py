@@ -115,6 +115,22 @@ class Room:
         for post in again:
             await self.send(base_url, post)
 
+    async def post_until_the_board_shows_it(
+        self, base_url: str, board: "Board", label: str, timeout: float = 10
+    ) -> float:
+        """Post a need every 0.3 s until ``board`` shows one of them: live pushes are flowing.
+        Returns the seconds that took (a push made while the layer was still reconnecting is
+        lost, as any push during an outage is: test_board_catches_up.py)."""
+        started = time.monotonic()
+        posted: list[Post] = []
+        while not any(board.saw(f"{post.text}<") for post in posted):
+            assert time.monotonic() - started < timeout, "no live push reached the board"
+            post = self.new_post(label)
+            posted.append(post)
+            assert (await self.send(base_url, post)).status == 302
+            await asyncio.sleep(0.3)
+        return time.monotonic() - started
+
     async def saved_texts(self) -> list[str]:
         @database_sync_to_async
         def texts():
@@ -204,18 +220,20 @@ class Board:
         return time.monotonic() - started
 
 
-async def board_answer(base_url: str, code: str, language: str = "en") -> str | int | None:
-    """What a board opening its socket now gets first: a message (its snapshot), or the close
-    code (None: the handshake itself was refused or failed)."""
+async def board_answer(
+    base_url: str, code: str, language: str = "en", wait: float = 5
+) -> str | int | None:
+    """What a board opening its socket now gets first within ``wait`` seconds: a message (its
+    snapshot), or the close code (None: the handshake was refused, failed or not answered)."""
     try:
         async with websockets.connect(
             base_url.replace("http://", "ws://") + f"/ws/s/{code}/board/",
             origin=base_url,
             additional_headers={"Cookie": f"django_language={language}"},
-            open_timeout=5,
+            open_timeout=wait,
         ) as socket:
             await socket.send(json.dumps({"type": "resume", "since": 10**6}))
-            return await asyncio.wait_for(socket.recv(), timeout=5)
+            return await asyncio.wait_for(socket.recv(), timeout=wait)
     except websockets.ConnectionClosed as closed:
         return closed.rcvd.code if closed.rcvd else None
     except (OSError, TimeoutError, websockets.WebSocketException):

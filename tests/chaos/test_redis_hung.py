@@ -22,6 +22,11 @@ POSTS = 16
 HUNG_FOR_SECONDS = 3
 
 
+async def visit(room, pages: list[str]) -> list:
+    """A visitor reading pages one after another, while the phones post."""
+    return [await room.get(url) for url in pages]
+
+
 async def test_writes_and_pages_are_answered_while_redis_hangs_and_pushes_resume(
     owned_redis, start_worker, room
 ):
@@ -31,8 +36,7 @@ async def test_writes_and_pages_are_answered_while_redis_hangs_and_pushes_resume
     async with Board([worker.url], room.code) as board:
         # A worker in service is warm: its pool open, its templates compiled.
         warm_writes, warm_reads = await asyncio.gather(
-            room.post_needs(worker.url, "Before", POSTS),
-            asyncio.gather(*(room.get(url) for url in pages)),
+            room.post_needs(worker.url, "Before", POSTS), visit(room, pages)
         )
         assert [a.status for a in [*warm_writes, *warm_reads]] == [302] * POSTS + [200] * 8
         await board.wait_for(lambda: board.saw(f"Before {POSTS - 1}"), timeout=5)
@@ -41,18 +45,15 @@ async def test_writes_and_pages_are_answered_while_redis_hangs_and_pushes_resume
         hung_at = time.monotonic()
         try:
             writes, reads = await asyncio.gather(
-                room.post_needs(worker.url, "Hung", POSTS),
-                asyncio.gather(*(room.get(url) for url in pages)),
+                room.post_needs(worker.url, "Hung", POSTS), visit(room, pages)
             )
             async with Board([worker.url], room.code) as late_board:  # opened during the hang
                 await late_board.wait_for(lambda: late_board.seq >= 0, timeout=5)
             await asyncio.sleep(max(0.0, HUNG_FOR_SECONDS - (time.monotonic() - hung_at)))
         finally:
             owned_redis.resume()
-        resumed_at = time.monotonic()
 
-        (after,) = await room.post_needs(worker.url, "After", 1)
-        recovered_in = await board.wait_for(lambda: board.saw(f"After {2 * POSTS}"), timeout=5)
+        recovered_in = await room.post_until_the_board_shows_it(worker.url, board, "After")
 
     lost, doubled = await room.lost_and_doubled()
     record_figures(
@@ -64,11 +65,10 @@ async def test_writes_and_pages_are_answered_while_redis_hangs_and_pushes_resume
         warm_slowest_page_s=round(max(a.seconds for a in warm_reads), 2),
         slowest_write_s=round(max(a.seconds for a in writes), 2),
         slowest_page_s=round(max(a.seconds for a in reads), 2),
-        recovered_s=round(time.monotonic() - resumed_at - recovered_in + recovered_in, 2),
+        recovered_s=round(recovered_in, 2),
     )
     assert [a.status for a in writes] == [302] * POSTS
     assert max(a.seconds for a in writes) < 2, [round(a.seconds, 2) for a in writes]
     assert [a.status for a in reads] == [200] * len(pages)
     assert max(a.seconds for a in reads) < 1, [round(a.seconds, 2) for a in reads]
-    assert after.status == 302
     assert (lost, doubled) == ([], [])
