@@ -105,3 +105,14 @@ def test_expired_sessions_are_cleared_daily_by_a_timer():
     for key in ("User", "WorkingDirectory", "EnvironmentFile"):
         assert service["Service"][key] == worker["Service"][key], key
     assert "commonground-clearsessions.timer" in (ROOT / "docs" / "deploy.md").read_text()
+
+
+def test_the_timeouts_are_documented_where_operators_look():
+    example = (DEPLOY / "commonground.env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+
+    for name in ("REDIS_CONNECT_TIMEOUT", "REDIS_SOCKET_TIMEOUT", "DB_CONNECT_TIMEOUT"):
+        assert f"\n{name}=" in example, name
+        assert f"`{name}`" in readme and f"`{name}`" in deploy, name
+    assert f"REDIS_SOCKET_TIMEOUT={settings.REDIS_SOCKET_TIMEOUT}" in example

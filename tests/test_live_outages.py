@@ -21,6 +21,13 @@ def board(code: str) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/s/{code}/board/", headers=SAME_SITE)
 
 
+async def assert_told_to_try_again(screen: WebsocketCommunicator) -> None:
+    assert await screen.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": consumers.CLOSE_TRY_AGAIN,
+    }
+
+
 def database_gone(*args, **kwargs):
     raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
@@ -33,10 +40,7 @@ async def test_connecting_while_the_database_is_down_closes_with_try_again(monke
     accepted, _ = await screen.connect()
 
     assert accepted  # so that the close code reaches the screen
-    assert await screen.receive_output(timeout=2) == {
-        "type": "websocket.close",
-        "code": consumers.CLOSE_TRY_AGAIN,
-    }
+    await assert_told_to_try_again(screen)
     await screen.wait()
 
 
@@ -49,10 +53,7 @@ async def test_resuming_while_the_database_is_down_closes_with_try_again(monkeyp
 
     await screen.send_to(text_data='{"type": "resume", "since": 5}')
 
-    assert await screen.receive_output(timeout=2) == {
-        "type": "websocket.close",
-        "code": consumers.CLOSE_TRY_AGAIN,
-    }
+    await assert_told_to_try_again(screen)
     await screen.disconnect()
 
 
@@ -72,5 +73,5 @@ async def test_connecting_while_the_channel_layer_is_down_closes_with_try_again(
     accepted, _ = await screen.connect()
 
     assert accepted
-    assert (await screen.receive_output(timeout=2))["code"] == consumers.CLOSE_TRY_AGAIN
+    await assert_told_to_try_again(screen)
     await screen.wait()

@@ -69,6 +69,7 @@ async def test_oversized_frames_are_closed_before_the_app_and_cost_no_memory():
         huge_codes = await asyncio.gather(*(closed_code(b, "x" * (4 << 20)) for b in huge))
         rss_after = worker.rss_kib()
 
+        print(f"worker RSS {rss_before} KiB before, {rss_after} KiB after the frames")
         assert small_codes == [1009] * SOCKETS  # "message too big"
         assert all(code is not None for code in huge_codes)
         # 40 MiB were sent in all; the worker kept none of it.

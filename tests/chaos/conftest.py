@@ -6,8 +6,8 @@ import pytest
 import pytest_asyncio
 from django.db import connection
 
-from tests.chaos.room import Room
-from tests.servers import RedisServer, TcpProxy, Worker, worker_env
+from tests.chaos.room import PROXIED_POOL_TIMEOUT, Room
+from tests.servers import RedisServer, TcpProxy, Worker, database_url, worker_env
 
 
 @pytest.fixture
@@ -57,3 +57,14 @@ async def room(transactional_db):
     room = await Room.open()
     yield room
     await room.close()
+
+
+@pytest_asyncio.fixture
+async def proxied_worker(database_proxy, owned_redis, start_worker):
+    """A worker that reaches PostgreSQL through the test's proxy, waiting at most
+    PROXIED_POOL_TIMEOUT seconds for a pooled connection, on the test's own Redis."""
+    return await start_worker(
+        DATABASE_URL=database_url(port=database_proxy.port),
+        DB_POOL_TIMEOUT=str(PROXIED_POOL_TIMEOUT),
+        REDIS_URL=owned_redis.url,
+    )

@@ -24,12 +24,16 @@ from sessions.enums import Phase
 from sessions.models import LiveSession, Need
 from tests.factories import LiveSessionFactory, ParticipantFactory
 
+# Every chaos test: marked (pytest -m chaos), asynchronous, and its data visible to workers.
+CHAOS_TEST = [pytest.mark.chaos, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 # Workers in production run on PostgreSQL; SQLite (the one-laptop default, one process) refuses
 # concurrent writers ("database is locked"), which is not what these tests are about.
 needs_postgresql = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
     reason="needs PostgreSQL (DATABASE_URL), as in CI",
 )
+# Workers behind the test's database proxy wait at most this long for a pooled connection.
+PROXIED_POOL_TIMEOUT = 2
 CSRF_SECRET = "c" * 32  # the csrftoken cookie and header of every phone
 SEQ = re.compile(r'id="live-seq" data-seq="(\d+)"')
 # A request is "answered" when it gets an HTTP status within this bound.
@@ -123,13 +127,16 @@ class Room:
         lost, as any push during an outage is: test_board_catches_up.py)."""
         started = time.monotonic()
         posted: list[Post] = []
-        while not any(board.saw(f"{post.text}<") for post in posted):
+        while True:
             assert time.monotonic() - started < timeout, "no live push reached the board"
             post = self.new_post(label)
             posted.append(post)
             assert (await self.send(base_url, post)).status == 302
-            await asyncio.sleep(0.3)
-        return time.monotonic() - started
+            next_post_at = time.monotonic() + 0.3
+            while time.monotonic() < next_post_at:
+                if any(board.saw(f"{earlier.text}<") for earlier in posted):
+                    return time.monotonic() - started
+                await asyncio.sleep(0.02)
 
     async def saved_texts(self) -> list[str]:
         @database_sync_to_async
@@ -150,6 +157,24 @@ class Room:
         saved = await self.saved_texts()
         lost = [post.text for post in self.posts if post.text not in saved]
         doubled = sorted({text for text in saved if saved.count(text) > 1})
+        return lost, doubled
+
+    async def record(
+        self, fault: str, during: list[Answer], recovered_s: float, **more
+    ) -> tuple[list[str], list[str]]:
+        """Record the figures of a fault (record_figures): the requests tried and answered
+        during it, the needs lost and doubled in the end, the seconds it took to recover.
+        Returns the needs lost and doubled."""
+        lost, doubled = await self.lost_and_doubled()
+        record_figures(
+            fault,
+            tried=len(during),
+            answered=sum(answer.status is not None for answer in during),
+            lost=len(lost),
+            doubled=len(doubled),
+            recovered_s=round(recovered_s, 2),
+            **more,
+        )
         return lost, doubled
 
     async def get(self, url: str) -> Answer:

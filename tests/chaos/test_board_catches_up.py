@@ -10,14 +10,9 @@ import asyncio
 
 import pytest
 
-from tests.chaos.room import Board, needs_postgresql
+from tests.chaos.room import CHAOS_TEST, Board, needs_postgresql
 
-pytestmark = [
-    pytest.mark.chaos,
-    needs_postgresql,
-    pytest.mark.asyncio,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [*CHAOS_TEST, needs_postgresql]
 MEANWHILE = 4
 
 

@@ -12,25 +12,17 @@ bounds it for the phone (docs/reliability.md)."""
 import asyncio
 import time
 
-import pytest
+from tests.chaos.room import CHAOS_TEST, PROXIED_POOL_TIMEOUT, Board, board_answer
 
-from tests.chaos.room import Board, board_answer, record_figures
-from tests.servers import database_url
-
-pytestmark = [pytest.mark.chaos, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = CHAOS_TEST
 POSTS = 8
-POOL_TIMEOUT = 2
 HUNG_FOR_SECONDS = 4
 
 
 async def test_every_request_is_answered_while_the_database_hangs_and_after(
-    database_proxy, owned_redis, start_worker, room
+    database_proxy, proxied_worker, room
 ):
-    worker = await start_worker(
-        DATABASE_URL=database_url(port=database_proxy.port),
-        DB_POOL_TIMEOUT=str(POOL_TIMEOUT),
-        REDIS_URL=owned_redis.url,
-    )
+    worker = proxied_worker
     pages = [f"{worker.url}/taxonomy/", f"{worker.url}/s/{room.code}/board/"] * 2
 
     async def restore_later() -> float:
@@ -56,22 +48,20 @@ async def test_every_request_is_answered_while_the_database_hangs_and_after(
         final_seq = await room.sequence()
         await board.wait_for(lambda: board.seq == final_seq, timeout=10)
 
-    lost, doubled = await room.lost_and_doubled()
     during = [*writes, *reads]
     waited_for_database = [a for a in during if a.status in (200, 302)]
     said_try_again = [a for a in during if a.status == 503]
-    record_figures(
+    lost, doubled = await room.record(
         "PostgreSQL hung",
-        tried=len(during) + 1,
-        answered=sum(a.status is not None for a in during) + isinstance(board_meanwhile, str),
-        lost=len(lost),
+        during,
+        recovered_in,
         succeeded_once_back=len(waited_for_database),
         said_try_again=len(said_try_again),
         slowest_try_again_s=round(max((a.seconds for a in said_try_again), default=0), 2),
-        recovered_s=round(recovered_in, 2),
+        board_connect="snapshot" if isinstance(board_meanwhile, str) else board_meanwhile,
     )
     assert len(waited_for_database) + len(said_try_again) == len(during)
-    assert all(a.seconds < POOL_TIMEOUT + 1 for a in said_try_again)
+    assert all(a.seconds < PROXIED_POOL_TIMEOUT + 1 for a in said_try_again)
     answered_by = restored_at - hung_at + 1
     assert all(a.seconds < answered_by for a in waited_for_database)
     assert isinstance(board_meanwhile, str) and "Before 7<" in board_meanwhile

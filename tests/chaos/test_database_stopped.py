@@ -8,25 +8,17 @@ broken connections (the pool checks a connection before handing it out)."""
 import asyncio
 import time
 
-import pytest
-
 from sessions.consumers import CLOSE_TRY_AGAIN
-from tests.chaos.room import Board, board_answer, record_figures
-from tests.servers import database_url
+from tests.chaos.room import CHAOS_TEST, PROXIED_POOL_TIMEOUT, Board, board_answer
 
-pytestmark = [pytest.mark.chaos, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = CHAOS_TEST
 POSTS = 8
-POOL_TIMEOUT = 2
 
 
 async def test_requests_say_try_again_while_the_database_is_away_and_succeed_once_back(
-    database_proxy, owned_redis, start_worker, room
+    database_proxy, proxied_worker, room
 ):
-    worker = await start_worker(
-        DATABASE_URL=database_url(port=database_proxy.port),
-        DB_POOL_TIMEOUT=str(POOL_TIMEOUT),
-        REDIS_URL=owned_redis.url,
-    )
+    worker = proxied_worker
     pages = [f"{worker.url}/taxonomy/", f"{worker.url}/s/{room.code}/board/"] * 2
 
     async with Board([worker.url], room.code) as board:
@@ -56,19 +48,17 @@ async def test_requests_say_try_again_while_the_database_is_away_and_succeed_onc
         database_proxy.restore()
         after_quiet_outage = await asyncio.gather(*(room.get(url) for url in pages * 2))
 
-    lost, doubled = await room.lost_and_doubled()
     during = [*writes, *reads]
-    record_figures(
+    lost, doubled = await room.record(
         "PostgreSQL stopped",
-        tried=len(during) + 1,
-        answered=sum(a.status is not None for a in during) + (board_meanwhile is not None),
-        lost=len(lost),
+        during,
+        recovered_in,
         answers_during=sorted({a.status for a in during}),
         slowest_answer_s=round(max(a.seconds for a in during), 2),
-        recovered_s=round(recovered_in, 2),
+        board_connect=board_meanwhile,
     )
     assert {a.status for a in during} == {503}
-    assert max(a.seconds for a in during) < POOL_TIMEOUT + 2
+    assert max(a.seconds for a in during) < PROXIED_POOL_TIMEOUT + 2
     assert board_meanwhile == CLOSE_TRY_AGAIN
     assert [a.status for a in first_requests] == [200] * len(pages)
     assert [a.status for a in after_quiet_outage] == [200] * 2 * len(pages)

@@ -8,16 +8,9 @@ was paused and pages timed out behind them in the worker's admission queue (issu
 import asyncio
 import time
 
-import pytest
+from tests.chaos.room import CHAOS_TEST, Board, needs_postgresql
 
-from tests.chaos.room import Board, needs_postgresql, record_figures
-
-pytestmark = [
-    pytest.mark.chaos,
-    needs_postgresql,
-    pytest.mark.asyncio,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [*CHAOS_TEST, needs_postgresql]
 POSTS = 16
 HUNG_FOR_SECONDS = 3
 
@@ -55,17 +48,14 @@ async def test_writes_and_pages_are_answered_while_redis_hangs_and_pushes_resume
 
         recovered_in = await room.post_until_the_board_shows_it(worker.url, board, "After")
 
-    lost, doubled = await room.lost_and_doubled()
-    record_figures(
+    lost, doubled = await room.record(
         "Redis hung",
-        tried=POSTS + len(pages),
-        answered=sum(a.status is not None for a in [*writes, *reads]),
-        lost=len(lost),
+        [*writes, *reads],
+        recovered_in,
         warm_slowest_write_s=round(max(a.seconds for a in warm_writes), 2),
         warm_slowest_page_s=round(max(a.seconds for a in warm_reads), 2),
         slowest_write_s=round(max(a.seconds for a in writes), 2),
         slowest_page_s=round(max(a.seconds for a in reads), 2),
-        recovered_s=round(recovered_in, 2),
     )
     assert [a.status for a in writes] == [302] * POSTS
     assert max(a.seconds for a in writes) < 2, [round(a.seconds, 2) for a in writes]

@@ -5,11 +5,9 @@ and no worker logged a channel-layer failure."""
 
 import asyncio
 
-import pytest
+from tests.chaos.room import CHAOS_TEST, Board
 
-from tests.chaos.room import Board
-
-pytestmark = [pytest.mark.chaos, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = CHAOS_TEST
 IDLE_SECONDS = 11
 
 

@@ -5,17 +5,10 @@ and a board that connects catches up with everything."""
 
 import asyncio
 
-import pytest
-
 from sessions.consumers import CLOSE_TRY_AGAIN
-from tests.chaos.room import Board, board_answer, needs_postgresql, record_figures
+from tests.chaos.room import CHAOS_TEST, Board, board_answer, needs_postgresql
 
-pytestmark = [
-    pytest.mark.chaos,
-    needs_postgresql,
-    pytest.mark.asyncio,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [*CHAOS_TEST, needs_postgresql]
 POSTS = 16
 
 
@@ -45,15 +38,12 @@ async def test_writes_are_saved_while_redis_is_stopped_and_live_updates_resume(
     async with Board([worker.url], room.code) as reconnected:
         final_seq = await room.sequence()
         await reconnected.wait_for(lambda: reconnected.seq == final_seq, timeout=5)
-    lost, doubled = await room.lost_and_doubled()
-    record_figures(
+    lost, doubled = await room.record(
         "Redis stopped",
-        tried=POSTS + len(pages),
-        answered=sum(a.status is not None for a in [*writes, *reads]),
-        lost=len(lost),
+        [*writes, *reads],
+        live_again,
         slowest_write_s=round(max(a.seconds for a in writes), 2),
-        recovered_s=round(live_again, 2),
-        french_board_close=french_board,
+        board_connects=["snapshot" if isinstance(late_board, str) else late_board, french_board],
     )
     assert before.status == 302
     assert [a.status for a in writes] == [302] * POSTS

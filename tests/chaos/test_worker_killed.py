@@ -6,16 +6,9 @@ phones' retries on the other worker save the rest, and nothing is saved twice.""
 import asyncio
 import time
 
-import pytest
+from tests.chaos.room import CHAOS_TEST, Board, needs_postgresql
 
-from tests.chaos.room import Board, needs_postgresql, record_figures
-
-pytestmark = [
-    pytest.mark.chaos,
-    needs_postgresql,
-    pytest.mark.asyncio,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [*CHAOS_TEST, needs_postgresql]
 POSTS = 24
 
 
@@ -42,16 +35,13 @@ async def test_the_board_converges_on_the_other_worker_when_its_worker_is_killed
         (last,) = await room.post_needs(survivor.url, "After the kill", 1)
         await board.wait_for(lambda: board.saw(f"After the kill {POSTS}<"), timeout=5)
 
-    lost, doubled = await room.lost_and_doubled()
     on_the_dead_worker = answers[POSTS // 2 + 2 :: 2]  # even posts went to the doomed worker
-    record_figures(
+    lost, doubled = await room.record(
         "worker killed",
-        tried=len(answers),
-        answered=sum(a.status is not None for a in answers),
-        lost=len(lost),
+        answers,
+        converged_in,
         refused_by_the_dead_worker=sum(a.status is None for a in on_the_dead_worker),
         board_reconnects=len(board.closes),
-        recovered_s=round(converged_in, 2),
     )
     assert {a.status for a in answers[: POSTS // 2 + 1]} == {302}
     assert all(a.status is None for a in on_the_dead_worker)  # refused: nothing half-done
