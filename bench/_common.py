@@ -155,9 +155,8 @@ class Server:
             "127.0.0.1",
             "-p",
             str(port),
-            # As the shipped unit's Daphne command: a screen sends at most 2,048 characters.
-            "--websocket-max-message-size",
-            "16384",
+            # As the shipped unit's Daphne command: a screen sends at most 2,048 characters; the
+            # message limit stays Daphne's 1 MiB, since autobahn applies it to what it sends too.
             "--websocket-max-frame-size",
             "16384",
             app,

@@ -107,9 +107,8 @@ def main() -> int:
             str(port),
             "--access-log",
             os.devnull,
-            # As the shipped unit: a screen sends at most 2,048 characters.
-            "--websocket-max-message-size",
-            "16384",
+            # As the shipped unit: a screen sends at most 2,048 characters; the
+            # message limit stays Daphne's 1 MiB, since autobahn applies it to what it sends too.
             "--websocket-max-frame-size",
             "16384",
             "commonground.asgi:application",

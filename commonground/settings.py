@@ -90,13 +90,16 @@ TEMPLATES = [
 ASGI_APPLICATION = "commonground.asgi.application"
 WSGI_APPLICATION = None
 
-# The largest WebSocket message a server accepts, in bytes: a screen sends at most 2,048
+# The largest WebSocket frame a server accepts, in bytes: a screen sends at most 2,048
 # characters (sessions.broadcast.parse_client_message), 8 KiB in UTF-8, and the servers' own
-# limits (16 MiB for uvicorn) let a few sockets take hundreds of MiB of a worker's memory.
-# Daphne's runserver (make run) and the browser tests' live server read these; the shipped
-# unit gives uvicorn --ws-max-size with the same value (tests/test_deploy_config.py).
-DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 16384
+# limits (16 MiB for uvicorn) let a few sockets take hundreds of MiB of a worker's memory. The
+# shipped unit gives uvicorn --ws-max-size 16384 (incoming messages only). Daphne's runserver
+# (make run) and the browser tests' live server read these two; autobahn, under Daphne, applies
+# its message limit to what the server SENDS as well, and a snapshot is tens or hundreds of KB,
+# so Daphne's messages keep its own 1 MiB default and only its frames get the small limit
+# (tests/test_websocket_limits.py, tests/test_deploy_config.py).
 DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 16384
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 1024 * 1024
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)  # per worker process, PostgreSQL only

@@ -99,8 +99,12 @@ class Worker:
         """Daphne as the unit's comment shows it, on a TCP port."""
         port = port or free_port()
         argv = [sys.executable, "-m", "daphne", "--access-log", "/dev/null"]
-        limit = str(settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE)  # as `make run` and the unit
-        argv += ["--websocket-max-message-size", limit, "--websocket-max-frame-size", limit]
+        argv += [  # as `make run` and the unit's comment
+            "--websocket-max-frame-size",
+            str(settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE),
+            "--websocket-max-message-size",
+            str(settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE),
+        ]
         return cls([*argv, "-b", "127.0.0.1", "-p", str(port), APP], env, port)
 
     async def wait_until_serving(self, timeout: float = 60) -> None:

@@ -44,10 +44,10 @@ class ForkedDaphneProcess(DaphneProcess):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.kwargs.setdefault("websocket_max_frame_size", settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE)
         self.kwargs.setdefault(
             "websocket_max_message_size", settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
         )
-        self.kwargs.setdefault("websocket_max_frame_size", settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE)
 
     def run(self) -> None:
         SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
