@@ -155,6 +155,10 @@ class Server:
             "127.0.0.1",
             "-p",
             str(port),
+            # As the shipped unit's Daphne command: a screen sends at most 2,048 characters; the
+            # message limit stays Daphne's 1 MiB, since autobahn applies it to what it sends too.
+            "--websocket-max-frame-size",
+            "16384",
             app,
         ]
         return cls(argv, env, port, name)
@@ -166,8 +170,9 @@ class Server:
         port = free_port()
         argv = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
         # As deploy/commonground@.service runs it.
-        argv += ["--no-access-log", "--no-proxy-headers", "--lifespan", "off"]
-        argv += ["--ws", "websockets-sansio", app]
+        argv += ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
+        argv += ["--lifespan", "off", "--ws", "websockets-sansio", "--ws-max-size", "16384"]
+        argv += ["--ws-per-message-deflate", "false", app]
         return cls(argv, env, port, name)
 
     def wait_ready(self, timeout: float = 30.0) -> None:

@@ -9,6 +9,7 @@ accessibility 100 and performance at least 95 on each page.
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -74,7 +75,7 @@ def main() -> int:
     run("migrate", "--noinput")
     run("collectstatic", "--noinput", "--clear")
     run("load_taxonomy")
-    run("seed_demo")
+    run("seed_demo", "--password", secrets.token_urlsafe(16))  # DEBUG is off: one is required
     info = (
         subprocess.run(
             [
@@ -106,6 +107,10 @@ def main() -> int:
             str(port),
             "--access-log",
             os.devnull,
+            # As the shipped unit: a screen sends at most 2,048 characters; the
+            # message limit stays Daphne's 1 MiB, since autobahn applies it to what it sends too.
+            "--websocket-max-frame-size",
+            "16384",
             "commonground.asgi:application",
         ],
         env=env,

@@ -15,18 +15,20 @@ django_asgi_app = SyncStackASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from commonground.concurrency import ConcurrencyLimit  # noqa: E402
+from commonground.websocket_guards import SameOriginWebSockets, unknown_path  # noqa: E402
 from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": ConcurrencyLimit(django_asgi_app, settings.HTTP_CONCURRENCY),
-        # Origin check first: a page on another site must not open a socket with our cookies.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # Origin check first (scheme, host and port): a page on another site must not open a
+        # socket with our cookies. A path with no consumer is refused, not a 500.
+        "websocket": SameOriginWebSockets(
+            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, re_path(r"", unknown_path)]))
         ),
     }
 )

@@ -90,6 +90,17 @@ TEMPLATES = [
 ASGI_APPLICATION = "commonground.asgi.application"
 WSGI_APPLICATION = None
 
+# The largest WebSocket frame a server accepts, in bytes: a screen sends at most 2,048
+# characters (sessions.live.groups.parse_client_message), 8 KiB in UTF-8, and the servers' own
+# limits (16 MiB for uvicorn) let a few sockets take hundreds of MiB of a worker's memory. The
+# shipped unit gives uvicorn --ws-max-size 16384 (incoming messages only). Daphne's runserver
+# (make run) and the browser tests' live server read these two; autobahn, under Daphne, applies
+# its message limit to what the server SENDS as well, and a snapshot is tens or hundreds of KB,
+# so Daphne's messages keep its own 1 MiB default and only its frames get the small limit
+# (tests/test_websocket_limits.py, tests/test_deploy_config.py).
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 16384
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 1024 * 1024
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)  # per worker process, PostgreSQL only
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -99,7 +110,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "min_size": env.int("DB_POOL_MIN", default=2),
         "max_size": DB_POOL_MAX,
         "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        # psycopg_pool retries a failed connection with a doubling delay (1, 2, 4, ... s): after
+        # a minute's outage the pool would stay empty for half a minute once PostgreSQL is back.
+        # Giving up after 2 s instead ends the attempt; the next request starts a new one.
+        "reconnect_timeout": 2,
     }
+    # The pool checks a connection before handing it out (Django passes psycopg_pool's
+    # check=ConnectionPool.check_connection when health checks are on; a "check" key in the pool
+    # options would clash with it): after an outage, connections broken while PostgreSQL was
+    # away are replaced instead of failing the first requests with 503.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A new connection to an unreachable or hung server gives up after this many seconds
+    # (psycopg's default is 130), so the pool recovers as soon as the server is back.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=2)
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The laptop default must hold a room (bench/sqlite_burst.py). WAL lets pages read while a
     # participant writes. IMMEDIATE transactions take the write lock when they begin, so two
@@ -121,6 +146,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=max(1, DB_POOL_MAX - 4))
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# A hung Redis (paused, swapping, partitioned, CLIENT PAUSE during a failover) accepts
+# connections and never answers. Every Redis socket of the cache and of the channel layer gives
+# up after these many seconds, so a request waits a fraction of a second for Redis, not forever
+# (tests/chaos/test_redis_hung.py, docs/reliability.md).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.25)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
+REDIS_TIMEOUTS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 # With Redis: "pubsub" (RedisPubSubChannelLayer: one PUBLISH per group, fanned out inside each
 # worker) or "core" (RedisChannelLayer: a group message is copied into every member channel's
 # list, one Redis push per screen). pubsub is the default by the numbers in
@@ -133,17 +168,26 @@ if REDIS_URL and CHANNEL_LAYER_BACKEND == "pubsub":
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The subscriber's idle reads pass their own 0.1 s timeout (channels-redis), so
+                # the socket timeout bounds commands only and never closes an idle subscription.
+                "hosts": [{"address": REDIS_URL, **REDIS_TIMEOUTS}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="commonground"),
             },
         }
     }
 elif REDIS_URL:
+    from commonground.channel_layers import BlockingReadConnection
+
+    core_host = {"address": REDIS_URL, **REDIS_TIMEOUTS}
+    if REDIS_URL.startswith("redis://"):  # TCP; rediss:// and unix:// keep their own class
+        # Its blocking reads (BZPOPMIN, 5 s) get a timeout of their own: with the short socket
+        # timeout, every idle read would time out (commonground.channel_layers).
+        core_host["connection_class"] = BlockingReadConnection
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [core_host],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="commonground"),
                 "capacity": 1500,
                 "expiry": 60,
@@ -275,8 +319,19 @@ WORKSHOP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 400, 404) is one line, not a traceback (commonground.logs).
+    "filters": {"one_line_client_errors": {"()": "commonground.logs.OneLineClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        # uvicorn writes the client's address into its INFO lines ("WebSocket /ws/... [accepted]"
+        # even with --no-access-log, and every access line): whatever LOG_LEVEL says, only its
+        # warnings and errors, which carry no address, are kept (docs/deploy.md, "Privacy").
+        "uvicorn.error": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
+    },
 }
 
 # A session pushes live updates at most once per window (the first change at once); changes
@@ -291,7 +346,13 @@ RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
 # Rate-limit counters are shared by every worker when Redis is configured.
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
+    }
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )

@@ -1,17 +1,25 @@
 """Fixed-window rate limits kept in Django's cache (Redis in production).
 
-Keys name a participant, a browser session or a live session: never an IP address.
+Keys name a participant, a browser session, a live session or a username: never an IP address.
+They are stored as a keyed hash (HMAC with SECRET_KEY), so whoever reads the cache learns no
+Django session key and no username.
 
-If the cache is unreachable (Redis down), limits fail open: the action is allowed and a warning
-logged. Losing the limit for a minute is better than refusing a room full of people."""
+If the cache is unreachable (Redis down or hung), limits fail open: the action is allowed and a
+warning logged. Losing the limit for a minute is better than refusing a room full of people.
+After a failure the cache is left alone for CACHE_RETRY_SECONDS, so a hung Redis costs one
+socket timeout (REDIS_SOCKET_TIMEOUT) per worker every few seconds, not one per request."""
 
 import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
+
+CACHE_RETRY_SECONDS = 5.0
+_cache_skipped_until = 0.0  # per process: monotonic time until which the cache is not asked
 
 
 class RateLimited(Exception):
@@ -24,17 +32,69 @@ def hit(scope: str, key: str, *, limit: int, window: int) -> None:
     """Count one action; raise RateLimited once ``limit`` is passed within ``window`` seconds.
 
     Does nothing when settings.RATE_LIMITS_ENABLED is false (load tests only)."""
-    if not getattr(settings, "RATE_LIMITS_ENABLED", True):
+    if not settings.RATE_LIMITS_ENABLED:
         return
-    window_start = int(time.time()) // window * window
-    cache_key = f"rl:{scope}:{key}:{window_start}"
-    try:
-        count = _count(cache_key, window)
-    except Exception:
-        logger.warning("rate limit %s not checked: the cache is unavailable", scope, exc_info=True)
-        return
+    count, retry_after = record(scope, key, window=window)
     if count > limit:
-        raise RateLimited(retry_after=window_start + window - int(time.time()))
+        raise RateLimited(retry_after=retry_after)
+
+
+def record(scope: str, key: str, *, window: int) -> tuple[int, int]:
+    """Count one event (a failed sign-in, a post) under ``key`` in the current window.
+
+    Returns the count so far in this window (0 if the cache is unavailable: fail open) and the
+    seconds until the window ends."""
+    cache_key, retry_after = _window_key(scope, key, window)
+    count = _ask_cache(scope, lambda: _count(cache_key, window))
+    return count or 0, retry_after
+
+
+def peek(scope: str, key: str, *, window: int) -> tuple[int, int]:
+    """The events counted under ``key`` in the current window (0 if the cache is unavailable),
+    and the seconds until the window ends. Counts nothing."""
+    cache_key, retry_after = _window_key(scope, key, window)
+    count = _ask_cache(scope, lambda: cache.get(cache_key))
+    return int(count or 0), retry_after
+
+
+def forget(scope: str, key: str, *, window: int) -> None:
+    """Drop the count of the current window (a successful sign-in clears its failures)."""
+    cache_key, _retry_after = _window_key(scope, key, window)
+    _ask_cache(scope, lambda: cache.delete(cache_key))
+
+
+def cache_key_name(key: str) -> str:
+    """What a key is stored as: a keyed hash, never the key itself."""
+    return salted_hmac("commonground.ratelimit", key).hexdigest()[:32]
+
+
+def reset_cache_state() -> None:
+    """Forget that the cache failed (tests, and a changed CACHES setting)."""
+    global _cache_skipped_until
+    _cache_skipped_until = 0.0
+
+
+def _window_key(scope: str, key: str, window: int) -> tuple[str, int]:
+    now = int(time.time())
+    window_start = now // window * window
+    return f"rl:{scope}:{cache_key_name(key)}:{window_start}", window_start + window - now
+
+
+def _ask_cache(scope: str, operation):
+    global _cache_skipped_until
+    if time.monotonic() < _cache_skipped_until:
+        return None
+    try:
+        return operation()
+    except Exception:
+        _cache_skipped_until = time.monotonic() + CACHE_RETRY_SECONDS
+        logger.warning(
+            "rate limit %s not checked: the cache is unavailable (not asked again for %d s)",
+            scope,
+            CACHE_RETRY_SECONDS,
+            exc_info=True,
+        )
+        return None
 
 
 def _count(cache_key: str, window: int) -> int:

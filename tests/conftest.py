@@ -5,6 +5,7 @@ from channels.layers import channel_layers
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from sessions import ratelimit
 from sessions.identity import participant_cookie_name
 from sessions.live import coalescer, events, snapshots
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
@@ -44,10 +45,13 @@ def _fresh_rate_limits():
     """Rate-limit counters live in the cache; each test starts with none.
 
     Only those keys go: on Redis, clear() would flush the whole database, channel-layer
-    groups of a running live server (or of another test run) included."""
+    groups of a running live server (or of another test run) included. A cache failure seen by
+    an earlier test (which makes the limits skip the cache for a few seconds) is forgotten."""
+    ratelimit.reset_cache_state()
     _clear_rate_limits()
     yield
     _clear_rate_limits()
+    ratelimit.reset_cache_state()
 
 
 def _clear_rate_limits() -> None:

@@ -1,10 +1,14 @@
 """The shipped deployment files keep their promises: several workers, no access log of IP
 addresses, WebSockets proxied, static files cached."""
 
+import configparser
 import re
 from pathlib import Path
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
 
 
 def test_workers_run_without_an_access_log_or_proxy_headers():
@@ -46,3 +50,70 @@ def test_the_example_environment_names_every_required_variable():
         "CSRF_TRUSTED_ORIGINS",
     } <= names
     assert "DEBUG=false" in example
+
+
+def _unit(name: str) -> configparser.ConfigParser:
+    """A systemd unit file, parsed (keys keep their case; continued lines joined)."""
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str
+    text = (DEPLOY / name).read_text().replace("\\\n", " ")
+    parser.read_string(text, source=name)
+    return parser
+
+
+def test_websocket_messages_are_small_and_uncompressed_in_every_server():
+    command = _unit("commonground@.service")["Service"]["ExecStart"]
+    max_size = int(re.search(r"--ws-max-size (\d+)", command).group(1))
+
+    # A screen sends at most 2,048 characters: 8 KiB in UTF-8, with room for the JSON.
+    assert 4 * 2048 < max_size <= 64 * 1024
+    assert "--ws-per-message-deflate false" in command
+    assert max_size == settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE  # make run, browser tests
+    # Autobahn's message limit also bounds what Daphne sends (snapshots): kept at 1 MiB.
+    assert settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE == 1024 * 1024
+    daphne_commands = [
+        (DEPLOY / "commonground@.service").read_text(),  # the Daphne alternative, commented
+        (ROOT / "bench" / "_common.py").read_text(),
+        (ROOT / "bench" / "lighthouse.py").read_text(),
+    ]
+    for text in daphne_commands:
+        assert re.search(rf'--websocket-max-frame-size"?,?\s+"?{max_size}\b', text)
+        assert "--websocket-max-message-size 16384" not in text
+    bench_uvicorn = (ROOT / "bench" / "_common.py").read_text()
+    assert f'"--ws-max-size", "{max_size}"' in bench_uvicorn
+    assert '"--ws-per-message-deflate", "false"' in bench_uvicorn
+
+
+def test_workers_log_nothing_below_warning():
+    command = _unit("commonground@.service")["Service"]["ExecStart"]
+
+    assert "--log-level warning" in command
+    assert settings.LOGGING["loggers"]["uvicorn.error"]["level"] == "WARNING"
+    assert settings.LOGGING["loggers"]["uvicorn.access"]["level"] == "WARNING"
+
+
+def test_expired_sessions_are_cleared_daily_by_a_timer():
+    timer = _unit("commonground-clearsessions.timer")
+    service = _unit("commonground-clearsessions.service")
+    worker = _unit("commonground@.service")
+
+    assert timer["Timer"]["OnCalendar"] == "daily"
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Timer"]["Unit"] == "commonground-clearsessions.service"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["ExecStart"].split()[-2:] == ["manage.py", "clearsessions"]
+    for key in ("User", "WorkingDirectory", "EnvironmentFile"):
+        assert service["Service"][key] == worker["Service"][key], key
+    assert "commonground-clearsessions.timer" in (ROOT / "docs" / "deploy.md").read_text()
+
+
+def test_the_timeouts_are_documented_where_operators_look():
+    example = (DEPLOY / "commonground.env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+
+    for name in ("REDIS_CONNECT_TIMEOUT", "REDIS_SOCKET_TIMEOUT", "DB_CONNECT_TIMEOUT"):
+        assert f"\n{name}=" in example, name
+        assert f"`{name}`" in readme and f"`{name}`" in deploy, name
+    assert f"REDIS_SOCKET_TIMEOUT={settings.REDIS_SOCKET_TIMEOUT}" in example

@@ -4,13 +4,9 @@ resume once Redis is back. Runs its own redis-server on a free port, stopped and
 
 import logging
 import shutil
-import socket
-import subprocess
-import time
 from contextlib import contextmanager
 
 import pytest
-import redis
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.routing import URLRouter
@@ -24,58 +20,13 @@ from sessions.identity import participant_cookie_name
 from sessions.live.routing import websocket_urlpatterns
 from sessions.models import Need
 from tests.factories import LiveSessionFactory, ParticipantFactory
+from tests.servers import RedisServer, free_port
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
     pytest.mark.asyncio,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed local binary, no shell
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(host="127.0.0.1", port=self.port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 LAYER_BACKENDS = {
@@ -108,7 +59,7 @@ def redis_stack(port: int, backend: str):
 
 @pytest.mark.parametrize("backend", sorted(LAYER_BACKENDS))
 async def test_writes_survive_a_redis_outage_and_live_updates_resume(caplog, backend):
-    port = _free_port()
+    port = free_port()
     server = RedisServer(port)
     session = await database_sync_to_async(LiveSessionFactory)(code="K7HQ4P", phase=Phase.NEEDS)
     participant = await database_sync_to_async(ParticipantFactory)(live_session=session)

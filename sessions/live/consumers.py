@@ -18,7 +18,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
+from commonground.middleware import DATABASE_ERRORS
 from sessions.identity import participant_for_scope
 from sessions.live import groups, render, snapshots
 from sessions.live.fanout import local_fanout
@@ -33,6 +35,10 @@ RESUME_INTERVAL_SECONDS = 1.0
 # socket is closed: the screen reconnects and gets one snapshot instead of the backlog.
 OUTBOX_LIMIT = 100
 CLOSE_TOO_SLOW = 4008
+# The database or the channel layer is unreachable: "try again later". htmx's WebSocket
+# extension reconnects after a backoff on this code, and the screen polls meanwhile.
+CLOSE_TRY_AGAIN = 1013
+OUTAGES = (*DATABASE_ERRORS, RedisError)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -62,6 +68,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await local_fanout().join(self.group, id(self), self.deliver)
         await self.accept()
         self.writer = asyncio.ensure_future(self.write_outbox())
+
+    async def websocket_connect(self, message: dict) -> None:
+        try:
+            await super().websocket_connect(message)
+        except OUTAGES:
+            # Accepted first: a close code reaches the screen only on an open socket.
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def websocket_receive(self, message: dict) -> None:
+        try:
+            await super().websocket_receive(message)
+        except OUTAGES:
+            await self.close(code=CLOSE_TRY_AGAIN)
 
     def allowed(self) -> bool:
         return True  # the board shows only what every participant of the session sees

@@ -13,6 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from channels.layers import channel_layers
 from channels.testing import ChannelsLiveServerTestCase
 from daphne.testing import DaphneProcess
+from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -39,7 +40,14 @@ class ForkedDaphneProcess(DaphneProcess):
     """The live server, forked from the test process, starts without the parent's threads:
     asgiref's single-thread executor may hold a worker thread that no longer exists in the
     child (sync work would queue forever), and a channel layer may hold Redis connections and
-    subscriptions of the parent's event loops."""
+    subscriptions of the parent's event loops. Its WebSocket message limit is every server's."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kwargs.setdefault("websocket_max_frame_size", settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE)
+        self.kwargs.setdefault(
+            "websocket_max_message_size", settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
+        )
 
     def run(self) -> None:
         SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)

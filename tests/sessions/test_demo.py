@@ -1,7 +1,10 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
 
 from sessions.demo import DEMO_NEEDS, DEMO_TITLE
 from sessions.enums import Phase
@@ -16,8 +19,14 @@ def taxonomy_with_demo_strategies():
     call_command("load_taxonomy", stdout=io.StringIO())
 
 
+@pytest.fixture
+def debug(settings):
+    """`make run` seeds the demo with DEBUG on (the test settings have it off)."""
+    settings.DEBUG = True
+
+
 def test_seed_demo_builds_a_lively_session_once_and_prints_the_urls(
-    taxonomy_with_demo_strategies, capsys
+    taxonomy_with_demo_strategies, debug, capsys
 ):
     call_command("seed_demo")
     call_command("seed_demo")
@@ -36,8 +45,44 @@ def test_seed_demo_builds_a_lively_session_once_and_prints_the_urls(
     assert live_session.facilitators.get().username == "facilitator"
 
 
-def test_seed_demo_explains_when_no_taxonomy_is_loaded(db):
-    from django.core.management.base import CommandError
-
+def test_seed_demo_explains_when_no_taxonomy_is_loaded(db, debug):
     with pytest.raises(CommandError, match="load_taxonomy"):
         call_command("seed_demo")
+
+
+def test_seed_demo_refuses_outside_debug_without_a_password(taxonomy_with_demo_strategies):
+    with pytest.raises(CommandError, match="--password"):
+        call_command("seed_demo")
+
+    assert not get_user_model().objects.exists()
+    assert not LiveSession.objects.exists()
+
+
+def test_seed_demo_outside_debug_uses_the_password_given_and_does_not_print_it(
+    taxonomy_with_demo_strategies, capsys
+):
+    call_command("seed_demo", "--password", "a-long-private-passphrase")
+
+    out = capsys.readouterr().out
+    assert "a-long-private-passphrase" not in out and "commonground-demo" not in out
+    client = Client()
+    assert client.login(username="facilitator", password="a-long-private-passphrase")
+    assert not client.login(username="facilitator", password="commonground-demo")
+
+
+def test_the_demo_user_facilitates_the_demo_session_and_nothing_more(
+    taxonomy_with_demo_strategies, debug
+):
+    # An account left by an earlier version of seed_demo was a superuser.
+    get_user_model().objects.create_superuser("facilitator", password="commonground-demo")
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    user = get_user_model().objects.get(username="facilitator")
+    live_session = LiveSession.objects.get(title=DEMO_TITLE)
+    assert not user.is_superuser and not user.is_staff
+    assert list(user.facilitated_sessions.all()) == [live_session]
+    client = Client()
+    client.force_login(user)
+    assert client.get(f"/facilitate/{live_session.code}/").status_code == 200
+    assert client.get("/admin/").status_code == 302  # to the admin's login: not staff

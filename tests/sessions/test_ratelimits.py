@@ -5,6 +5,7 @@ the log."""
 import io
 import logging
 import socket
+import time
 
 import pytest
 from django.core.cache import cache, caches
@@ -13,7 +14,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from sessions import services
+from sessions import ratelimit, services
 from sessions.enums import Phase
 from sessions.models import LiveSession, Need, Participant, Vote
 from tests.factories import NeedFactory, ParticipantFactory
@@ -163,7 +164,6 @@ def test_limits_are_counted_before_any_transaction_or_row_lock(monkeypatch):
     # answers: every limit is counted before the service's transaction begins.
     from django.db import connection
 
-    from sessions import ratelimit
     from tests.factories import MappingFactory, StrategyFactory
 
     seen = []
@@ -194,3 +194,76 @@ def test_limits_are_counted_before_any_transaction_or_row_lock(monkeypatch):
         "session-needs",
     }
     assert [scope for scope, in_transaction in seen if in_transaction] == []
+
+
+def _cache_keys() -> list[str]:
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        return list(backend._cache)
+    client = backend._cache.get_client(write=True)
+    return [key.decode() for key in client.scan_iter(match=backend.make_key("rl:*"))]
+
+
+def test_rate_limit_keys_carry_no_django_session_key(client, live_session):
+    client.post(
+        reverse("sessions:join", args=[live_session.code]), {"presence": "room", "agree": "on"}
+    )
+    session_key = client.session.session_key
+
+    keys = _cache_keys()
+    assert session_key and any(":join-browser:" in key for key in keys)
+    assert all(session_key not in key for key in keys)
+    assert all(f"rl:join:{live_session.pk}:" not in key for key in keys)  # hashed as well
+
+
+@pytest.fixture
+def hung_cache(settings):
+    """A Redis address that accepts connections and never answers (as a paused Redis does),
+    with the shipped socket timeouts."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)  # never accepted: the kernel completes the handshakes
+        location = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+        with override_settings(
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": location,
+                    "OPTIONS": settings.REDIS_TIMEOUTS,
+                }
+            }
+        ):
+            yield
+        cache.close()
+
+
+def test_a_hung_cache_costs_one_socket_timeout_not_one_per_action(hung_cache, settings, caplog):
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="sessions.ratelimit"):
+        for n in range(20):
+            ratelimit.hit("write", f"participant-{n}", limit=1, window=60)
+    elapsed = time.monotonic() - started
+
+    assert settings.REDIS_SOCKET_TIMEOUT <= 0.5
+    assert elapsed < 2 * settings.REDIS_SOCKET_TIMEOUT + 0.2, elapsed
+    assert sum("cache is unavailable" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_the_cache_is_asked_again_a_few_seconds_after_it_failed(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: now[0])
+    calls = []
+
+    def failing_count(cache_key, window):
+        calls.append(cache_key)
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(ratelimit, "_count", failing_count)
+    for _ in range(3):
+        ratelimit.hit("write", "someone", limit=1, window=60)
+    now[0] += ratelimit.CACHE_RETRY_SECONDS + 0.1
+    monkeypatch.setattr(ratelimit, "_count", lambda cache_key, window: 2)
+
+    with pytest.raises(ratelimit.RateLimited):
+        ratelimit.hit("write", "someone", limit=1, window=60)
+    assert len(calls) == 1
