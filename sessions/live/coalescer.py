@@ -77,6 +77,8 @@ class Coalescer:
         self._last_push: dict[int, float] = {}
         self._send_locks: dict[int, asyncio.Lock] = {}
         self._render_seconds: dict[int, float] = {}  # smoothed, per session
+        # Sessions whose last push could not be sent: their next push is everything.
+        self._missed: set[int] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- public seams -----------------------------------------------------------------------
@@ -110,6 +112,10 @@ class Coalescer:
             push_now(live_session_id, change)
             return
         with self._lock:
+            if live_session_id in self._missed:
+                # Screens that stayed connected through the failure missed a push.
+                self._missed.discard(live_session_id)
+                change.merge(Change.everything())
             if live_session_id in self._pending:
                 self._pending[live_session_id].merge(change)
                 return
@@ -171,7 +177,10 @@ class Coalescer:
             try:
                 self.record_render(live_session_id, await self._push(live_session_id, change))
             except Exception:
-                # Screens catch up on their next reconnect or poll; the write itself is saved.
+                # The write itself is saved. Screens that reconnect catch up on resume; the
+                # session's next push is everything, for those that stayed connected.
+                with self._lock:
+                    self._missed.add(live_session_id)
                 logger.exception("live update for session %s was not pushed", live_session_id)
 
 

@@ -60,12 +60,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.received = 0
         self.last_resume = float("-inf")
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
-        self.closing_slow = False
+        self.closing = False
         # A snapshot and the updates are written one at a time, in order: an update that
         # arrives while a snapshot is rendered goes out after it, never before.
         self.send_lock = asyncio.Lock()
         # Subscribe before any snapshot, so no update can fall in between.
-        await local_fanout().join(self.group, id(self), self.deliver)
+        await local_fanout().join(self.group, id(self), self)
         await self.accept()
         self.writer = asyncio.ensure_future(self.write_outbox())
 
@@ -97,13 +97,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    def layer_lost(self) -> None:
+        """The worker's channel layer failed: updates meanwhile are lost to this screen, so it
+        is told to try again; it reconnects and resumes, and gets what it missed."""
+        if not self.closing:
+            self.closing = True
+            asyncio.ensure_future(self.close(code=CLOSE_TRY_AGAIN))
+
     def deliver(self, html: str) -> None:
         """Take an update for this screen (called by the worker's fan-out, once per update)."""
         try:
             self.outbox.put_nowait(html)
         except asyncio.QueueFull:
-            if not self.closing_slow:
-                self.closing_slow = True
+            if not self.closing:
+                self.closing = True
                 asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
 
     async def write_outbox(self) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Callable
+from typing import Protocol
 
 from channels.layers import get_channel_layer
 
@@ -24,10 +24,20 @@ logger = logging.getLogger(__name__)
 RENEW_MEMBERSHIP_SECONDS = 3600
 
 
+class Screen(Protocol):
+    """What the fan-out needs of a screen (the live consumers)."""
+
+    def deliver(self, html: str) -> None:
+        """Take one update (called once per update, from the worker's event loop)."""
+
+    def layer_lost(self) -> None:
+        """Updates stopped coming (the channel layer failed): reconnect and catch up."""
+
+
 class _Group:
     def __init__(self, name: str) -> None:
         self.name = name
-        self.screens: dict[int, Callable[[str], None]] = {}
+        self.screens: dict[int, Screen] = {}
         self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
@@ -39,13 +49,13 @@ class Fanout:
     def __init__(self) -> None:
         self._groups: dict[str, _Group] = {}
 
-    async def join(self, group_name: str, screen_id: int, deliver: Callable[[str], None]) -> None:
+    async def join(self, group_name: str, screen_id: int, screen: Screen) -> None:
         """Register a screen; returns once the worker is subscribed to the group, so no update
         sent after this returns can be missed."""
         group = self._groups.get(group_name)
         if group is None:
             group = self._groups[group_name] = _Group(group_name)
-            group.screens[screen_id] = deliver
+            group.screens[screen_id] = screen
             try:
                 await self._subscribe(group)
             except BaseException as exc:
@@ -57,11 +67,11 @@ class Fanout:
             if not group.screens:  # every screen left while the subscription was made
                 await self.leave(group_name, screen_id)
             return
-        group.screens[screen_id] = deliver
+        group.screens[screen_id] = screen
         await asyncio.shield(group.ready)
 
-    def screens(self, group_name: str) -> list[Callable[[str], None]]:
-        """How this worker delivers to each of its screens in the group."""
+    def screens(self, group_name: str) -> list[Screen]:
+        """This worker's screens in the group."""
         group = self._groups.get(group_name)
         return list(group.screens.values()) if group else []
 
@@ -98,19 +108,23 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Redis gone: screens fall back to polling and catch up when it returns.
+                # Redis gone or hung: what is pushed meanwhile is lost to these screens. Close
+                # them, so that each reconnects (polling until it can) and resumes with its
+                # sequence number, which brings a snapshot of what it missed.
                 logger.warning(
                     "live updates for %s paused: channel layer unavailable",
                     group.name,
                     exc_info=True,
                 )
+                for screen in list(group.screens.values()):
+                    screen.layer_lost()
                 await asyncio.sleep(1)
                 continue
             if message.get("type") != "live.update" or not isinstance(message.get("html"), str):
                 continue
-            for deliver in list(group.screens.values()):
+            for screen in list(group.screens.values()):
                 try:
-                    deliver(message["html"])
+                    screen.deliver(message["html"])
                 except Exception:
                     logger.exception("a screen of %s could not take an update", group.name)
             # Let the screens write before the next update: a backlog in the layer must not

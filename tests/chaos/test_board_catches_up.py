@@ -1,10 +1,8 @@
-"""A board that stays connected through a Redis outage must end up showing what was posted
-during it. It does not yet: the pushes made while Redis was stopped or hung are lost, the
-board's socket stays open (so it neither polls nor resumes), and the next push carries only
-the next change. Held here as strict xfail until sessions/live/ (after the restructure) does
-both halves of the fix: the worker's fan-out closes its screens (1013) when its channel-layer
-receive fails, so they resume on reconnect; and a push that could not be sent makes the
-session's next push a full one (Change.everything()). Then these pass, and the marker goes."""
+"""A board that stays connected through a Redis outage ends up showing what was posted during
+it. The pushes made while Redis was stopped or hung are lost, so both halves of
+sessions/live/ make up for them: the worker's fan-out closes its screens (1013) when its
+channel-layer receive fails, so they reconnect and resume with their sequence number; and a
+push that could not be sent makes the session's next push a full one (Change.everything())."""
 
 import asyncio
 
@@ -16,9 +14,6 @@ pytestmark = [*CHAOS_TEST, needs_postgresql]
 MEANWHILE = 4
 
 
-@pytest.mark.xfail(
-    strict=True, reason="pushes lost during a Redis outage are not made up (sessions/live/)"
-)
 @pytest.mark.parametrize("fault", ["stopped", "hung"])
 async def test_a_board_open_through_a_redis_outage_shows_what_was_posted_meanwhile(
     fault, owned_redis, start_worker, room

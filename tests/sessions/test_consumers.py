@@ -318,8 +318,8 @@ async def test_a_screen_that_stops_reading_is_closed_and_the_others_keep_up(db):
     session, _participant = await make_session_with_participant()
     stuck = await connected(board_socket(session.code))
     group = group_name(session.pk, BOARD, "en")
-    (deliver,) = local_fanout().screens(group)
-    deliver.__self__.writer.cancel()  # as if its socket were never drained
+    (screen,) = local_fanout().screens(group)
+    screen.writer.cancel()  # as if its socket were never drained
     reading = await connected(board_socket(session.code))
 
     for number in range(OUTBOX_LIMIT + 1):

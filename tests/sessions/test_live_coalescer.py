@@ -100,3 +100,28 @@ def test_changes_inside_a_window_are_merged_into_one_push(coalescer, pushes):
     assert len(pushes) == 2
     merged = pushes[1][1]
     assert (merged.tallies, merged.regions, merged.needs_removed) == ({2}, {"grid"}, {3})
+
+
+def test_after_a_push_that_could_not_be_sent_the_next_push_is_everything(window):
+    from sessions.live.change import ALL_REGIONS
+
+    pushes = []
+
+    async def failing_once(live_session_id, change):
+        pushes.append(change)
+        if len(pushes) == 1:
+            raise ConnectionError("Redis is down")
+        return 0.0
+
+    coalescer = Coalescer(push=failing_once)
+    try:
+        coalescer.add(7, Change(tallies={1}))
+        wait_for(pushes, 1)
+        time.sleep(0.1)  # past the window
+
+        coalescer.add(7, Change(tallies={2}))
+        wait_for(pushes, 2)
+    finally:
+        coalescer.stop()
+
+    assert pushes[1].regions == set(ALL_REGIONS)  # screens that stayed connected catch up
