@@ -13,6 +13,7 @@ from sessions.live import events
 from sessions.models import ANNOUNCEMENT_MAX_LENGTH, LiveSession, Need, new_join_code
 from sessions.services.common import clean_text, locked_session, log
 from sessions.services.errors import InvalidInput, SessionError
+from sessions.setups import SETUP_FIELDS, TEMPLATES
 from taxonomy.models import Strategy, Taxonomy
 
 
@@ -37,6 +38,28 @@ def create_live_session(
     if facilitator is not None:
         live_session.facilitators.add(facilitator)
     return live_session
+
+
+def duplicate_session(*, source: LiveSession, title: str, facilitator) -> LiveSession:
+    """A new session with ``source``'s set-up (sessions.setups.SETUP_FIELDS: question,
+    phases, prompts, dots, moderation, taxonomy) and none of its people or content;
+    ``facilitator`` runs it. Refuses with InvalidInput for an empty title. Emits nothing."""
+    setup = {name: getattr(source, name) for name in SETUP_FIELDS}
+    setup["prompts"] = dict(setup["prompts"])
+    return create_live_session(title=title, facilitator=facilitator, **setup)
+
+
+def create_from_template(
+    *, template: str, title: str, taxonomy: Taxonomy, facilitator
+) -> LiveSession:
+    """A new session set up as one of the shipped templates (sessions.setups.TEMPLATES), its
+    texts in the active language. Refuses with InvalidInput for an unknown template or an
+    empty title. Emits nothing."""
+    if template not in TEMPLATES:
+        raise InvalidInput(_("Choose one of the templates."))
+    return create_live_session(
+        title=title, taxonomy=taxonomy, facilitator=facilitator, **TEMPLATES[template].options()
+    )
 
 
 @transaction.atomic
