@@ -106,6 +106,7 @@ class NeedForm(forms.Form):
         label=_("Community or platform concerned (optional)"),
         max_length=CONTEXT_MAX_LENGTH,
         required=False,
+        widget=forms.TextInput(attrs={"data-counter": ""}),  # static/js/answers.js
     )
 
     def __init__(self, *args, action: str = "", submit_label=None, **kwargs):
@@ -129,6 +130,10 @@ class NewNeedForm(NeedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Spaces alone are no need: say so plainly (the field strips them before checking).
+        self.fields["text"].error_messages["required"] = gettext(
+            "Your need is empty: write a few words first."
+        )
         if not self.is_bound:
             self.initial.setdefault("submission_id", uuid.uuid4().hex)
 

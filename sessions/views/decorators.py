@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from sessions import services
 from sessions.identity import session_and_participant
 from sessions.permissions import facilitated_session_or_403
+from sessions.views.removal import removed_from, removed_page
 
 
 def participant_view(view):
@@ -16,12 +17,15 @@ def participant_view(view):
 
     The view is called as ``view(request, participant, ...)``, the participant read with its
     session (``participant.live_session``) in one query. A browser that has not joined is sent
-    to join; an unknown code is a 404. Records the participant as active."""
+    to join, one whose participant was removed gets the calm page saying so; an unknown code
+    is a 404. Records the participant as active."""
 
     @wraps(view)
     def wrapped(request, code: str, *args, **kwargs):
         live_session, participant = session_and_participant(request, code)
         if participant is None:
+            if removed_from(request, live_session):
+                return removed_page(request, live_session)
             return redirect("sessions:join", code=live_session.code)
         services.touch(participant)
         return view(request, participant, *args, **kwargs)
