@@ -48,4 +48,10 @@ urlpatterns += [
         facilitator.remove_participant,
         name="remove_participant",
     ),
+    path(
+        "facilitate/<str:code>/participants/<int:participant_id>/restore/",
+        facilitator.remove_participant,
+        {"restore": True},
+        name="restore_participant",
+    ),
 ]
