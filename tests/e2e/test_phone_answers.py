@@ -45,6 +45,9 @@ class PhoneAnswerTests(BrowserTestCase):
     def dashboard(self) -> Page:
         page = self.facilitator_page("ada", "pw-for-tests-only", f"/facilitate/{CODE}/")
         page.on("dialog", lambda dialog: dialog.accept())
+        # Its regions refresh once its socket opens: act after that, not on a region being
+        # replaced under the pointer.
+        page.wait_for_load_state("networkidle")
         return page
 
     def post_need(self, page: Page, text: str):
