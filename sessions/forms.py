@@ -20,7 +20,6 @@ from sessions.models import (
     CONTEXT_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     GAP_MAX_LENGTH,
-    JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     NEED_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -52,8 +51,11 @@ class JoinCodeForm(forms.Form):
         self.helper.add_input(Submit("submit", _("Continue"), css_class="btn-lg"))
 
     def clean_code(self) -> str:
+        """Six letters and digits, or the format is explained. A code of the right shape that
+        no session has (letters outside the codes' alphabet included) is for the view to
+        say: "no session has this code" is a different mistake from a malformed one."""
         code = normalise_code(self.cleaned_data["code"])
-        if len(code) != JOIN_CODE_LENGTH or any(ch not in JOIN_CODE_ALPHABET for ch in code):
+        if len(code) != JOIN_CODE_LENGTH or not code.isascii():
             raise forms.ValidationError(
                 _("A session code has six letters and digits, like %(example)s.")
                 % {"example": "K7HQ4P"}
@@ -72,6 +74,7 @@ class JoinForm(forms.Form):
         max_length=DISPLAY_NAME_MAX_LENGTH,
         required=False,
         help_text=_("Leave empty to stay with your pseudonym."),
+        widget=forms.TextInput(attrs={"data-counter": ""}),
     )
     agree = forms.BooleanField(
         label=_("I agree to the community agreement and I have read the data notice."),
@@ -103,6 +106,7 @@ class NeedForm(forms.Form):
         label=_("Community or platform concerned (optional)"),
         max_length=CONTEXT_MAX_LENGTH,
         required=False,
+        widget=forms.TextInput(attrs={"data-counter": ""}),  # static/js/answers.js
     )
 
     def __init__(self, *args, action: str = "", submit_label=None, **kwargs):
@@ -126,6 +130,10 @@ class NewNeedForm(NeedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Spaces alone are no need: say so plainly (the field strips them before checking).
+        self.fields["text"].error_messages["required"] = gettext(
+            "Your need is empty: write a few words first."
+        )
         if not self.is_bound:
             self.initial.setdefault("submission_id", uuid.uuid4().hex)
 

@@ -126,3 +126,17 @@ def session_and_participant(
             if participant is not None:
                 return participant.live_session, participant
     return live_session_or_404(code), None
+
+
+def removed_here(request: HttpRequest, live_session: LiveSession) -> bool:
+    """Was this browser's participant in ``live_session`` removed by a facilitator? Known by
+    the participant's cookie, or by the device cookie when that one was dropped."""
+    token = request.COOKIES.get(participant_cookie_name(live_session), "")
+    removed = Participant.objects.filter(live_session=live_session, removed_at__isnull=False)
+    if token and removed.filter(token_hash=hash_token(token)).exists():
+        return True
+    try:
+        device = signing.loads(request.COOKIES.get(DEVICE_COOKIE, ""), salt=_DEVICE_SALT)
+    except signing.BadSignature:
+        return False
+    return removed.filter(device_hash=device_hash(device, live_session)).exists()

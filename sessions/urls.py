@@ -24,6 +24,7 @@ urlpatterns = [
     path("s/<str:code>/gaps/<int:gap_id>/delete/", participant.delete_gap, name="delete_gap"),
     path("s/<str:code>/erase/", joining.erase, name="erase"),
     path("s/<str:code>/board/", board.board, name="board"),
+    path("s/<str:code>/board/phone/", board.phone_board, name="phone_board"),
     path("s/<str:code>/live/", board.live, name="live"),
 ]
 
@@ -46,5 +47,11 @@ urlpatterns += [
         "facilitate/<str:code>/participants/<int:participant_id>/remove/",
         facilitator.remove_participant,
         name="remove_participant",
+    ),
+    path(
+        "facilitate/<str:code>/participants/<int:participant_id>/restore/",
+        facilitator.remove_participant,
+        {"restore": True},
+        name="restore_participant",
     ),
 ]

@@ -2,6 +2,7 @@ from contextlib import contextmanager
 
 import pytest
 from channels.layers import channel_layers
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -90,6 +91,19 @@ def client_for(client, participant):
 @pytest.fixture
 def participant_client(client, participant):
     return client_for(client, participant)
+
+
+@pytest.fixture
+def facilitator(live_session):
+    user = get_user_model().objects.create_user("fac", password="pw")
+    live_session.facilitators.add(user)
+    return user
+
+
+@pytest.fixture
+def facilitator_client(client, facilitator):
+    client.force_login(facilitator)
+    return client
 
 
 @pytest.fixture

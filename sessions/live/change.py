@@ -18,6 +18,8 @@ class Change:
     # the new numbers, not the whole card again (a vote is the most frequent change by far).
     tallies: set[int] = field(default_factory=set)
     phase_changed: bool = False
+    # Public ids of participants a facilitator removed: their own phones stop offering actions.
+    removed_people: set[str] = field(default_factory=set)
 
     @classmethod
     def of(
@@ -28,6 +30,7 @@ class Change:
         needs_removed=(),
         tallies=(),
         phase_changed: bool = False,
+        removed_people=(),
     ) -> "Change":
         """A change, consistent: a removed need is not also changed, a changed one needs no
         separate tally, and a phase change redraws the phase banner."""
@@ -39,6 +42,7 @@ class Change:
             needs_removed=removed,
             tallies=set(tallies) - changed - removed,
             phase_changed=phase_changed,
+            removed_people=set(removed_people),
         )
 
     @classmethod
@@ -51,3 +55,4 @@ class Change:
         self.needs_changed = (self.needs_changed | other.needs_changed) - self.needs_removed
         self.tallies = (self.tallies | other.tallies) - self.needs_changed - self.needs_removed
         self.phase_changed |= other.phase_changed
+        self.removed_people |= other.removed_people

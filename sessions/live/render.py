@@ -12,10 +12,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from sessions import queries
+from sessions.enums import ContributionStatus
 from sessions.live.change import ALL_REGIONS, Change
 from sessions.live.events import LiveEvent
 from sessions.live.groups import AUDIENCES, BOARD, group_name, languages
-from sessions.models import LiveSession
+from sessions.models import LiveSession, Need
 
 LIVE_TEMPLATE = "sessions/partials/live.html"
 
@@ -29,7 +30,13 @@ def _need(regions: set[str]) -> Callable[[dict], Change]:
 
 
 def _person_left(d: dict) -> Change:
-    return Change.of(regions=_EVERYWHERE, needs_removed=d["written"], needs_changed=d["touched"])
+    return Change.of(
+        regions=_EVERYWHERE,
+        needs_removed=d["written"],
+        needs_changed=d["touched"],
+        # A removed person's own phone is told, so that it stops offering actions.
+        removed_people=[d["public_id"]] if d.get("public_id") else (),
+    )
 
 
 def _dots(d: dict) -> Change:
@@ -89,10 +96,16 @@ def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> di
     elif change.needs_changed:
         visible = queries.needs(live_session, ids=change.needs_changed)
         data["needs_upserted"] = visible
-        # A changed need that is no longer visible (hidden, pending) leaves the screens.
-        data["needs_removed"] = sorted(
-            change.needs_removed | (change.needs_changed - {need.pk for need in visible})
-        )
+        # A changed need that is no longer visible (hidden, pending) leaves the screens, but
+        # a pending one stays on its author's phone, the only one that shows it.
+        invisible = change.needs_changed - {need.pk for need in visible}
+        data["needs_removed"] = sorted(change.needs_removed | invisible)
+        if invisible:
+            data["needs_pending"] = set(
+                Need.objects.filter(
+                    pk__in=invisible, status=ContributionStatus.PENDING
+                ).values_list("pk", flat=True)
+            )
     if "all_needs" not in regions and change.needs_removed:
         data.setdefault("needs_removed", sorted(change.needs_removed))
     if change.tallies and "all_needs" not in regions:
@@ -117,7 +130,13 @@ def render_update(
     ``data`` is what ``gather`` read for this change (read here if not given)."""
     if data is None:
         data = gather(live_session, change, audiences=(audience,))
-    context = {"live_session": live_session, "change": change, "audience": audience, **data}
+    context = {
+        "live_session": live_session,
+        "change": change,
+        "audience": audience,
+        "needs_pending": (),
+        **data,
+    }
     return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
 
 

@@ -38,3 +38,17 @@ def dots_for(mine: dict | None, kind: str, pk: int) -> int:
     if not mine:
         return 0
     return mine.get(kind, {}).get(pk, 0)
+
+
+@register.simple_tag
+def vote_blocked(live_session, my_dots: int, dots_left) -> str:
+    """Why this viewer cannot add a dot to an item now: "locked", "cap", "spent" or "" (it
+    can). Pushes know nobody's budget (``dots_left`` is then empty): the phone works out
+    "spent" itself from its budget (static/js/live.js)."""
+    if live_session.input_locked:
+        return "locked"
+    if my_dots >= live_session.dot_cap:
+        return "cap"
+    if isinstance(dots_left, int) and dots_left <= 0:
+        return "spent"
+    return ""

@@ -9,7 +9,7 @@ from sessions import queries
 from sessions.identity import current_participant
 from sessions.live import groups, snapshots
 from sessions.permissions import live_session_or_404
-from sessions.qr import qr_svg
+from sessions.qr import join_qr
 
 
 @require_safe
@@ -20,11 +20,21 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     context.update(
         {
             "join_url": join_url,
-            "qr": qr_svg(join_url, title=_("QR code to join: %(url)s") % {"url": join_url}),
+            "qr": join_qr(join_url),
             "audience": groups.BOARD,
         }
     )
     return render(request, "sessions/board/board.html", context)
+
+
+@require_safe
+def phone_board(request: HttpRequest, code: str) -> HttpResponse:
+    """The board for a phone: the same live regions on the board's socket, in one column,
+    without the join block and QR code (a remote participant is already in)."""
+    live_session = live_session_or_404(code)
+    context = queries.board(live_session)
+    context["audience"] = groups.BOARD
+    return render(request, "sessions/board/phone.html", context)
 
 
 @require_safe

@@ -8,8 +8,9 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from sessions import services
-from sessions.identity import session_and_participant
+from sessions.identity import removed_here, session_and_participant
 from sessions.permissions import facilitated_session_or_403
+from sessions.views.removal import removed_page
 
 
 def participant_view(view):
@@ -17,14 +18,17 @@ def participant_view(view):
 
     The view is called as ``view(request, participant, ...)``, the participant read with its
     session (``participant.live_session``) in one query. A browser that has not joined is sent
-    to join; an unknown code is a 404. Records the participant as active. Nothing answered is
-    kept in a cache (a shared phone must not show the last person's page)."""
+    to join, one whose participant was removed gets the calm page saying so; an unknown code
+    is a 404. Records the participant as active. Nothing answered is kept in a cache (a
+    shared phone must not show the last person's page)."""
 
     @never_cache
     @wraps(view)
     def wrapped(request, code: str, *args, **kwargs):
         live_session, participant = session_and_participant(request, code)
         if participant is None:
+            if removed_here(request, live_session):
+                return removed_page(request, live_session)
             return redirect("sessions:join", code=live_session.code)
         services.touch(participant)
         return view(request, participant, *args, **kwargs)

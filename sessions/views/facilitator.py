@@ -16,7 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sessions import queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
-from sessions.qr import qr_svg
+from sessions.moderation_log import log_lines
+from sessions.qr import join_qr
+from sessions.views import facilitator_answers as answers
 from sessions.views.decorators import facilitator_view
 from taxonomy.models import Strategy
 from taxonomy.queries import default_taxonomy
@@ -96,14 +98,14 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         .select_related("author", "strategy")
         .order_by("-created")[:200],
         "participants": Participant.objects.filter(live_session=live_session).order_by("joined_at"),
-        "log": live_session.moderation_log.select_related("actor")[:30],
+        "log": log_lines(live_session, limit=30),
         "strategies": Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id).order_by(
             "category__position", "position"
         ),
         "next_phase": services.next_phase(live_session),
         "previous_phase": services.next_phase(live_session, -1),
         "join_url": join_url,
-        "qr": qr_svg(join_url, title=_("QR code to join: %(url)s") % {"url": join_url}),
+        "qr": join_qr(join_url),
     }
 
 
@@ -116,14 +118,32 @@ def dashboard(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     return render(request, "sessions/facilitator/dashboard.html", context)
 
 
-def _after_control(request: HttpRequest, live_session: LiveSession, error: str = "", status=200):
-    """The dashboard's controls with the outcome (htmx), or back to the dashboard."""
+def _after_control(
+    request: HttpRequest,
+    live_session: LiveSession,
+    error: str = "",
+    status=200,
+    *,
+    done: str = "",
+    undo: Participant | None = None,
+):
+    """The dashboard's regions with the outcome in a toast (htmx), or back to the dashboard
+    with it: ``error`` for a refusal, ``done`` for what was done (``undo``: a removed
+    participant the toast offers to restore)."""
     if request.htmx:
         context = _dashboard_context(request, live_session)
-        context.update({"flash": error, "flash_level": "warning" if error else "success"})
+        context.update(
+            {
+                "flash": error or done,
+                "flash_level": "warning" if error else "success",
+                "undo": undo,
+            }
+        )
         return render(request, f"{PARTIAL}#controls-result", context, status=status)
     if error:
         messages.warning(request, error)
+    elif done:
+        messages.success(request, done)
     return redirect("sessions:dashboard", code=live_session.code)
 
 
@@ -177,7 +197,8 @@ def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
             services.spotlight(live_session=live_session, actor=actor)
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
-    return _after_control(request, live_session)
+    done = answers.control_done(LiveSession.objects.get(pk=live_session.pk), command, data)
+    return _after_control(request, live_session, done=done)
 
 
 MODERATED = {"need": Need, "mapping": Mapping, "gap": GapNote}
@@ -191,10 +212,12 @@ def moderate(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
         return _after_control(request, live_session, _("That moderation was not understood."), 422)
     model = MODERATED[form.cleaned_data["kind"]]
     contribution = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
+    before = contribution.status
     services.moderate(
         actor=request.user, contribution=contribution, status=form.cleaned_data["status"]
     )
-    return _after_control(request, live_session)
+    done = answers.moderated(contribution, before=before, after=form.cleaned_data["status"])
+    return _after_control(request, live_session, done=done)
 
 
 @require_POST
@@ -216,7 +239,7 @@ def merge(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
         services.merge_needs(actor=request.user, keep=keep, duplicate=duplicate)
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
-    return _after_control(request, live_session)
+    return _after_control(request, live_session, done=answers.merged(keep, duplicate))
 
 
 @require_http_methods(["GET", "POST"])
@@ -250,11 +273,19 @@ def correct_need(request: HttpRequest, live_session: LiveSession, need_id: int) 
 @require_POST
 @facilitator_view
 def remove_participant(
-    request: HttpRequest, live_session: LiveSession, participant_id: int
+    request: HttpRequest, live_session: LiveSession, participant_id: int, restore: bool = False
 ) -> HttpResponse:
+    """Remove a participant (the toast offers to undo it), or, at the undo's URL
+    (``restore``), undo the removal."""
     participant = get_object_or_404(Participant, pk=participant_id, live_session=live_session)
+    name = {"name": participant.name}
+    if restore:
+        services.restore_participant(actor=request.user, participant=participant)
+        done = _("%(name)s is back: what the removal hid is shown again.") % name
+        return _after_control(request, live_session, done=done)
     services.remove_participant(actor=request.user, participant=participant)
-    return _after_control(request, live_session)
+    done = _("%(name)s is removed: what they wrote is hidden.") % name
+    return _after_control(request, live_session, done=done, undo=participant)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,18 +1,20 @@
 """Joining a session from its code or QR link, and leaving it for good (erasure)."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sessions import services
+from sessions.enums import Presence
 from sessions.forms import JoinCodeForm, JoinForm
 from sessions.identity import (
     current_participant,
     device_hash,
     device_id,
     forget_participant_cookie,
+    removed_here,
     set_device_cookie,
     set_participant_cookie,
 )
@@ -20,16 +22,14 @@ from sessions.models import LiveSession, Participant
 from sessions.permissions import live_session_or_404
 from sessions.views.decorators import participant_view
 from sessions.views.refusals import with_retry_after
+from sessions.views.removal import removed_page
 
 
-@require_safe
-def join_form(request: HttpRequest) -> HttpResponse:
-    """Type a session code (a GET form, so it works from a bookmark and without JavaScript)."""
-    form = JoinCodeForm(request.GET or None)
+def _code_form_page(request: HttpRequest, form: JoinCodeForm) -> HttpResponse:
+    """The code form, with what is wrong with the code typed (or followed): malformed, or of
+    the right shape but no session's (404 either way)."""
     if form.is_valid():
         code = form.cleaned_data["code"]
-        if LiveSession.objects.filter(code=code).exists():
-            return redirect("sessions:join", code=code)
         form.add_error(
             "code", _("No session has the code %(code)s. Check the screen.") % {"code": code}
         )
@@ -41,14 +41,35 @@ def join_form(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
+def join_form(request: HttpRequest) -> HttpResponse:
+    """Type a session code (a GET form, so it works from a bookmark and without JavaScript)."""
+    form = JoinCodeForm(request.GET or None)
+    if form.is_valid() and LiveSession.objects.filter(code=form.cleaned_data["code"]).exists():
+        return redirect("sessions:join", code=form.cleaned_data["code"])
+    return _code_form_page(request, form)
+
+
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
-    """The agreement and the join form of one session; a browser that already joined goes
-    straight to the participant page."""
-    live_session = live_session_or_404(code)
+    """One screen from the QR link to taking part: where one is, the agreement and a button
+    (the QR link, ``?at=room``, has "in the room" chosen already). A browser that already
+    joined goes straight to the participant page; one whose participant was removed gets the
+    calm page saying so; a mistyped link gets the code form with what is wrong."""
+    try:
+        live_session = live_session_or_404(code)
+    except Http404:
+        return _code_form_page(request, JoinCodeForm({"code": code[:20]}))
     if current_participant(request, live_session) is not None:
         return redirect("sessions:participant", code=live_session.code)
-    form = JoinForm(request.POST or None, allow_display_names=live_session.allow_display_names)
+    if removed_here(request, live_session):
+        return removed_page(request, live_session)
+    initial = {"presence": Presence.IN_ROOM} if request.GET.get("at") == "room" else {}
+    form = JoinForm(
+        request.POST or None,
+        initial=initial,
+        allow_display_names=live_session.allow_display_names,
+    )
     device = device_id(request)
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -60,6 +81,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 display_name=form.cleaned_data.get("display_name", ""),
                 browser_key=device_hash(device, live_session),
             )
+        except services.ParticipantRemoved:
+            return removed_page(request, live_session)
         except services.SessionError as exc:
             form.add_error(None, str(exc))
             refusal = exc

@@ -31,24 +31,50 @@ def _page_url(live_session: LiveSession, anchor: str = "") -> str:
 def _page_context(participant: Participant, before: int | None = None, **extra) -> dict:
     live_session = participant.live_session
     mine = queries.personal_dots(participant)
+    need_page = queries.needs_page(live_session, before=before)
     context = {
         "live_session": live_session,
         "participant": participant,
-        "need_page": queries.needs_page(
-            live_session, include_hidden_for=participant, before=before
-        ),
+        "need_page": need_page,
+        # What waits for a facilitator is shown to its author alone, in a list of its own
+        # that the pushes (which know nobody) never redraw.
+        "pending": _pending_needs(participant),
         "mine": mine,
         "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
         "gap_groups": queries.gap_notes(live_session),
         "audience": "participants",
         "phases": Phase.choices,
     }
+    if live_session.phase == Phase.MAPPING:
+        context["next_to_map"] = _next_to_map(participant, need_page.needs)
+    if live_session.phase == Phase.GAPS and "gap_form" not in extra:
+        context["gap_form"] = _gap_form(live_session)
     if "need_form" not in extra:
         context["need_form"] = NewNeedForm(
             action=reverse("sessions:post_need", args=[live_session.code])
         )
     context.update(extra)
     return context
+
+
+def _pending_needs(participant: Participant) -> list[Need]:
+    pending = Need.objects.filter(author=participant, status=ContributionStatus.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    if not ids:
+        return []
+    return queries.needs(participant.live_session, ids=ids, include_hidden_for=participant)
+
+
+def _next_to_map(participant: Participant, needs: list[Need]) -> Need | None:
+    """The need to offer first in the mapping phase (read from the needs already on the page):
+    one this participant has not mapped yet, the least mapped by the room first, then the
+    oldest."""
+    candidates = [
+        need
+        for need in needs
+        if all(mapping.author_id != participant.pk for mapping in need.mappings.all())
+    ]
+    return min(candidates, key=lambda need: (len(need.mappings.all()), need.pk), default=None)
 
 
 @require_safe
@@ -62,20 +88,21 @@ def participant_home(request: HttpRequest, participant: Participant) -> HttpResp
     return render(request, "sessions/participant/home.html", context)
 
 
-def _withdrawn(request: HttpRequest, live_session: LiveSession, message: str) -> HttpResponse:
-    if request.htmx:
-        return render(request, f"{PARTIAL}#flash", {"flash": message})
-    messages.success(request, message)
-    return redirect("sessions:participant", code=live_session.code)
-
-
-def _withdraw(request: HttpRequest, participant: Participant, withdraw, message: str):
-    """Call ``withdraw()`` (a service deleting one's own contribution) and answer."""
+def _withdraw(
+    request: HttpRequest, participant: Participant, withdraw, message: str, element_id: str
+) -> HttpResponse:
+    """Call ``withdraw()`` (a service deleting one's own contribution) and answer: for htmx,
+    the message and the item (``element_id``) gone from the page at once."""
+    live_session = participant.live_session
     try:
         withdraw()
     except services.SessionError as exc:
-        return flash_refused(request, exc, redirect_to=_page_url(participant.live_session))
-    return _withdrawn(request, participant.live_session, message)
+        return flash_refused(request, exc, redirect_to=_page_url(live_session))
+    if request.htmx:
+        context = {"flash": message, "removed_id": element_id}
+        return render(request, f"{PARTIAL}#withdrawn", context)
+    messages.success(request, message)
+    return redirect("sessions:participant", code=live_session.code)
 
 
 # --- needs ----------------------------------------------------------------------------------
@@ -97,8 +124,12 @@ def post_need(request: HttpRequest, participant: Participant) -> HttpResponse:
     action = reverse("sessions:post_need", args=[live_session.code])
     form = NewNeedForm(request.POST, action=action)
     if not form.is_valid():
+        reasons = " ".join(error for errors in form.errors.values() for error in errors)
         return _need_form_refused(
-            request, participant, form, services.InvalidInput(_("Please check the form."))
+            request,
+            participant,
+            form,
+            services.InvalidInput(reasons or _("Please check the form.")),
         )
     try:
         need = services.post_need(participant=participant, **form.service_fields())
@@ -111,11 +142,17 @@ def post_need(request: HttpRequest, participant: Participant) -> HttpResponse:
         else _("Posted. Your need is on the board.")
     )
     if request.htmx:
-        return render(
-            request,
-            f"{PARTIAL}#need-form-result",
-            {"need_form": NewNeedForm(action=action), "flash": flash},
-        )
+        # The author's own card comes back with the answer, with their controls on it.
+        (posted,) = queries.needs(live_session, ids=[need.pk], include_hidden_for=participant)
+        context = {
+            "need_form": NewNeedForm(action=action),
+            "flash": flash,
+            "posted": posted,
+            "live_session": live_session,
+            "participant": participant,
+            "audience": "participants",
+        }
+        return render(request, f"{PARTIAL}#need-form-result", context)
     messages.success(request, flash)
     return redirect("sessions:participant", code=live_session.code)
 
@@ -156,6 +193,7 @@ def delete_need(request: HttpRequest, participant: Participant, need_id: int) ->
         participant,
         lambda: services.delete_need(participant=participant, need=need),
         _("Your need is deleted."),
+        f"need-{need_id}",
     )
 
 
@@ -199,7 +237,8 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
                     request,
                     _("Those mappings already exist: you can vote on them in the voting phase."),
                 )
-            return redirect(_page_url(live_session, f"#need-{need.pk}"))
+            # Back to the top of the page, where the next need to map is offered.
+            return redirect(_page_url(live_session))
     selected = set(form["strategies"].value() or [])
     context = {
         "live_session": live_session,
@@ -224,6 +263,7 @@ def delete_mapping(request: HttpRequest, participant: Participant, mapping_id: i
         participant,
         lambda: services.delete_mapping(participant=participant, mapping=mapping),
         _("Your mapping is removed."),
+        f"mapping-{mapping_id}",
     )
 
 
@@ -264,6 +304,7 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
         "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
         "flash": str(refusal) if refusal else "",
         "flash_level": "warning" if refusal else "success",
+        "refusal": str(refusal) if refusal else "",  # said in the control that was refused
     }
     if refusal is not None:
         return refused(request, refusal, f"{PARTIAL}#vote-result", context)
@@ -303,6 +344,12 @@ def _gap_target(live_session: LiveSession, target: str) -> dict:
     return {"mapping": get_object_or_404(Mapping, pk=pk, live_session=live_session)}
 
 
+def _gap_form(live_session: LiveSession, data=None, initial=None) -> GapForm:
+    form = GapForm(data, initial=initial or {}, targets=_gap_targets(live_session))
+    form.helper.form_action = reverse("sessions:gap", args=[live_session.code])
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 @participant_view
 def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
@@ -312,7 +359,7 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
         initial["target"] = f"strategy-{request.GET['strategy']}"
     elif request.GET.get("mapping", "").isdigit():
         initial["target"] = f"mapping-{request.GET['mapping']}"
-    form = GapForm(request.POST or None, initial=initial, targets=_gap_targets(live_session))
+    form = _gap_form(live_session, request.POST or None, initial)
     context = {"live_session": live_session, "form": form}
     template = "sessions/participant/gap.html"
     if request.method == "POST":
@@ -342,4 +389,5 @@ def delete_gap(request: HttpRequest, participant: Participant, gap_id: int) -> H
         participant,
         lambda: services.delete_gap_note(participant=participant, gap_note=gap_note),
         _("Your gap note is deleted."),
+        f"gap-{gap_id}",
     )

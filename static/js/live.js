@@ -28,13 +28,15 @@
     event.detail.socketWrapper.send(JSON.stringify({ type: "resume", since: currentSeq() }));
   });
   root.addEventListener("htmx:wsClose", function () {
+    if (stopped) return;
     socketOpen = false;
     setStatus(navigator.onLine === false ? "offline" : "polling");
   });
   root.addEventListener("htmx:wsAfterMessage", afterUpdate);
 
   // New cards arrive as "append to the list"; when the card is already there (our own post,
-  // or a snapshot that raced the update) replace it instead, keeping this viewer's own parts.
+  // or a snapshot that raced the update) replace it instead, keeping this viewer's own parts
+  // (hx-preserve). A need of ours that a facilitator approved moves from "waiting" to the list.
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var wrapper = event.detail.fragment;
     if (!(wrapper instanceof Element) || !wrapper.hasAttribute("data-upsert")) return;
@@ -42,6 +44,8 @@
     var existing = card && card.id ? document.getElementById(card.id) : null;
     if (existing) {
       event.detail.shouldSwap = false;
+      var list = event.detail.target;
+      if (list && !list.contains(existing)) list.appendChild(existing);
       htmx.swap(existing, card.outerHTML, { swapStyle: "outerHTML" });
     }
   });
@@ -72,7 +76,8 @@
   }
 
   function afterUpdate() {
-    revealOwnControls(document);
+    if (removedHere()) return;
+    syncVoting();
     queueAnnouncement();
     var marker = document.getElementById("live-seq");
     var bodyMode = document.body.getAttribute("data-mode");
@@ -92,25 +97,49 @@
     if (typing) { notice.hidden = false; } else { window.location.reload(); }
   }
 
-  // Edit and delete buttons are rendered for everyone (broadcasts are viewer-independent) and
-  // shown only on this viewer's own contributions; the server checks ownership anyway.
-  function revealOwnControls(scope) {
+  // A facilitator removed this participant: the page says so calmly and stops offering
+  // actions (no socket, no polling); a reload shows the same (sessions/views/removal.py).
+  var stopped = false;
+  function removedHere() {
     var me = document.body.getAttribute("data-me");
-    if (!me) return;
-    scope.querySelectorAll(".owner-only").forEach(function (control) {
-      var item = control.closest("[data-author]");
-      control.hidden = !(item && item.getAttribute("data-author") === me);
+    var signal = document.getElementById("live-removed");
+    var people = signal ? (signal.getAttribute("data-people") || "").split(" ") : [];
+    if (!me || people.indexOf(me) === -1) return false;
+    var notice = document.getElementById("removed-notice");
+    stopped = true;
+    // Swapped by htmx, so that it closes the socket of the element it replaces.
+    htmx.swap(root, notice ? notice.innerHTML : "", { swapStyle: "outerHTML" });
+    var heading = document.getElementById("removed-title");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    return true;
+  }
+
+  // Pushes know nobody's budget: once this phone's budget is spent, its other "Add a dot"
+  // buttons are disabled here, with the reason (the server rendered the cap and the lock).
+  function syncVoting() {
+    var budget = document.getElementById("dot-budget");
+    if (!budget) return;
+    var spent = parseInt(budget.getAttribute("data-left"), 10) <= 0;
+    var why = budget.getAttribute("data-why-spent") || "";
+    document.querySelectorAll(".vote-control").forEach(function (control) {
+      var add = control.querySelector(".vote-add");
+      var reason = control.querySelector(".vote-why");
+      if (!add || (add.getAttribute("data-blocked") && add.getAttribute("data-blocked") !== "spent")) return;
+      add.disabled = spent;
+      if (reason && !reason.hasAttribute("data-refusal")) reason.textContent = spent ? why : "";
     });
   }
-  document.body.addEventListener("htmx:afterSettle", function () { revealOwnControls(document); });
+  document.body.addEventListener("htmx:afterSettle", syncVoting);
 
   // Polling fallback: without an open socket, ask for the state whenever we are behind.
   var liveUrl = root.getAttribute("data-live-url");
   function poll() {
-    if (socketOpen || !liveUrl || document.hidden) return;
+    if (stopped || socketOpen || !liveUrl || document.hidden) return;
     fetch(liveUrl + "&since=" + currentSeq(), { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) {
         if (response.status === 200) return response.text();
+        // No longer a participant (removed by a facilitator): the reload says so calmly.
+        if (response.status === 403 && document.body.getAttribute("data-me")) window.location.reload();
         return null;
       })
       .then(function (html) {
@@ -133,5 +162,5 @@
   });
   window.addEventListener("offline", function () { setStatus("offline"); });
 
-  revealOwnControls(document);
+  syncVoting();
 })();

@@ -4,6 +4,8 @@
   "use strict";
   var KEY = "cg-theme";
   var root = document.documentElement;
+  // With JavaScript the phone header folds its menu behind a button (without, it stays open).
+  root.classList.add("js");
   function stored() {
     try { return localStorage.getItem(KEY); } catch (e) { return null; }
   }
@@ -49,7 +51,10 @@
     var themeButton = target && target.closest("[data-theme-toggle]");
     var sizeButton = target && target.closest("[data-text-size]");
     var projectorButton = target && target.closest("[data-projector-toggle]");
-    if (themeButton) {
+    var menuButton = target && target.closest("[data-site-menu-toggle]");
+    if (menuButton) {
+      setMenu(menuButton, menuButton.getAttribute("aria-expanded") !== "true");
+    } else if (themeButton) {
       var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
       write(KEY, next);
       apply(next);
@@ -60,6 +65,22 @@
       var on = !root.classList.contains("projector");
       write(PROJECTOR_KEY, on ? "on" : "off");
       applyProjector(on);
+    }
+  });
+  // The phone header's menu: a disclosure button; Escape closes it and returns to the button.
+  function setMenu(button, open) {
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    if (!menu) return;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    menu.classList.toggle("is-open", open);
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var button = document.querySelector('[data-site-menu-toggle][aria-expanded="true"]');
+    var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (menu && menu.contains(document.activeElement)) {
+      setMenu(button, false);
+      button.focus();
     }
   });
   // Buttons exist only once the body is parsed: set their pressed state then.

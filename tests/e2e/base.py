@@ -5,6 +5,7 @@ nothing is loaded from elsewhere) and can be checked with axe-core.
 """
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from channels.testing import ChannelsLiveServerTestCase
 from daphne.testing import DaphneProcess
 from django.conf import settings
 from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,6 +30,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+# The phone the issue 14 measures were taken on, and the smallest one, used with 200 % text.
+PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PHONE_320 = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -111,6 +115,41 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         else:
             self.foreign_requests.append(request.url)
             route.abort()
+
+    def joined_page(self, participant, device: dict | None = None, path: str = "") -> Page:
+        """A page already joined as ``participant`` (its device cookie set), at ``path``
+        (the participant page by default), its socket open."""
+        page = self.new_page(device)
+        code = participant.live_session.code
+        host = urlsplit(self.live_server_url).hostname
+        page.context.add_cookies(
+            [{"name": f"cg_p_{code}", "value": participant.token, "domain": host, "path": "/"}]
+        )
+        page.goto(f"{self.live_server_url}{path or f'/s/{code}/'}")
+        return page
+
+    def facilitator_page(self, username: str, password: str, path: str) -> Page:
+        """A laptop page at ``path`` of the facilitators' area, logged in through the form
+        that path sends an anonymous visitor to."""
+        page = self.new_page(LAPTOP)
+        page.goto(f"{self.live_server_url}{path}")
+        expect(page).to_have_url(re.compile("/accounts/login/"))
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(f"{re.escape(path)}$"))
+        return page
+
+    def assert_on_first_screen(self, page: Page, locator, *, whole: bool = True) -> None:
+        """``locator`` is on the first screen, without scrolling: all of it, or (``whole``
+        False) at least its first line."""
+        page.evaluate("window.scrollTo(0, 0)")
+        box = locator.bounding_box()
+        height = page.viewport_size["height"]
+        self.assertIsNotNone(box, f"{locator} is not shown")
+        self.assertGreaterEqual(box["y"], 0, f"{locator} is above the screen")
+        bottom = box["y"] + box["height"] if whole else box["y"] + min(box["height"], 32)
+        self.assertLessEqual(bottom, height, f"{locator} ends at {bottom}px, below {height}px")
 
     def assert_accessible(self, page: Page) -> None:
         """axe-core finds no WCAG 2.x A/AA violation on the page as it is now."""

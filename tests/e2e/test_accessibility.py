@@ -83,10 +83,13 @@ class AccessibilityTests(BrowserTestCase):
     def test_text_size_control_is_remembered_and_200_percent_text_does_not_overflow(self) -> None:
         phone = self.new_page(viewport={"width": 320, "height": 640})
         self.join(phone)
+        # On a phone the text size is in the header's menu, off the first screen (issue 14).
+        phone.get_by_role("button", name="Menu").click()
         phone.get_by_role("button", name="Larger text").click()
         expect(phone.locator("html")).to_have_class(re.compile(r"\btext-125\b"))
         phone.reload()
         expect(phone.locator("html")).to_have_class(re.compile(r"\btext-125\b"))
+        phone.get_by_role("button", name="Menu").click()
         expect(phone.get_by_role("button", name="Larger text")).to_have_attribute(
             "aria-pressed", "true"
         )

@@ -38,6 +38,8 @@ class EveryPageTests(BrowserTestCase):
             f"/s/{CODE}/",
             f"/s/{CODE}/erase/",
             f"/s/{CODE}/board/",
+            f"/s/{CODE}/board/phone/",
+            "/join/ZZZZZZ/",
             "/accounts/login/",
             "/facilitate/",
             f"/facilitate/{CODE}/",

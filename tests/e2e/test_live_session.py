@@ -121,9 +121,9 @@ class LiveSessionFlowTests(BrowserTestCase):
         expect(phone.locator("#needs-list .need-card .dots-total").first).to_have_text("1 dot")
         self.assert_accessible(phone)
 
-        # Gaps: annotate a strategy; the board lists it under its kind.
+        # Gaps: annotate a strategy; the board lists it under its kind. The form is on the
+        # participant page itself, the phase's action first (issue 14): no link to follow.
         self.move_to(admin, "gaps")
-        phone.get_by_role("link", name="Note a gap in the research").click()
         phone.get_by_label("Where is the gap?").select_option(label="Model strategy 1")
         phone.get_by_label("Safety").check()
         phone.get_by_label("Describe the gap").fill("No research with trans communities")

@@ -23,19 +23,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def facilitator(live_session):
-    user = get_user_model().objects.create_user("fac", password="pw")
-    live_session.facilitators.add(user)
-    return user
-
-
-@pytest.fixture
-def facilitator_client(client, facilitator):
-    client.force_login(facilitator)
-    return client
-
-
 # --- services --------------------------------------------------------------------------------
 
 

@@ -73,9 +73,12 @@ def test_a_removed_browser_cannot_join_again_until_a_facilitator_undoes_it(clien
     del client.cookies[identity.participant_cookie_name(live_session)]
 
     again = join(client, live_session)
+    page = client.get(reverse("sessions:join", args=[live_session.code]))
 
-    assert again.status_code == 409
-    assert "A facilitator has removed you from this session." in again.text
+    # The calm page, not the join form again: the device is known by its cookie.
+    assert (again.status_code, page.status_code) == (403, 403)
+    assert "removed you from this session" in again.text
+    assert 'name="agree"' not in page.text
     assert Participant.objects.count() == 1
     services.restore_participant(actor=facilitator, participant=person)
     assert join(client, live_session).status_code == 302  # allowed again after the undo

@@ -1,0 +1,192 @@
+// Every tap is answered: one path for every htmx answer that is not a success (a refusal,
+// a server error, no network, no answer in time). The message appears next to the control
+// (on the facilitator's dashboard: in a toast) and in a polite live region; nothing typed is
+// lost (a refusal sends the form back filled in, anything else is not swapped at all); the
+// control is usable again. Also: live character counters on text fields.
+(function () {
+  "use strict";
+  if (!window.htmx) return;
+  var strings = document.getElementById("js-strings");
+  function text(name) { return (strings && strings.getAttribute("data-" + name)) || ""; }
+
+  htmx.config.timeout = 20000;
+  // htmx 2 swaps no 4xx by default. The server's refusals (422, 409, 429, 403 for a removed
+  // participant) are fragments made to be swapped: the form back with what was typed and the
+  // reason, the vote control with why it takes no more dots. 5xx answers are never swapped.
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "4..", swap: true, error: true },
+    { code: "...", swap: false, error: true }
+  ];
+
+  var status = document.getElementById("tap-status");
+  function announce(message) {
+    if (!status || !message) return;
+    status.textContent = "";
+    // A new text node a moment later: the same message twice is read twice.
+    setTimeout(function () { status.textContent = message; }, 50);
+  }
+
+  function isFragment(xhr) {
+    return !/^\s*(<!doctype|<html)/i.test(xhr.responseText || "");
+  }
+  function parsed(xhr) {
+    return new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+  }
+
+  // What went wrong, in words: the server's own message if it sent one, else by status.
+  function messageOf(xhr) {
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (type.indexOf("json") !== -1) {
+      try { return JSON.parse(xhr.responseText).error || text("server-error"); } catch (e) { return text("server-error"); }
+    }
+    if (xhr.status >= 400 && xhr.status < 500 && isFragment(xhr)) {
+      var doc = parsed(xhr);
+      var found = doc.querySelector("[data-refusal], .alert, .invalid-feedback");
+      if (found && found.textContent.trim()) return found.textContent.trim().replace(/\s+/g, " ");
+      if (type.indexOf("text/plain") !== -1 && xhr.responseText.trim()) return xhr.responseText.trim();
+    }
+    if (xhr.status === 403) return text("stale");
+    if (xhr.status === 404 || xhr.status === 410) return text("gone");
+    return text("server-error");
+  }
+
+  // The dashboard's toasts (its answers replace the region, so it is looked up each time).
+  function toastRegion() { return document.querySelector(".toast-region"); }
+  function toast(message, level) {
+    var box = document.createElement("div");
+    box.className = "toast-message alert alert-" + (level || "warning");
+    var words = document.createElement("span");
+    words.className = "toast-text";
+    words.textContent = message;
+    box.appendChild(words);
+    addDismiss(box);
+    toastRegion().replaceChildren(box);
+    autoHide(box);
+  }
+  function addDismiss(box) {
+    if (box.querySelector("[data-dismiss-toast]")) return;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-dismiss-toast", "");
+    close.setAttribute("aria-label", text("dismiss"));
+    box.appendChild(close);
+  }
+  // A toast goes after ten seconds, but not while the pointer or the focus is on it (the
+  // moderation log keeps every action anyway).
+  function autoHide(box) {
+    if (box.hasAttribute("data-hiding")) return;
+    box.setAttribute("data-hiding", "");
+    var check = function () {
+      if (!box.isConnected) return;
+      if (box.matches(":hover") || box.contains(document.activeElement)) { setTimeout(check, 3000); return; }
+      box.remove();
+    };
+    setTimeout(check, 10000);
+  }
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-dismiss-toast]");
+    if (close) close.closest(".toast-message").remove();
+  });
+
+  // The answer next to the control: inside the nearest element with an id around it (found
+  // again by id, as the answer may have replaced it), unless the server's fragment already
+  // put the reason there.
+  function answerNextTo(xhr, message, swapped) {
+    announce(message);
+    var toasts = toastRegion();
+    if (toasts) {
+      if (!(swapped && toasts.querySelector(".toast-message"))) toast(message, "warning");
+      return;
+    }
+    var anchor = xhr.cgAnchorId && document.getElementById(xhr.cgAnchorId);
+    if (!anchor) return;
+    if (swapped && anchor.querySelector("[data-refusal], .alert, .invalid-feedback")) return;
+    var note = document.createElement("p");
+    note.className = "tap-answer";
+    note.setAttribute("data-tap-answer", "");
+    note.textContent = message;
+    anchor.appendChild(note);
+  }
+
+  function answers(detail) {
+    var verb = detail.requestConfig && detail.requestConfig.verb;
+    // Regions that refresh themselves (polling) answer nobody; taps do.
+    return verb !== "get" || /^(A|BUTTON|FORM)$/.test(detail.elt.tagName);
+  }
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var anchor = elt.closest("[id]");
+    event.detail.xhr.cgAnchorId = anchor ? anchor.id : "";
+    if (anchor) anchor.querySelectorAll("[data-tap-answer]").forEach(function (note) { note.remove(); });
+    // A form sent again drops the reasons of its last refusal: the answer brings new ones.
+    if (elt.tagName === "FORM") {
+      elt.querySelectorAll(".invalid-feedback, .alert").forEach(function (note) { note.remove(); });
+      elt.querySelectorAll(".is-invalid").forEach(function (field) { field.classList.remove("is-invalid"); });
+    }
+  });
+  // A full page (Django's 404 or CSRF page) is never swapped into a fragment's place.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && !isFragment(xhr)) event.detail.shouldSwap = false;
+    if (xhr.status >= 400) xhr.cgSwapped = event.detail.shouldSwap;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var detail = event.detail;
+    var xhr = detail.xhr;
+    if (!xhr || xhr.cgAnswered || !xhr.status || !answers(detail)) return; // no status: sendError, timeout
+    xhr.cgAnswered = true;
+    if (xhr.status < 400) {
+      if (detail.requestConfig.verb === "get") return;
+      var said = Array.prototype.map.call(parsed(xhr).querySelectorAll("[data-announce]"), function (el) {
+        return el.textContent.trim().replace(/\s+/g, " ");
+      }).filter(Boolean).join(" ");
+      announce(said);
+      return;
+    }
+    answerNextTo(xhr, messageOf(xhr), !!xhr.cgSwapped);
+  });
+  document.body.addEventListener("htmx:sendError", function (event) {
+    if (answers(event.detail)) answerNextTo(event.detail.xhr, text("network-error"), false);
+  });
+  document.body.addEventListener("htmx:timeout", function (event) {
+    if (answers(event.detail)) answerNextTo(event.detail.xhr, text("timeout"), false);
+  });
+
+  // Toasts the server sent (the dashboard's answers) go by themselves too.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var toasts = toastRegion();
+    if (!toasts) return;
+    toasts.querySelectorAll(".toast-message").forEach(function (box) { addDismiss(box); autoHide(box); });
+  });
+
+  // Live character counters: "12 / 280" beside the field; screen readers hear how much is
+  // left only near the end (at 20, 10 and 0), not at every key.
+  function attachCounter(field) {
+    var max = parseInt(field.getAttribute("maxlength"), 10);
+    if (!max || field.hasAttribute("data-counted")) return;
+    field.setAttribute("data-counted", "");
+    var counter = document.createElement("span");
+    counter.className = "char-counter small";
+    counter.setAttribute("aria-hidden", "true");
+    field.insertAdjacentElement("afterend", counter);
+    var lastSaid = null;
+    var update = function (spoken) {
+      var left = max - field.value.length;
+      counter.textContent = field.value.length + " / " + max;
+      counter.classList.toggle("is-near", left <= 20);
+      var mark = left <= 0 ? 0 : left <= 10 ? 10 : left <= 20 ? 20 : null;
+      if (spoken && mark !== null && mark !== lastSaid) announce(text("chars-left").replace("%(left)s", Math.max(left, 0)));
+      lastSaid = mark;
+    };
+    field.addEventListener("input", function () { update(true); });
+    update(false);
+  }
+  htmx.onLoad(function (content) {
+    var scope = content.querySelectorAll ? content : document;
+    scope.querySelectorAll("textarea[maxlength], input[maxlength][data-counter]").forEach(attachCounter);
+  });
+})();
