@@ -113,6 +113,10 @@ def describe(entry: ModerationAction, names: dict) -> str:
         sentence = _("%(actor)s merged %(duplicate)s into %(item)s")
         values["item"] = _target(entry, names)
         values["duplicate"] = quoted(entry.details.get("merged_text", ""))
+    elif action == "dismiss-merge":
+        sentence = _("%(actor)s kept %(item)s and %(other)s apart")
+        values["item"] = _target(entry, names)
+        values["other"] = quoted(entry.details.get("other_text", ""))
     elif action in ("remove", "restore"):
         sentence = (
             _("%(actor)s removed %(name)s")

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from sessions.views import board, facilitator, joining, participant
+from sessions.views import board, facilitator, joining, participant, setups
 
 app_name = "sessions"
 
@@ -32,11 +32,18 @@ urlpatterns = [
 urlpatterns += [
     path("facilitate/", facilitator.session_list, name="facilitate"),
     path("facilitate/new/", facilitator.session_create, name="create"),
+    path("facilitate/new/template/", setups.from_template, name="create_from_template"),
+    path("facilitate/<str:code>/duplicate/", setups.duplicate, name="duplicate"),
     path("facilitate/<str:code>/", facilitator.dashboard, name="dashboard"),
     path("facilitate/<str:code>/settings/", facilitator.session_settings, name="settings"),
     path("facilitate/<str:code>/control/", facilitator.control, name="control"),
     path("facilitate/<str:code>/moderate/", facilitator.moderate, name="moderate"),
     path("facilitate/<str:code>/merge/", facilitator.merge, name="merge"),
+    path(
+        "facilitate/<str:code>/suggestions/<int:suggestion_id>/dismiss/",
+        facilitator.dismiss_suggestion,
+        name="dismiss_suggestion",
+    ),
     path("facilitate/<str:code>/purge/", facilitator.purge, name="purge"),
     path(
         "facilitate/<str:code>/needs/<int:need_id>/correct/",

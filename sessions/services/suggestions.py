@@ -61,7 +61,11 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
 def dismiss_merge_suggestion(*, actor, suggestion: MergeSuggestion) -> None:
     """Not the same need: the pair is no longer suggested (kept in the log). Dismissing twice
     is a no-op. Emits nothing."""
-    suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    suggestion = (
+        MergeSuggestion.objects.select_for_update(of=("self",))
+        .select_related("other")
+        .get(pk=suggestion.pk)
+    )
     if suggestion.dismissed_at:
         return
     suggestion.dismissed_at = timezone.now()
@@ -72,4 +76,5 @@ def dismiss_merge_suggestion(*, actor, suggestion: MergeSuggestion) -> None:
         "dismiss-merge",
         f"need-{suggestion.need_id}",
         other=suggestion.other_id,
+        other_text=suggestion.other.text,
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sessions import queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
-from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
+from sessions.models import GapNote, LiveSession, Mapping, MergeSuggestion, Need, Participant
 from sessions.moderation_log import log_lines
 from sessions.qr import join_qr
 from sessions.views import facilitator_answers as answers
@@ -82,6 +82,12 @@ def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpRes
     )
 
 
+def _merge_suggestions(live_session: LiveSession) -> list:
+    # Each look compares only the needs changed since the last one (services.suggestions).
+    services.refresh_merge_suggestions(live_session=live_session)
+    return queries.merge_suggestions(live_session)
+
+
 def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
     live_session = LiveSession.objects.select_related(
         "taxonomy", "spotlight_need", "spotlight_strategy"
@@ -102,6 +108,7 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "strategies": Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id).order_by(
             "category__position", "position"
         ),
+        "suggestions": _merge_suggestions(live_session),
         "next_phase": services.next_phase(live_session),
         "previous_phase": services.next_phase(live_session, -1),
         "join_url": join_url,
@@ -240,6 +247,21 @@ def merge(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
     return _after_control(request, live_session, done=answers.merged(keep, duplicate))
+
+
+@require_POST
+@facilitator_view
+def dismiss_suggestion(
+    request: HttpRequest, live_session: LiveSession, suggestion_id: int
+) -> HttpResponse:
+    """Not the same need: the pair is no longer suggested."""
+    suggestion = get_object_or_404(
+        MergeSuggestion.objects.select_related("need", "other"),
+        pk=suggestion_id,
+        live_session=live_session,
+    )
+    services.dismiss_merge_suggestion(actor=request.user, suggestion=suggestion)
+    return _after_control(request, live_session, done=answers.kept_apart(suggestion))
 
 
 @require_http_methods(["GET", "POST"])

@@ -77,3 +77,11 @@ def merged(keep: Need, duplicate: Need) -> str:
         "duplicate": quoted(duplicate.text),
         "keep": quoted(keep.text),
     }
+
+
+def kept_apart(suggestion) -> str:
+    """The toast after a facilitator said two suggested needs are not the same."""
+    return _("Kept apart: %(need)s and %(other)s are not suggested again.") % {
+        "need": quoted(suggestion.need.text),
+        "other": quoted(suggestion.other.text),
+    }

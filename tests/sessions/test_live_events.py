@@ -2,7 +2,6 @@
 redraw for each event (sessions.live.render, the one place that decides)."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from sessions import services
 from sessions.enums import ContributionStatus, Phase
@@ -14,13 +13,6 @@ from sessions.models import LiveSession, Need
 from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def facilitator(live_session):
-    user = get_user_model().objects.create_user("fac", password="pw")
-    live_session.facilitators.add(user)
-    return user
 
 
 def set_phase(live_session, phase):

@@ -2,7 +2,6 @@
 in English or in French, and none for needs that are merely about the same thing."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from sessions import queries, services
 from sessions.enums import ContributionStatus
@@ -49,13 +48,6 @@ def test_short_or_empty_needs_are_never_paired():
     needs = [(1, "Safety"), (2, "safety!"), (3, "the and of"), (4, "the and of")]
 
     assert similar_pairs(needs, needs) == []
-
-
-@pytest.fixture
-def facilitator(live_session):
-    user = get_user_model().objects.create_user("fac", password="pw")
-    live_session.facilitators.add(user)
-    return user
 
 
 def needs_of(live_session, texts):
@@ -130,3 +122,66 @@ def test_hidden_needs_are_neither_compared_nor_suggested(live_session, facilitat
     services.moderate(actor=facilitator, contribution=second, status=ContributionStatus.HIDDEN)
 
     assert queries.merge_suggestions(live_session) == []
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_the_dashboard_offers_one_tap_merge_and_dismiss(facilitator_client, live_session):
+    from django.urls import reverse
+
+    first, duplicate = needs_of(live_session, list(SAME[1]))
+    dashboard = facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code]))
+    (suggestion,) = queries.merge_suggestions(live_session)
+
+    assert "These look like the same need" in dashboard.text
+    assert f'id="suggestion-{suggestion.pk}"' in dashboard.text
+
+    dismissed = facilitator_client.post(
+        reverse("sessions:dismiss_suggestion", args=[live_session.code, suggestion.pk]),
+        headers=HTMX,
+    )
+
+    assert dismissed.status_code == 200
+    assert "Kept apart" in dismissed.text and "not suggested again" in dismissed.text
+    assert f'id="suggestion-{suggestion.pk}"' not in dismissed.text
+    assert "kept “Know why my posts are hidden” and “Know why my posts get hidden!” apart" in (
+        dismissed.text
+    )
+
+
+def test_a_suggested_pair_merges_in_one_tap(facilitator_client, live_session):
+    from django.urls import reverse
+
+    first, duplicate = needs_of(live_session, list(SAME[0]))
+    facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code]))
+
+    merged = facilitator_client.post(
+        reverse("sessions:merge", args=[live_session.code]),
+        {"keep": first.pk, "duplicate": duplicate.pk},
+        headers=HTMX,
+    )
+
+    assert merged.status_code == 200
+    assert list(Need.objects.all()) == [first]
+    assert "These look like the same need" not in merged.text
+
+
+def test_another_sessions_suggestion_cannot_be_dismissed(facilitator_client, live_session):
+    from django.urls import reverse
+
+    from tests.factories import LiveSessionFactory
+
+    other = LiveSessionFactory(code="OTHER4", taxonomy=live_session.taxonomy)
+    needs_of(other, list(SAME[2]))
+    services.refresh_merge_suggestions(live_session=other)
+    (suggestion,) = queries.merge_suggestions(other)
+
+    response = facilitator_client.post(
+        reverse("sessions:dismiss_suggestion", args=[live_session.code, suggestion.pk]),
+        headers=HTMX,
+    )
+
+    assert response.status_code == 404
+    suggestion.refresh_from_db()
+    assert suggestion.dismissed_at is None

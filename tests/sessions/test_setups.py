@@ -14,13 +14,6 @@ from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, Partici
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def facilitator(live_session):
-    user = get_user_model().objects.create_user("fac", password="pw")
-    live_session.facilitators.add(user)
-    return user
-
-
 def test_duplicating_copies_the_set_up_and_none_of_the_people_or_content(live_session, facilitator):
     co_facilitator = get_user_model().objects.create_user("co", password="pw")
     live_session.facilitators.add(co_facilitator)

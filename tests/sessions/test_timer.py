@@ -4,7 +4,6 @@ as it does by default), and the facilitators can give more time."""
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from sessions import services
@@ -13,13 +12,6 @@ from sessions.models import LiveSession, Need
 from tests.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def facilitator(live_session):
-    user = get_user_model().objects.create_user("fac", password="pw")
-    live_session.facilitators.add(user)
-    return user
 
 
 def run_out(live_session, facilitator, seconds=1):
