@@ -9,6 +9,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -212,7 +213,6 @@ class SessionForm(forms.ModelForm):
             "title",
             "question",
             "taxonomy",
-            "facilitators",
             "enabled_phases",
             "dot_budget",
             "dot_cap",
@@ -223,14 +223,6 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facilitators"].required = False
-        self.fields["facilitators"].widget = forms.CheckboxSelectMultiple()
-        self.fields["facilitators"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
-        self.fields["facilitators"].help_text = _(
-            "Co-facilitators, in the room or remote. You stay one."
-        )
         self.fields["dot_budget"].validators.append(MinValueValidator(1))
         self.fields["dot_budget"].validators.append(MaxValueValidator(50))
         self.fields["dot_cap"].validators.append(MinValueValidator(1))
@@ -258,13 +250,44 @@ class SessionForm(forms.ModelForm):
     def service_fields(self) -> dict:
         """The cleaned values as the services take them."""
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        fields["facilitators"] = list(fields["facilitators"])
         fields["prompts"] = {
             phase.value: self.cleaned_data[f"prompt_{phase.value}"]
             for phase in Phase
             if self.cleaned_data.get(f"prompt_{phase.value}")
         }
         return fields
+
+
+class FacilitatorSearchForm(forms.Form):
+    """Finding an account to add as a co-facilitator: by name, never a list of everyone."""
+
+    SHORTEST = 3
+    SHOWN = 8
+
+    q = forms.CharField(
+        label=_("Find an account by name or username"),
+        min_length=SHORTEST,
+        max_length=150,
+        required=False,
+        help_text=_("At least three characters."),
+    )
+
+    def matches(self, live_session: LiveSession) -> list:
+        """Active accounts not yet facilitating whose username or name holds the text."""
+        if not self.is_valid() or not self.cleaned_data["q"]:
+            return []
+        text = self.cleaned_data["q"]
+        return list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(
+                models.Q(username__icontains=text)
+                | models.Q(first_name__icontains=text)
+                | models.Q(last_name__icontains=text)
+            )
+            .exclude(pk__in=live_session.facilitators.values("pk"))
+            .order_by("username")[: self.SHOWN]
+        )
 
 
 class ControlForm(forms.Form):

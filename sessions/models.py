@@ -49,6 +49,16 @@ class LiveSession(models.Model):
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_sessions"
     )
+    # Who created the session: the one facilitator (with superusers) who changes who else
+    # facilitates, and who always stays one.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_sessions",
+        verbose_name=_("owner"),
+    )
     phase = models.CharField(_("phase"), max_length=10, choices=Phase, default=Phase.LOBBY)
     input_locked = models.BooleanField(_("input locked"), default=False)
     # Timer: running when phase_ends_at is set; paused when timer_remaining is set instead.

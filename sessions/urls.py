@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from sessions.views import board, facilitator, joining, participant, setups
+from sessions.views import board, facilitator, facilitators, joining, participant, setups
 
 app_name = "sessions"
 
@@ -34,6 +34,7 @@ urlpatterns += [
     path("facilitate/new/", facilitator.session_create, name="create"),
     path("facilitate/new/template/", setups.from_template, name="create_from_template"),
     path("facilitate/<str:code>/duplicate/", setups.duplicate, name="duplicate"),
+    path("facilitate/<str:code>/facilitators/", facilitators.facilitators, name="facilitators"),
     path("facilitate/<str:code>/", facilitator.dashboard, name="dashboard"),
     path("facilitate/<str:code>/settings/", facilitator.session_settings, name="settings"),
     path("facilitate/<str:code>/control/", facilitator.control, name="control"),

@@ -12,7 +12,7 @@ from sessions.enums import PHASE_ORDER
 from sessions.live import events
 from sessions.models import ANNOUNCEMENT_MAX_LENGTH, LiveSession, Need, new_join_code
 from sessions.services.common import clean_text, locked_session, log
-from sessions.services.errors import InvalidInput, SessionError
+from sessions.services.errors import InvalidInput, NotYours, SessionError
 from sessions.setups import SETUP_FIELDS, TEMPLATES
 from taxonomy.models import Strategy, Taxonomy
 
@@ -21,8 +21,9 @@ from taxonomy.models import Strategy, Taxonomy
 def create_live_session(
     *, title: str, taxonomy: Taxonomy, question: str = "", facilitator=None, **options
 ) -> LiveSession:
-    """Create a session with a fresh, unique join code; ``facilitator`` runs it. Refuses with
-    InvalidInput for an empty title. Emits nothing: no screen shows the session yet."""
+    """Create a session with a fresh, unique join code; ``facilitator`` runs and owns it.
+    Refuses with InvalidInput for an empty title. Emits nothing: no screen shows the session
+    yet."""
     title = clean_text(title, field=_("Title"), max_length=200)
     for _attempt in range(20):
         code = new_join_code()
@@ -32,7 +33,7 @@ def create_live_session(
         raise SessionError("could not find a free join code")
     co_facilitators = options.pop("facilitators", ())
     live_session = LiveSession.objects.create(
-        code=code, title=title, question=question, taxonomy=taxonomy, **options
+        code=code, title=title, question=question, taxonomy=taxonomy, owner=facilitator, **options
     )
     live_session.facilitators.add(*co_facilitators)
     if facilitator is not None:
@@ -64,8 +65,9 @@ def create_from_template(
 
 @transaction.atomic
 def configure_session(*, live_session: LiveSession, actor, **fields) -> LiveSession:
-    """Change a session's settings (title, question, prompts, phases, dots, moderation...).
-    Refuses with InvalidInput for a cap under one or no phase. Emits ``settings_changed``."""
+    """Change a session's settings (title, question, prompts, phases, dots, moderation...;
+    who facilitates is add_facilitator's). Refuses with InvalidInput for a cap under one or
+    no phase. Emits ``settings_changed``."""
     live_session = locked_session(live_session)
     if "dot_cap" in fields and fields["dot_cap"] < 1:
         raise InvalidInput(_("At least one dot must fit on an item."))
@@ -73,16 +75,42 @@ def configure_session(*, live_session: LiveSession, actor, **fields) -> LiveSess
         fields["enabled_phases"] = [p for p in PHASE_ORDER if p in fields["enabled_phases"]]
         if not fields["enabled_phases"]:
             raise InvalidInput(_("Use at least one phase."))
-    facilitators = fields.pop("facilitators", None)
     for name, value in fields.items():
         setattr(live_session, name, value)
     live_session.save()
-    if facilitators is not None:
-        # Whoever saves the settings stays a facilitator: nobody can lock themselves out.
-        live_session.facilitators.set({*facilitators, actor} if actor else facilitators)
     log(live_session, actor, "configure", "session", fields=sorted(fields))
     events.settings_changed(live_session)
     return live_session
+
+
+def _require_owner(live_session: LiveSession, actor) -> None:
+    if not (actor.is_superuser or live_session.owner_id == actor.pk):
+        raise NotYours(_("Only the session's owner changes who facilitates it."))
+
+
+@transaction.atomic
+def add_facilitator(*, live_session: LiveSession, actor, user) -> None:
+    """Let ``user`` facilitate the session too. Refuses with NotYours unless ``actor`` owns
+    the session (or is a superuser), InvalidInput for an inactive account. Emits nothing: no
+    screen shows who facilitates."""
+    live_session = locked_session(live_session)
+    _require_owner(live_session, actor)
+    if not user.is_active:
+        raise InvalidInput(_("That account cannot sign in."))
+    live_session.facilitators.add(user)
+    log(live_session, actor, "add-facilitator", "session", username=user.get_username())
+
+
+@transaction.atomic
+def remove_facilitator(*, live_session: LiveSession, actor, user) -> None:
+    """Stop ``user`` facilitating the session. Refuses with NotYours unless ``actor`` owns the
+    session (or is a superuser), InvalidInput for the owner, who always stays. Emits nothing."""
+    live_session = locked_session(live_session)
+    _require_owner(live_session, actor)
+    if user.pk == live_session.owner_id:
+        raise InvalidInput(_("The session's owner always facilitates it."))
+    live_session.facilitators.remove(user)
+    log(live_session, actor, "remove-facilitator", "session", username=user.get_username())
 
 
 def next_phase(live_session: LiveSession, step: int = 1) -> str | None:

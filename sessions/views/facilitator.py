@@ -20,6 +20,7 @@ from sessions.moderation_log import log_lines
 from sessions.qr import join_qr
 from sessions.views import facilitator_answers as answers
 from sessions.views.decorators import facilitator_view
+from sessions.views.facilitators import facilitators_context
 from taxonomy.models import Strategy
 from taxonomy.queries import default_taxonomy
 
@@ -74,10 +75,12 @@ def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpRes
         else:
             messages.success(request, _("Settings saved; every screen is updated."))
             return redirect("sessions:dashboard", code=live_session.code)
+    context = {"form": form, "live_session": live_session, "creating": False}
+    context["who"] = facilitators_context(request, LiveSession.objects.get(pk=live_session.pk))
     return render(
         request,
         "sessions/facilitator/form.html",
-        {"form": form, "live_session": live_session, "creating": False},
+        context,
         status=422 if form.errors else 200,
     )
 
