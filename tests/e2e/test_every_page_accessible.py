@@ -20,6 +20,9 @@ class EveryPageTests(BrowserTestCase):
         NeedFactory(author=self.participant, text="Captions for every video")
         self.facilitator = get_user_model().objects.create_user("ada", password="pw-tests-only")
         self.live_session.facilitators.add(self.facilitator)
+        self.live_session.owner = self.facilitator  # the settings page shows its owner's tools
+        self.live_session.save()
+        get_user_model().objects.create_user("adam-colleague", password="pw-tests-only")
 
     def pages(self) -> list[str]:
         strategy = next(iter(self.sample["strategies"].values()))
@@ -44,6 +47,9 @@ class EveryPageTests(BrowserTestCase):
             "/facilitate/",
             f"/facilitate/{CODE}/",
             f"/facilitate/{CODE}/settings/",
+            f"/facilitate/{CODE}/settings/?q=adam",
+            "/facilitate/new/",
+            "/facilitate/new/template/",
             f"/facilitate/{CODE}/export/",
             f"/facilitate/{CODE}/export/report/",
         ]
