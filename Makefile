@@ -4,7 +4,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEV_ENV := DEBUG=true
+# The address phones use: on a laptop serving a room, `make run HOST=0.0.0.0
+# PUBLIC_URL=http://192.168.1.20:8000` (the laptop's address on the room's Wi-Fi); the QR codes
+# and printed links carry it, and only its host is allowed.
+PUBLIC_URL ?= http://$(HOST):$(PORT)
+PUBLIC_HOST := $(shell echo '$(PUBLIC_URL)' | sed -E 's#^[a-z]+://\[?([^]/:]+).*#\1#')
+DEV_ENV := DEBUG=true ALLOWED_HOSTS=localhost,127.0.0.1,[::1],$(PUBLIC_HOST)
 
 .PHONY: install run test test-fast lint fmt migrate seed browser vendor audit
 
@@ -27,7 +32,7 @@ migrate: install
 
 seed: migrate
 	$(DEV_ENV) $(PY) manage.py load_taxonomy
-	$(DEV_ENV) $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	$(DEV_ENV) $(PY) manage.py seed_demo --base-url $(PUBLIC_URL)
 
 run: seed
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
