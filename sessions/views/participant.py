@@ -346,8 +346,36 @@ def _gap_target(live_session: LiveSession, target: str) -> dict:
 
 def _gap_form(live_session: LiveSession, data=None, initial=None) -> GapForm:
     form = GapForm(data, initial=initial or {}, targets=_gap_targets(live_session))
-    form.helper.form_action = reverse("sessions:gap", args=[live_session.code])
+    action = reverse("sessions:gap", args=[live_session.code])
+    form.helper.form_action = action
+    # On the participant page the form answers in place (its page is the fallback without
+    # htmx): a refusal, an error or a lost connection keeps what was typed.
+    form.helper.attrs = {
+        "hx-post": action,
+        "hx-swap": "none",
+        "hx-disabled-elt": "find [type=submit]",
+    }
     return form
+
+
+def _gap_answer(request, participant: Participant, form, flash: str, refusal=None):
+    """The gap form back in place (fresh after a note, filled in after a refusal) with the
+    message, and the gaps as this author sees them (their Delete on their own note)."""
+    context = {
+        "live_session": participant.live_session,
+        "participant": participant,
+        "gap_form": form,
+        "flash": flash,
+        "flash_level": "warning" if refusal or form.errors else "success",
+        "gap_groups": None
+        if refusal or form.errors
+        else queries.gap_notes(participant.live_session),
+        "audience": "participants",
+    }
+    template = f"{PARTIAL}#gap-form-result"
+    if refusal is not None:
+        return refused(request, refusal, template, context)
+    return render(request, template, context, status=422 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -360,10 +388,14 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
     elif request.GET.get("mapping", "").isdigit():
         initial["target"] = f"mapping-{request.GET['mapping']}"
     form = _gap_form(live_session, request.POST or None, initial)
+    if not request.htmx:
+        form.helper.attrs = {}  # its own page: a plain form, back to the session when done
     context = {"live_session": live_session, "form": form}
     template = "sessions/participant/gap.html"
     if request.method == "POST":
         if not form.is_valid():
+            if request.htmx:
+                return _gap_answer(request, participant, form, _("Please check the form."))
             return render(request, template, context, status=422)
         try:
             services.annotate_gap(
@@ -374,8 +406,13 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
             )
         except services.SessionError as exc:
             form.add_error(None, str(exc))
+            if request.htmx:
+                return _gap_answer(request, participant, form, str(exc), refusal=exc)
             return refused(request, exc, template, context)
-        messages.success(request, _("Thank you: your gap note is on the board."))
+        thanks = _("Thank you: your gap note is on the board.")
+        if request.htmx:
+            return _gap_answer(request, participant, _gap_form(live_session), thanks)
+        messages.success(request, thanks)
         return redirect(_page_url(live_session, "#gaps"))
     return render(request, template, context)
 

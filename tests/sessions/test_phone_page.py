@@ -359,3 +359,33 @@ def test_the_phone_header_folds_its_menu_behind_a_button(client, live_session):
 
     assert 'aria-controls="site-menu" data-site-menu-toggle' in page
     assert 'id="site-menu" class="site-menu"' in page
+
+
+def test_the_gap_form_answers_in_place_and_keeps_what_was_typed(participant_client, live_session):
+    from django.urls import reverse
+
+    from sessions.models import GapNote
+
+    LiveSession.objects.filter(pk=live_session.pk).update(phase="gaps")
+    strategy = live_session.taxonomy.strategies.first()
+    url = reverse("sessions:gap", args=[live_session.code])
+    htmx = {"HX-Request": "true"}
+
+    refused = participant_client.post(
+        url, {"target": f"strategy-{strategy.pk}", "kind": "safety", "text": "   "}, headers=htmx
+    )
+    noted = participant_client.post(
+        url,
+        {"target": f"strategy-{strategy.pk}", "kind": "safety", "text": "No one studied outing"},
+        headers=htmx,
+    )
+
+    assert refused.status_code == 422
+    assert 'id="gap-form-region" hx-swap-oob="true"' in refused.text
+    assert re.search(r'<input[^>]*value="safety"[^>]*checked', refused.text)  # choice kept
+    assert noted.status_code == 200
+    assert "Thank you: your gap note is on the board." in noted.text
+    note = GapNote.objects.get()
+    # The author's own Delete comes with the answer (the push every phone gets has none).
+    assert f'id="own-gap-{note.pk}"' in noted.text and "delete" in noted.text.lower()
+    assert "No one studied outing" not in noted.text.split('id="gaps"')[0]  # the form is fresh
