@@ -275,6 +275,8 @@ class ControlForm(forms.Form):
         "spotlight-need",
         "spotlight-strategy",
         "spotlight-clear",
+        "results-reveal",
+        "results-hide",
     ]
     command = forms.ChoiceField(choices=[(c, c) for c in COMMANDS])
     phase = forms.ChoiceField(choices=Phase.choices, required=False)

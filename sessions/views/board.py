@@ -5,9 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sessions import queries
 from sessions.identity import current_participant
-from sessions.live import groups, snapshots
+from sessions.live import groups, screens, snapshots
 from sessions.permissions import live_session_or_404
 from sessions.qr import qr_svg
 
@@ -16,7 +15,7 @@ from sessions.qr import qr_svg
 def board(request: HttpRequest, code: str) -> HttpResponse:
     live_session = live_session_or_404(code)
     join_url = request.build_absolute_uri(live_session.join_path)
-    context = queries.board(live_session)
+    context = screens.board_context(live_session)
     context.update(
         {
             "join_url": join_url,
