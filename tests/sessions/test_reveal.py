@@ -17,6 +17,7 @@ approach: platform 3 of 10 (30%), research on the community in 1 of 2 strategies
 count nowhere on the board."""
 
 import pytest
+from django.template.loader import render_to_string
 
 from sessions import stats
 from sessions.enums import ContributionStatus
@@ -46,7 +47,11 @@ def revealed():
 
     def strategy(slug, approach, references=()):
         return StrategyFactory(
-            category=category, slug=slug, approach=approach, references=list(references)
+            category=category,
+            slug=slug,
+            name=slug.capitalize(),
+            approach=approach,
+            references=list(references),
         )
 
     folk = strategy("folk", Approach.PLATFORM, [about])
@@ -132,3 +137,30 @@ def test_the_reveal_costs_the_same_few_queries_however_large_the_session(
     visibility = stats.Visibility(revealed)
     with django_assert_max_num_queries(8):
         stats.reveal(visibility)
+
+
+def test_the_report_shows_the_same_reveal_in_html_and_markdown(revealed):
+    from sessions.exports.formats import MarkdownReportExporter
+    from sessions.exports.report import build_report
+
+    report = build_report(revealed)
+    html = render_to_string("sessions/exports/report.html", {"report": report})
+    markdown = MarkdownReportExporter(revealed).render()
+
+    assert [item.strategy.slug for item in report.reveal.silent_gaps] == ["cloaking"]
+    assert "Where the room's demand meets research on Trans creators" in html
+    assert "In high demand, and the research is silent:</strong>" in html
+    assert "Cloaking (60% of the demand)" in html
+    assert "## Where the room's demand meets research on Trans creators" in markdown
+    assert (
+        "**In high demand, and the research is silent:** Cloaking (60% of the demand)" in markdown
+    )
+    for line in (
+        "| Platform-based | 30% | 1 of 2 strategies |",
+        "| Model-based | 60% | 0 of 2 strategies |",
+        "| Legal and organising | 10% | 1 of 1 strategy |",
+        "| Folk | Platform-based | 30% | 2 | \\[1\\] |",
+        "| Cloaking | Model-based | 60% | 4 | **silent** |",
+        "| Recourse | Model-based | 0% | 0 | silent |",
+    ):
+        assert line in markdown
