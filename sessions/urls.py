@@ -24,6 +24,7 @@ urlpatterns = [
     path("s/<str:code>/gaps/<int:gap_id>/delete/", participant.delete_gap, name="delete_gap"),
     path("s/<str:code>/erase/", joining.erase, name="erase"),
     path("s/<str:code>/board/", board.board, name="board"),
+    path("s/<str:code>/poster/", board.poster, name="poster"),
     path("s/<str:code>/live/", board.live, name="live"),
 ]
 

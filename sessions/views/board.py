@@ -27,6 +27,23 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The join poster for the door: the QR code, the address and the code, in English and
+    French, laid out for A4 and Letter paper alike."""
+    live_session = live_session_or_404(code)
+    join_url = request.build_absolute_uri(live_session.join_path)
+    return render(
+        request,
+        "sessions/board/poster.html",
+        {
+            "live_session": live_session,
+            "join_url": join_url,
+            "qr": qr_svg(join_url, title=_("QR code to join: %(url)s") % {"url": join_url}),
+        },
+    )
+
+
+@require_safe
 def live(request: HttpRequest, code: str) -> HttpResponse:
     """Polling: the whole live state as out-of-band fragments when the screen's sequence number
     is behind, 204 when it is current."""
