@@ -48,6 +48,21 @@ def shoot(page: Page, name: str) -> Path:
     return path
 
 
+def dashboard_of(test: BrowserTestCase) -> Page:
+    """A laptop logged in as a facilitator of the test's session, on its dashboard."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("ada", password="pw-for-tests-only")
+    test.live_session.facilitators.add(user)
+    page = test.new_page({"viewport": {"width": 1440, "height": 900}})
+    page.goto(f"{test.live_server_url}/facilitate/{CODE}/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill("pw-for-tests-only")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(f"/facilitate/{CODE}/$"))
+    return page
+
+
 class BoardScreenTests(BrowserTestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -104,22 +119,9 @@ class BoardScreenTests(BrowserTestCase):
                 shoot(board, f"spotlight-{width}x{height}")
                 self.assert_accessible(board)
 
-    def log_in(self) -> Page:
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.create_user("ada", password="pw-for-tests-only")
-        self.live_session.facilitators.add(user)
-        page = self.new_page({"viewport": {"width": 1440, "height": 900}})
-        page.goto(f"{self.live_server_url}/facilitate/{CODE}/")
-        page.get_by_label("Username").fill("ada")
-        page.get_by_label("Password").fill("pw-for-tests-only")
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_url(re.compile(f"/facilitate/{CODE}/$"))
-        return page
-
     def test_the_screen_follows_a_phase_change_and_the_reveal_live(self) -> None:
         self.show(Phase.MAPPING)
-        dashboard = self.log_in()
+        dashboard = dashboard_of(self)
         board = self.new_page({"viewport": {"width": 1280, "height": 720}})
         board.goto(f"{self.live_server_url}/s/{CODE}/board/")
         expect(board.locator("#connection-status")).to_have_text("Live")
@@ -209,20 +211,11 @@ class JoinCodeTests(BrowserTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        from django.contrib.auth import get_user_model
-
         self.live_session = large_session(code=CODE, phase=Phase.WRAPUP)
-        self.user = get_user_model().objects.create_user("ada", password="pw-for-tests-only")
-        self.live_session.facilitators.add(self.user)
         self.join_url = f"{self.live_server_url}/join/{CODE}/"
 
     def test_the_dashboard_qr_code_decodes_and_its_preview_follows_the_reveal(self) -> None:
-        page = self.new_page({"viewport": {"width": 1440, "height": 900}})
-        page.goto(f"{self.live_server_url}/facilitate/{CODE}/")
-        page.get_by_label("Username").fill("ada")
-        page.get_by_label("Password").fill("pw-for-tests-only")
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_url(re.compile(f"/facilitate/{CODE}/$"))
+        page = dashboard_of(self)
         self.assertIn(self.join_url, decoded(shoot(page, "dashboard-1440x900")))
 
         page.get_by_role("button", name="Reveal the results on the board").click()
