@@ -192,6 +192,10 @@ class GapForm(forms.Form):
         self.fields["target"].choices = list(targets)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Add gap note")))
+        # The fields alone, inside a form tag of the page's own (the participant page's
+        # answers in place; see partials/participant.html#gap-form).
+        self.inline_helper = FormHelper()
+        self.inline_helper.form_tag = False
 
 
 # --- facilitators ----------------------------------------------------------------------------
@@ -306,6 +310,8 @@ class ControlForm(forms.Form):
         "spotlight-need",
         "spotlight-strategy",
         "spotlight-clear",
+        "results-reveal",
+        "results-hide",
     ]
     command = forms.ChoiceField(choices=[(c, c) for c in COMMANDS])
     phase = forms.ChoiceField(choices=Phase.choices, required=False)

@@ -69,6 +69,8 @@ class LiveSession(models.Model):
         default=True,
         help_text=_("When the timer reaches zero, posts and votes for the phase stop."),
     )
+    # At wrap-up the board shows the results only once a facilitator reveals them.
+    results_revealed = models.BooleanField(_("results shown on the board"), default=False)
     dot_budget = models.PositiveSmallIntegerField(_("dots per participant"), default=5)
     dot_cap = models.PositiveSmallIntegerField(_("most dots on one item"), default=3)
     allow_display_names = models.BooleanField(_("allow display names"), default=True)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("s/<str:code>/erase/", joining.erase, name="erase"),
     path("s/<str:code>/board/", board.board, name="board"),
     path("s/<str:code>/board/phone/", board.phone_board, name="phone_board"),
+    path("s/<str:code>/poster/", board.poster, name="poster"),
     path("s/<str:code>/live/", board.live, name="live"),
 ]
 

@@ -56,6 +56,19 @@ class TaxonomyAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "description")
     prepopulated_fields = {"slug": ("title",)}
     inlines = [CategoryInline]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "version", "description", "is_default")}),
+        (
+            _("The community the workshop is about"),
+            {
+                "fields": ("community", "community_name", "community_name_fr"),
+                "description": _(
+                    "A strategy's research pays attention to this community when one of its "
+                    "references, or of its cases' references, lists the community's slug."
+                ),
+            },
+        ),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(strategy_count=Count("strategies"))
@@ -141,6 +154,7 @@ class ReferenceAdmin(admin.ModelAdmin):
             {"fields": ("volume", "issue", "pages", "publisher", "address", "series", "month")},
         ),
         (_("Links"), {"fields": ("doi", "url", "note")}),
+        (_("Communities studied"), {"fields": ("communities",)}),
     )
 
     def get_search_results(self, request, queryset, search_term):

@@ -35,15 +35,20 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
 
     data = {
         "schema": SCHEMA_VERSION,
-        "taxonomy": _without_empty(
-            {
+        "taxonomy": {
+            name: value
+            for name, value in {
                 "slug": taxonomy.slug,
                 "title": taxonomy.title,
                 "version": taxonomy.version,
                 "description": taxonomy.description,
-            }
-        )
-        | {"default": taxonomy.is_default},
+                "default": taxonomy.is_default,
+                "community": taxonomy.community,
+                "community_name": taxonomy.community_name,
+                TRANSLATION_LANGUAGE: _exported_translations(taxonomy),
+            }.items()
+            if name == "default" or value not in (None, "", [], {})
+        },
         "categories": [
             _without_empty(
                 {

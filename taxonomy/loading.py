@@ -79,6 +79,9 @@ def _write(plan: TaxonomyPlan) -> LoadSummary:
         "version": row["version"],
         "description": row["description"],
         "is_default": row["default"],
+        "community": row["community"],
+        "community_name": row["community_name"],
+        **_translated_values(row),
     }
     counts = {
         name: ModelCounts()

@@ -3,6 +3,8 @@ the references behind them. Content is loaded from a versioned data file (see
 docs/taxonomy-format.md) and editable in the admin. Several taxonomies may coexist so that
 another workshop can bring its own; the public site shows the default one."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -28,7 +30,15 @@ class Localized:
         return getattr(self, name)
 
 
-class Taxonomy(models.Model):
+def validate_community_slugs(value) -> None:
+    """A reference's communities: a list of slugs (``lgbtqia2s``), as the data file has it."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_('Enter a list of community slugs, such as ["lgbtqia2s"].'))
+    for item in value:
+        validate_slug(item)
+
+
+class Taxonomy(Localized, models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     version = models.CharField(_("version"), max_length=40, blank=True)
@@ -36,6 +46,18 @@ class Taxonomy(models.Model):
     is_default = models.BooleanField(
         _("default"), default=False, help_text=_("Shown on the public taxonomy site.")
     )
+    # The community the workshop is about. A strategy's research pays attention to it when one
+    # of its references (or of its cases') lists this slug among the communities it studies.
+    community = models.SlugField(
+        _("community the workshop is about"),
+        max_length=80,
+        blank=True,
+        help_text=_("A slug, such as lgbtqia2s; references list the communities they study."),
+    )
+    community_name = models.CharField(_("community name"), max_length=200, blank=True)
+    community_name_fr = models.CharField(_("community name (French)"), max_length=200, blank=True)
+
+    translated_fields = ("community_name",)
 
     class Meta:
         verbose_name = _("taxonomy")
@@ -105,6 +127,15 @@ class Reference(models.Model):
     doi = models.CharField(_("DOI"), max_length=200, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Slugs of the communities the work studies; the taxonomy's ``community`` among them means
+    # the strategies citing it pay attention to the community the workshop is about.
+    communities = models.JSONField(
+        _("communities studied"),
+        default=list,
+        blank=True,
+        validators=[validate_community_slugs],
+        help_text=_('Slugs of the communities this work studies, such as ["lgbtqia2s"].'),
+    )
 
     class Meta:
         verbose_name = _("reference")

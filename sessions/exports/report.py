@@ -44,6 +44,7 @@ class Report:
     gap_groups: list[stats.GapGroup]
     cited_strategies: list[stats.StrategyDemand]
     bibtex: str
+    reveal: stats.Reveal | None = None  # demand against the research's attention (the board's)
     figures: dict[str, charts.Chart] = field(default_factory=dict)
 
 
@@ -113,7 +114,8 @@ def _report_charts(report: Report) -> None:
 
 def build_report(live_session: LiveSession, options: ExportOptions | None = None) -> Report:
     """The session report: counts, top needs, the strategy heat map by category, gap notes by
-    kind, the approach and in-room/remote splits, the references behind the most-mapped
+    kind, the approach and in-room/remote splits, the reveal (the room's demand against the
+    research's attention to the community, as the wrap-up board shows it), the references behind the most-mapped
     strategies as BibTeX, and the charts. Honours ``include_hidden``; shows no names."""
     options = options or ExportOptions()
     scope = ExportScope(live_session, options)
@@ -138,6 +140,7 @@ def build_report(live_session: LiveSession, options: ExportOptions | None = None
         gap_groups=stats.gap_groups(scope),
         cited_strategies=cited,
         bibtex=to_bibtex(stats.by_number(references.values())).strip(),
+        reveal=stats.reveal(scope),
     )
     _report_charts(report)
     return report

@@ -5,8 +5,12 @@ one render and one message per audience."""
 
 from dataclasses import dataclass, field
 
-# Regions of the live screens; the board shows all, phones some (sessions.live.render).
-ALL_REGIONS = frozenset({"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs"})
+# Regions of the live screens; phones show some (sessions.live.render), the board those of its
+# current screen (sessions.live.screens). "screen" redraws the board's whole screen; "reveal",
+# the results at wrap-up.
+ALL_REGIONS = frozenset(
+    {"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs", "screen", "reveal"}
+)
 
 
 @dataclass

@@ -157,6 +157,11 @@ def spotlight_changed(live_session: LiveSession) -> None:
     )
 
 
+def results_revealed(live_session: LiveSession) -> None:
+    """A facilitator showed the results on the board at wrap-up, or hid them again."""
+    _emit(live_session.pk, "results_revealed", revealed=live_session.results_revealed)
+
+
 def settings_changed(live_session: LiveSession) -> None:
     _emit(live_session.pk, "settings_changed")
 

@@ -13,12 +13,17 @@ from django.utils import translation
 
 from sessions import queries
 from sessions.enums import ContributionStatus
+from sessions.live import screens
 from sessions.live.change import ALL_REGIONS, Change
 from sessions.live.events import LiveEvent
-from sessions.live.groups import AUDIENCES, BOARD, group_name, languages
+from sessions.live.groups import AUDIENCES, BOARD, PARTICIPANTS, group_name, languages
 from sessions.models import LiveSession, Need
 
 LIVE_TEMPLATE = "sessions/partials/live.html"
+UPDATE_TEMPLATES = {
+    BOARD: "sessions/board/screens.html#board-update",
+    PARTICIPANTS: f"{LIVE_TEMPLATE}#participants-update",
+}
 
 # Every region a contribution can show up in: the counts, the grid's cells, the approach split
 # and the gap notes (which quote needs).
@@ -67,6 +72,7 @@ REDRAWS: dict[str, Callable[[dict], Change]] = {
     "input_lock_changed": lambda d: Change.of(phase_changed=True),
     "announcement_changed": lambda d: Change.of(regions={"phase"}),
     "spotlight_changed": lambda d: Change.of(regions={"spotlight"}),
+    "results_revealed": lambda d: Change.of(regions={"reveal"}),
     "settings_changed": lambda d: Change.of(regions=ALL_REGIONS),
     "need_moderated": _need(_EVERYWHERE),
     # Hiding a mapping also takes the gap notes on it off the board.
@@ -86,13 +92,13 @@ def change_for(event: LiveEvent) -> Change:
 
 def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> dict:
     """What an update shows to ``audiences``, read once for all of them and every language
-    (the data depends on neither; only the rendering does). The board's regions (counts,
-    grid, split, spotlight) are read only when the board is among them."""
+    (the data depends on neither; only the rendering does). The board's regions are those of
+    its current screen (sessions.live.screens), read only when the board is among them."""
     data: dict = {}
-    board = BOARD in audiences
     regions = change.regions
     if "all_needs" in regions:
-        data["need_page"] = queries.needs_page(live_session)
+        if PARTICIPANTS in audiences:
+            data["need_page"] = queries.needs_page(live_session)
     elif change.needs_changed:
         visible = queries.needs(live_session, ids=change.needs_changed)
         data["needs_upserted"] = visible
@@ -110,16 +116,10 @@ def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> di
         data.setdefault("needs_removed", sorted(change.needs_removed))
     if change.tallies and "all_needs" not in regions:
         data["tallies"] = queries.needs(live_session, ids=change.tallies)
-    if "counts" in regions and board:
-        data["counts"] = queries.participant_counts(live_session)
-    if "grid" in regions and board:
-        data["grid"] = queries.grid(live_session)
-    if "split" in regions and board:
-        data["split"] = queries.approach_split(live_session)
-    if "gaps" in regions:
+    if "gaps" in regions and PARTICIPANTS in audiences:
         data["gap_groups"] = queries.gap_notes(live_session)
-    if "spotlight" in regions and board:
-        data["spotlight"] = queries.spotlight(live_session)
+    if BOARD in audiences:
+        data["board"] = screens.board_data(live_session, change, shared=data)
     return data
 
 
@@ -137,7 +137,9 @@ def render_update(
         "needs_pending": (),
         **data,
     }
-    return render_to_string(f"{LIVE_TEMPLATE}#{audience}-update", context)
+    if audience == BOARD:
+        context.update(data.get("board", {}))
+    return render_to_string(UPDATE_TEMPLATES[audience], context)
 
 
 def render_snapshot(live_session: LiveSession, audience: str) -> str:

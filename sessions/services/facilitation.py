@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.enums import PHASE_ORDER
+from sessions.enums import PHASE_ORDER, Phase
 from sessions.live import events
 from sessions.models import ANNOUNCEMENT_MAX_LENGTH, LiveSession, Need, new_join_code
 from sessions.services.common import clean_text, locked_session, log
-from sessions.services.errors import InvalidInput, NotYours, SessionError
+from sessions.services.errors import InvalidInput, NotYours, PhaseClosed, SessionError
 from sessions.setups import SETUP_FIELDS, TEMPLATES
 from taxonomy.models import Strategy, Taxonomy
 
@@ -229,4 +229,18 @@ def spotlight(
     target = f"need-{need.pk}" if need else f"strategy-{strategy.pk}" if strategy else "none"
     log(live_session, actor, "spotlight", target)
     events.spotlight_changed(live_session)
+    return live_session
+
+
+@transaction.atomic
+def reveal_results(*, live_session: LiveSession, actor, revealed: bool) -> LiveSession:
+    """Show the results on the board's wrap-up screen (``revealed``), or hide them again.
+    Refuses with PhaseClosed outside wrap-up. Emits ``results_revealed``."""
+    live_session = locked_session(live_session)
+    if live_session.phase != Phase.WRAPUP:
+        raise PhaseClosed(_("The results are revealed at wrap-up."))
+    live_session.results_revealed = revealed
+    live_session.save(update_fields=["results_revealed"])
+    log(live_session, actor, "reveal" if revealed else "hide-results", "session")
+    events.results_revealed(live_session)
     return live_session

@@ -5,9 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sessions import queries
 from sessions.identity import current_participant
-from sessions.live import groups, snapshots
+from sessions.live import groups, screens, snapshots
 from sessions.permissions import live_session_or_404
 from sessions.qr import join_qr
 
@@ -16,7 +15,7 @@ from sessions.qr import join_qr
 def board(request: HttpRequest, code: str) -> HttpResponse:
     live_session = live_session_or_404(code)
     join_url = request.build_absolute_uri(live_session.join_path)
-    context = queries.board(live_session)
+    context = screens.board_context(live_session)
     context.update(
         {
             "join_url": join_url,
@@ -29,12 +28,29 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 def phone_board(request: HttpRequest, code: str) -> HttpResponse:
-    """The board for a phone: the same live regions on the board's socket, in one column,
+    """The board for a phone: the same live screen on the board's socket, in one column,
     without the join block and QR code (a remote participant is already in)."""
     live_session = live_session_or_404(code)
-    context = queries.board(live_session)
+    context = screens.board_context(live_session)
     context["audience"] = groups.BOARD
     return render(request, "sessions/board/phone.html", context)
+
+
+@require_safe
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The join poster for the door: the QR code, the address and the code, in English and
+    French, laid out for A4 and Letter paper alike."""
+    live_session = live_session_or_404(code)
+    join_url = request.build_absolute_uri(live_session.join_path)
+    return render(
+        request,
+        "sessions/board/poster.html",
+        {
+            "live_session": live_session,
+            "join_url": join_url,
+            "qr": join_qr(join_url),
+        },
+    )
 
 
 @require_safe

@@ -10,11 +10,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sessions import queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
+from sessions.live import screens
 from sessions.models import GapNote, LiveSession, Mapping, MergeSuggestion, Need, Participant
 from sessions.moderation_log import log_lines
 from sessions.qr import join_qr
@@ -116,15 +118,25 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "previous_phase": services.next_phase(live_session, -1),
         "join_url": join_url,
         "qr": join_qr(join_url),
+        # What the board shows now, for the preview; read only by the regions that show it.
+        "board": SimpleLazyObject(lambda: screens.board_context(live_session)),
     }
+
+
+REGIONS = {
+    "controls": f"{PARTIAL}#controls",
+    "overview": f"{PARTIAL}#overview",
+    "moderation": f"{PARTIAL}#moderation",
+    "presenting": "sessions/facilitator/presenting.html#presenting",
+}
 
 
 @require_safe
 @facilitator_view
 def dashboard(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     context = _dashboard_context(request, live_session)
-    if request.htmx and request.GET.get("region") in {"controls", "overview", "moderation"}:
-        return render(request, f"{PARTIAL}#{request.GET['region']}", context)
+    if request.htmx and request.GET.get("region") in REGIONS:
+        return render(request, REGIONS[request.GET["region"]], context)
     return render(request, "sessions/facilitator/dashboard.html", context)
 
 
@@ -164,7 +176,7 @@ def _refused(request: HttpRequest, live_session: LiveSession, exc: services.Sess
 @require_POST
 @facilitator_view
 def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
-    """Phase, timer, lock, announcement and spotlight controls."""
+    """Phase, timer, lock, announcement, spotlight and reveal controls."""
     form = ControlForm(request.POST)
     if not form.is_valid():
         return _after_control(request, live_session, _("That control was not understood."), 422)
@@ -203,6 +215,10 @@ def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
                 Strategy, pk=data["target"], taxonomy_id=live_session.taxonomy_id
             )
             services.spotlight(live_session=live_session, actor=actor, strategy=strategy)
+        elif command in ("results-reveal", "results-hide"):
+            services.reveal_results(
+                live_session=live_session, actor=actor, revealed=command == "results-reveal"
+            )
         else:
             services.spotlight(live_session=live_session, actor=actor)
     except services.SessionError as exc:

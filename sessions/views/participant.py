@@ -346,15 +346,7 @@ def _gap_target(live_session: LiveSession, target: str) -> dict:
 
 def _gap_form(live_session: LiveSession, data=None, initial=None) -> GapForm:
     form = GapForm(data, initial=initial or {}, targets=_gap_targets(live_session))
-    action = reverse("sessions:gap", args=[live_session.code])
-    form.helper.form_action = action
-    # On the participant page the form answers in place (its page is the fallback without
-    # htmx): a refusal, an error or a lost connection keeps what was typed.
-    form.helper.attrs = {
-        "hx-post": action,
-        "hx-swap": "none",
-        "hx-disabled-elt": "find [type=submit]",
-    }
+    form.helper.form_action = reverse("sessions:gap", args=[live_session.code])
     return form
 
 
@@ -388,8 +380,6 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
     elif request.GET.get("mapping", "").isdigit():
         initial["target"] = f"mapping-{request.GET['mapping']}"
     form = _gap_form(live_session, request.POST or None, initial)
-    if not request.htmx:
-        form.helper.attrs = {}  # its own page: a plain form, back to the session when done
     context = {"live_session": live_session, "form": form}
     template = "sessions/participant/gap.html"
     if request.method == "POST":

@@ -77,6 +77,9 @@ TAXONOMY = _mapping(
         "version": _string(Taxonomy, "version"),
         "description": _string(),
         "default": {"type": "boolean", "default": False},
+        "community": _slug(Taxonomy, "community"),
+        "community_name": _string(Taxonomy, "community_name"),
+        TRANSLATION_LANGUAGE: _translations(Taxonomy),
     },
     required=("slug", "title"),
 )
@@ -143,6 +146,7 @@ REFERENCE = _mapping(
         "doi": _string(Reference, "doi", pattern=DOI_PATTERN),
         "url": _string(Reference, "url", format=HTTP_URL),
         "note": _string(Reference, "note"),
+        "communities": _list(_slug()),
     },
     required=("number", "key", "kind", "authors", "year", "title"),
 )

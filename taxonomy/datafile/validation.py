@@ -287,7 +287,8 @@ def validate_taxonomy(document: Any, *, source: str) -> TaxonomyPlan:
     Refuses with TaxonomyFileError, listing every problem with its file (``source``), line and
     field: data that is not a mapping or breaks the schema; a repeated slug, reference number or
     citation key; a category, strategy or reference number the file does not have; a strategy
-    that is its own parent or relation; parents that form a loop.
+    that is its own parent or relation; parents that form a loop; a community without its name
+    (or a name without its community).
     """
     if not isinstance(document, Mapping):
         keys = ", ".join(FILE_SCHEMA["properties"])
@@ -323,6 +324,7 @@ def validate_taxonomy(document: Any, *, source: str) -> TaxonomyPlan:
     for path, cleaned in cases:
         check.known(path, cleaned, "strategies", strategy_slugs, "a strategy slug")
         check.known(path, cleaned, "references", numbers, "a reference number")
+    _check_community(check, taxonomy)
 
     if check.found:
         raise TaxonomyFileError(check.problems(sort_first=from_schema))
@@ -348,6 +350,17 @@ def _check_parent_loops(check: _Check, strategies: Checked) -> None:
         if parent == start and len(chain) > 1:
             loop = " → ".join([*chain, start])
             check.report((*path, "parent"), f"parents form a loop: {loop}")
+
+
+def _check_community(check: _Check, taxonomy: dict) -> None:
+    """The community the workshop is about comes with the name the board shows for it."""
+    where = ("taxonomy",)
+    if not isinstance(check.document.get("taxonomy"), Mapping) or where in check.faults:
+        return
+    if taxonomy["community"] and not taxonomy["community_name"]:
+        check.report((*where, "community_name"), "is required when community is given")
+    elif taxonomy["community_name"] and not taxonomy["community"]:
+        check.report((*where, "community"), "is required when community_name is given")
 
 
 def _with_positions(items: list[dict], within: str | None = None) -> list[dict]:

@@ -349,7 +349,8 @@ def test_the_shared_board_for_a_phone_has_no_join_block(participant_client, live
     assert reverse("sessions:phone_board", args=[live_session.code]) in page
     assert board.status_code == 200
     assert 'class="qr-code"' not in board.text and "board-join" not in board.text
-    for region in ('id="board-grid"', 'id="needs-list"', 'id="board-counts"', 'id="gaps"'):
+    # The projector's screen of the phase (the board shows one per phase), in one column.
+    for region in ('id="board-screen"', 'id="board-counts"', 'class="board board-phone"'):
         assert region in board.text
     assert f'ws-connect="/ws/s/{live_session.code}/board/"' in board.text
 

@@ -5,7 +5,13 @@ from sessions.enums import Phase
 from sessions.identity import participant_cookie_name
 from sessions.models import LiveSession, Mapping, Need, Participant, Vote
 from tests.conftest import client_for
-from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, ParticipantFactory
+from tests.factories import (
+    GapNoteFactory,
+    MappingFactory,
+    NeedFactory,
+    ParticipantFactory,
+    VoteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -384,8 +390,37 @@ def test_board_query_count_does_not_grow_with_the_session(
         MappingFactory(need=need, strategy=strategy)
         GapNoteFactory(live_session=live_session, author=need.author, strategy=strategy)
 
-    with django_assert_num_queries(11):
+    # The needs screen reads the counts, the newest needs and how many there are in all
+    # (11 when the board showed every region in every phase).
+    with django_assert_num_queries(6):
         client.get(reverse("sessions:board", args=[live_session.code]))
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_every_board_screen_costs_the_same_queries_however_large_the_session(
+    client, live_session, phase
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    LiveSession.objects.filter(pk=live_session.pk).update(phase=phase, results_revealed=True)
+    strategies = list(live_session.taxonomy.strategies.all())
+    costs = []
+    for _ in range(2):
+        for strategy in strategies:
+            author = ParticipantFactory(live_session=live_session)
+            need = NeedFactory(live_session=live_session, author=author)
+            mapping = MappingFactory(need=need, strategy=strategy)
+            VoteFactory(participant=author, need=need)
+            VoteFactory(participant=author, mapping=mapping)
+            GapNoteFactory(live_session=live_session, author=author, strategy=strategy)
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                client.get(reverse("sessions:board", args=[live_session.code])).status_code == 200
+            )
+        costs.append(len(queries))
+
+    assert costs[0] == costs[1]
 
 
 def test_participant_page_shows_the_newest_needs_and_loads_older_ones_on_request(

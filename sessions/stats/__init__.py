@@ -387,3 +387,12 @@ def gap_groups(visibility: Visibility, *, with_authors: bool = False) -> list[Ga
         for kind in GapKind
         if grouped[kind.value]
     ]
+
+
+# The reveal (demand against the research's attention to the community) is a module of its
+# own, built on the functions above; imported last, so that it finds them defined.
+from sessions.stats.reveal import HIGH_DEMAND_HEAT as HIGH_DEMAND_HEAT  # noqa: E402
+from sessions.stats.reveal import ApproachReveal as ApproachReveal  # noqa: E402
+from sessions.stats.reveal import Reveal as Reveal  # noqa: E402
+from sessions.stats.reveal import StrategyReveal as StrategyReveal  # noqa: E402
+from sessions.stats.reveal import reveal as reveal  # noqa: E402
