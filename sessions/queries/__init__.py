@@ -1,0 +1,81 @@
+"""The one read layer of live sessions: what the board, the phones, the dashboard and the
+report show, each through the statistics of sessions.stats (parameterised by visibility).
+
+Every function runs a fixed number of queries, whatever the size of the session, and reads
+only visible contributions unless it says otherwise. ``common`` holds what every screen reads;
+``board`` the projector's screens and the room's results. ``from sessions import queries``
+offers all of them."""
+
+from sessions.queries.board import (
+    GapBoard,
+    GapKindShown,
+    NeedRanking,
+    NewestNeeds,
+    Ranked,
+    RoomResults,
+    WrapUp,
+    gap_board,
+    need_ranking,
+    needs_total,
+    newest_needs,
+    recent_arrivals,
+    room_results,
+    strategy_ranking,
+    wrap_up,
+)
+from sessions.queries.common import (
+    NEEDS_ON_SCREEN,
+    VISIBLE,
+    NeedPage,
+    activity,
+    approach_split,
+    dots_in,
+    gap_notes,
+    grid,
+    hybrid_balance,
+    merge_suggestions,
+    moderation_queue,
+    needs,
+    needs_for_moderation,
+    needs_page,
+    participant_counts,
+    personal_dots,
+    spotlight,
+    strategy_choices,
+)
+
+__all__ = [
+    "NEEDS_ON_SCREEN",
+    "VISIBLE",
+    "GapBoard",
+    "GapKindShown",
+    "NeedPage",
+    "NeedRanking",
+    "NewestNeeds",
+    "Ranked",
+    "RoomResults",
+    "WrapUp",
+    "activity",
+    "approach_split",
+    "dots_in",
+    "gap_board",
+    "gap_notes",
+    "grid",
+    "hybrid_balance",
+    "merge_suggestions",
+    "moderation_queue",
+    "need_ranking",
+    "needs",
+    "needs_for_moderation",
+    "needs_page",
+    "needs_total",
+    "newest_needs",
+    "participant_counts",
+    "personal_dots",
+    "recent_arrivals",
+    "room_results",
+    "spotlight",
+    "strategy_choices",
+    "strategy_ranking",
+    "wrap_up",
+]
