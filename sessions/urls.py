@@ -27,6 +27,7 @@ urlpatterns = [
     path("s/<str:code>/board/phone/", board.phone_board, name="phone_board"),
     path("s/<str:code>/poster/", board.poster, name="poster"),
     path("s/<str:code>/live/", board.live, name="live"),
+    path("s/<str:code>/results/", board.results, name="results"),
 ]
 
 # Facilitators

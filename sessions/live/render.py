@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from sessions import queries
-from sessions.enums import ContributionStatus
+from sessions.enums import ContributionStatus, Phase
 from sessions.live import screens
 from sessions.live.change import ALL_REGIONS, Change
 from sessions.live.events import LiveEvent
@@ -90,6 +90,18 @@ def change_for(event: LiveEvent) -> Change:
     return REDRAWS[event.kind](event.details)
 
 
+# What the room's results (every phone at wrap-up) are made of.
+_RESULTS_REGIONS = frozenset({"counts", "grid", "split", "gaps", "reveal", "all_needs"})
+
+
+def _results_touched(live_session: LiveSession, change: Change) -> bool:
+    """At wrap-up, did ``change`` move what the phones' results show? (A phase change reloads
+    the phones' pages, which then show them.)"""
+    if live_session.phase != Phase.WRAPUP or live_session.purged_at:
+        return False
+    return bool(change.regions & _RESULTS_REGIONS or change.tallies or change.needs_changed)
+
+
 def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> dict:
     """What an update shows to ``audiences``, read once for all of them and every language
     (the data depends on neither; only the rendering does). The board's regions are those of
@@ -118,6 +130,8 @@ def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> di
         data["tallies"] = queries.needs(live_session, ids=change.tallies)
     if "gaps" in regions and PARTICIPANTS in audiences:
         data["gap_groups"] = queries.gap_notes(live_session)
+    if PARTICIPANTS in audiences and _results_touched(live_session, change):
+        data["results"] = queries.room_results(live_session)
     if BOARD in audiences:
         data["board"] = screens.board_data(live_session, change, shared=data)
     return data

@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from sessions import queries
+from sessions.enums import Phase
 from sessions.identity import current_participant
 from sessions.live import groups, screens, snapshots
 from sessions.permissions import live_session_or_404
@@ -68,3 +70,16 @@ def live(request: HttpRequest, code: str) -> HttpResponse:
     if since.isdecimal() and int(since) == live_session.sequence:
         return HttpResponse(status=204)
     return HttpResponse(snapshots.snapshot(live_session, audience))
+
+
+@require_safe
+def results(request: HttpRequest, code: str) -> HttpResponse:
+    """What the room mapped, for anyone with the link once the session reached wrap-up (the
+    phones show it then; participants keep the link): aggregate, as the board showed it."""
+    live_session = live_session_or_404(code)
+    shown = live_session.phase == Phase.WRAPUP and not live_session.purged_at
+    context = {
+        "live_session": live_session,
+        "results": queries.room_results(live_session) if shown else None,
+    }
+    return render(request, "sessions/participant/results.html", context)

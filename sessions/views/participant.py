@@ -47,6 +47,8 @@ def _page_context(participant: Participant, before: int | None = None, **extra) 
     }
     if live_session.phase == Phase.MAPPING:
         context["next_to_map"] = _next_to_map(participant, need_page.needs)
+    if live_session.phase == Phase.WRAPUP and not live_session.purged_at:
+        context["results"] = queries.room_results(live_session)
     if live_session.phase == Phase.GAPS and "gap_form" not in extra:
         context["gap_form"] = _gap_form(live_session)
     if "need_form" not in extra:
