@@ -1,6 +1,14 @@
 from django.urls import include, path
 
-from sessions.views import board, facilitator, facilitators, joining, participant, setups
+from sessions.views import (
+    board,
+    evidence,
+    facilitator,
+    facilitators,
+    joining,
+    participant,
+    setups,
+)
 
 app_name = "sessions"
 
@@ -36,6 +44,7 @@ urlpatterns += [
     path("facilitate/new/", facilitator.session_create, name="create"),
     path("facilitate/new/template/", setups.from_template, name="create_from_template"),
     path("facilitate/<str:code>/duplicate/", setups.duplicate, name="duplicate"),
+    path("facilitate/<str:code>/evidence/", evidence.evidence, name="evidence"),
     path("facilitate/<str:code>/facilitators/", facilitators.facilitators, name="facilitators"),
     path("facilitate/<str:code>/", facilitator.dashboard, name="dashboard"),
     path("facilitate/<str:code>/settings/", facilitator.session_settings, name="settings"),

@@ -232,3 +232,72 @@ class Case(Localized, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("taxonomy:case", args=[self.slug])
+
+
+class PublishedWorkshop(models.Model):
+    """A finished workshop's aggregate results, published by its organisers to the evidence
+    of its taxonomy (taxonomy/evidence.py): counts only, never a text or a pseudonym, and no
+    figure that rests on fewer than EVIDENCE_MINIMUM participants. Unpublishing deletes it."""
+
+    taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="published_workshops")
+    # The live session it came from (its join code), to update or unpublish it; never shown.
+    source = models.CharField(max_length=40, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    held_on = models.DateField(_("held on"))
+    participants = models.PositiveIntegerField(_("participants"))
+    published_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("published workshop")
+        verbose_name_plural = _("published workshops")
+        ordering = ["-held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on})"
+
+
+class EvidenceCount(models.Model):
+    """What one published workshop put on one strategy, or on one approach (``strategy``
+    empty): its counts, or none (``suppressed``) when fewer than EVIDENCE_MINIMUM participants
+    are behind them."""
+
+    workshop = models.ForeignKey(PublishedWorkshop, models.CASCADE, related_name="counts")
+    strategy = models.ForeignKey(
+        Strategy, models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    approach = models.CharField(max_length=20, choices=Approach)
+    suppressed = models.BooleanField(default=False)
+    participants = models.PositiveIntegerField(null=True, blank=True)
+    needs_mapped = models.PositiveIntegerField(null=True, blank=True)
+    dots = models.PositiveIntegerField(null=True, blank=True)
+    gap_notes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "strategy"], name="one_evidence_row_per_strategy"
+            ),
+            models.UniqueConstraint(
+                fields=["workshop", "approach"],
+                condition=models.Q(strategy__isnull=True),
+                name="one_evidence_row_per_approach",
+            ),
+            # A suppressed row carries no number at all.
+            models.CheckConstraint(
+                condition=models.Q(suppressed=False)
+                | models.Q(
+                    participants__isnull=True,
+                    needs_mapped__isnull=True,
+                    dots__isnull=True,
+                    gap_notes__isnull=True,
+                ),
+                name="suppressed_rows_carry_no_numbers",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id}: {self.strategy or self.approach}"
+
+
+# No published figure rests on fewer people than this (PRODUCT.md, "After the day").
+EVIDENCE_MINIMUM = 5

@@ -176,10 +176,13 @@ def strategy_detail(slug: str) -> dict | None:
             .exclude(pk__in=[pk for pk in shown if pk])
             .select_related("category")
         )
+    from taxonomy.evidence import strategy_evidence  # here: evidence reads this module's percent
+
     return {
         "strategy": strategy,
         "related": related,
         "related_are_siblings": related_are_siblings,
+        "evidence": strategy_evidence(strategy),
     }
 
 

@@ -36,4 +36,7 @@ urlpatterns = [
         name="references_export",
     ),
     path("search/", views.search, name="search"),
+    path("evidence/", views.evidence_page, name="evidence"),
+    path("evidence.json", views.evidence_json, name="evidence_json"),
+    path("evidence.csv", views.evidence_csv, name="evidence_csv"),
 ]

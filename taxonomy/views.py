@@ -1,6 +1,7 @@
 """The public taxonomy site: thin views over taxonomy.queries; every page is a GET."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from defusedcsv import csv
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_htmx.middleware import HtmxDetails
 
-from taxonomy import citations, queries
+from taxonomy import citations, evidence, queries
 from taxonomy.forms import SearchForm
 
 
@@ -96,3 +97,37 @@ def references_export(request: HttpRequest, extension: str) -> HttpResponse:
 def strategy_references_export(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
     data = _found(queries.references_for_export(strategy_slug=slug), _("No such strategy."))
     return _citation_download(data["name"], data["references"], extension)
+
+
+def _evidence() -> evidence.Evidence:
+    taxonomy = _found(queries.default_taxonomy(), _("No taxonomy is loaded yet."))
+    return evidence.evidence(taxonomy)
+
+
+@require_safe
+def evidence_page(request: HttpRequest) -> HttpResponse:
+    """Across published workshops: the demand per strategy and approach against the
+    research's attention to the community."""
+    return render(request, "taxonomy/evidence.html", {"evidence": _evidence()})
+
+
+@require_safe
+def evidence_json(request: HttpRequest) -> HttpResponse:
+    """The same as open data (docs/evidence-schema.json)."""
+    response = JsonResponse(
+        evidence.evidence_document(_evidence()), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
+    return response
+
+
+@require_safe
+def evidence_csv(request: HttpRequest) -> HttpResponse:
+    """The strategies' lines as CSV (UTF-8 with a byte-order mark, for spreadsheets)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "evidence.csv")
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(evidence.CSV_COLUMNS)
+    writer.writerows(evidence.evidence_rows(_evidence()))
+    return response

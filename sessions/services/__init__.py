@@ -56,6 +56,7 @@ from sessions.services.moderation import (
     remove_participant,
     restore_participant,
 )
+from sessions.services.publishing import publish_evidence, unpublish_evidence
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
 from sessions.services.voting import add_dot, remove_dot
 
@@ -95,6 +96,7 @@ __all__ = [
     "moderate",
     "next_phase",
     "post_need",
+    "publish_evidence",
     "purge_contributions",
     "refresh_merge_suggestions",
     "remove_dot",
@@ -107,5 +109,6 @@ __all__ = [
     "set_timer",
     "spotlight",
     "touch",
+    "unpublish_evidence",
     "update_participant",
 ]

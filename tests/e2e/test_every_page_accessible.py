@@ -36,6 +36,7 @@ class EveryPageTests(BrowserTestCase):
             "/taxonomy/cases/",
             "/taxonomy/references/",
             "/taxonomy/search/?q=data",
+            "/taxonomy/evidence/",
             "/join/",
             f"/join/{CODE}/",
             f"/s/{CODE}/",
@@ -52,6 +53,9 @@ class EveryPageTests(BrowserTestCase):
             "/facilitate/new/template/",
             f"/facilitate/{CODE}/export/",
             f"/facilitate/{CODE}/export/report/",
+            f"/facilitate/{CODE}/evidence/",
+            f"/s/{CODE}/results/",
+            f"/s/{CODE}/poster/",
         ]
 
     def test_every_page_in_both_languages_and_colour_modes(self) -> None:

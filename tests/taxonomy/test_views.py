@@ -431,8 +431,8 @@ def test_strategy_query_count_is_constant(client, django_assert_num_queries, ite
     taxonomy = build_taxonomy(item_count)
 
     # taxonomy, strategy with category and parent, children, cases, references, related,
-    # others in the category (no explicit related ones)
-    with django_assert_num_queries(7):
+    # others in the category (no explicit related ones), its published evidence (none)
+    with django_assert_num_queries(8):
         response = client.get(taxonomy["strategies"][0].get_absolute_url())
     assert response.text.count('<a class="ref-number"') == item_count
 
@@ -445,7 +445,8 @@ def test_strategy_with_related_query_count_is_constant(
     strategy = taxonomy["strategies"][0]
     strategy.related.set(taxonomy["strategies"][-item_count:])
 
-    with django_assert_num_queries(6):
+    # as above, without the category fallback; its published evidence (none) included
+    with django_assert_num_queries(7):
         response = client.get(strategy.get_absolute_url())
     assert "Related strategies</h2>" in response.text
 

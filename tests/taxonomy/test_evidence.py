@@ -1,0 +1,236 @@
+"""The evidence across workshops: an organiser publishes a finished session's counts (after a
+preview), the public taxonomy site and its open data change, a figure that rests on fewer than
+five participants is left out and said to be, nothing identifying is ever published, and
+unpublishing removes the session's contribution at once."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from sessions import services
+from sessions.enums import Phase
+from sessions.models import GapNote, LiveSession, Need, Participant
+from taxonomy.enums import Approach
+from taxonomy.models import PublishedWorkshop
+from tests.factories import (
+    CategoryFactory,
+    GapNoteFactory,
+    LiveSessionFactory,
+    MappingFactory,
+    NeedFactory,
+    ParticipantFactory,
+    ReferenceFactory,
+    StrategyFactory,
+    TaxonomyFactory,
+    VoteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "evidence-schema.json").read_text()
+)
+
+
+@pytest.fixture
+def taxonomy():
+    taxonomy = TaxonomyFactory(
+        slug="default", is_default=True, community="trans", community_name="trans creators"
+    )
+    about = ReferenceFactory(taxonomy=taxonomy, number=1, communities=["trans"])
+    category = CategoryFactory(taxonomy=taxonomy)
+    StrategyFactory(
+        category=category, slug="folk", name="Folk", approach=Approach.PLATFORM, references=[about]
+    )
+    StrategyFactory(category=category, slug="poison", name="Poison", approach=Approach.MODEL)
+    StrategyFactory(category=category, slug="recourse", name="Recourse", approach=Approach.MODEL)
+    return taxonomy
+
+
+def workshop(taxonomy, code, *, poison_by=6, recourse_by=2):
+    """A session at wrap-up: ``poison_by`` people each map a need onto Poison (one dot each
+    on another's mapping), ``recourse_by`` people onto Recourse, one gap note on Folk."""
+    session = LiveSessionFactory(code=code, taxonomy=taxonomy, phase=Phase.WRAPUP)
+    people = ParticipantFactory.create_batch(max(poison_by, recourse_by), live_session=session)
+    strategies = {s.slug: s for s in taxonomy.strategies.all()}
+    mappings = [
+        MappingFactory(
+            need=NeedFactory(author=person, live_session=session, text=f"Private need {code}{i}"),
+            author=person,
+            strategy=strategies["poison"],
+        )
+        for i, person in enumerate(people[:poison_by])
+    ]
+    for person, mapping in zip(people[:poison_by], mappings[1:] + mappings[:1], strict=True):
+        VoteFactory(participant=person, mapping=mapping)
+    for i, person in enumerate(people[:recourse_by]):
+        MappingFactory(
+            need=NeedFactory(author=person, live_session=session, text=f"Secret need {code}{i}"),
+            author=person,
+            strategy=strategies["recourse"],
+        )
+    GapNoteFactory(author=people[0], strategy=strategies["folk"], text=f"Hidden gap {code}")
+    return session
+
+
+def lines(document):
+    return {row["slug"]: row for row in document["strategies"]}
+
+
+def test_publishing_adds_the_counts_and_leaves_out_what_too_few_people_are_behind(
+    client, taxonomy, facilitator
+):
+    session = workshop(taxonomy, "AAAAAA")
+
+    services.publish_evidence(live_session=session, actor=facilitator)
+    document = client.get(reverse("taxonomy:evidence_json")).json()
+
+    jsonschema.validate(document, SCHEMA)
+    poison, recourse, folk = (lines(document)[slug] for slug in ("poison", "recourse", "folk"))
+    assert (poison["needs_mapped"], poison["dots"], poison["participants"]) == (6, 6, 6)
+    assert poison["workshops"] == 1 and poison["research_on_community"] is False
+    # Two people mapped onto Recourse, one noted the gap on Folk: under five, left out.
+    assert (recourse["workshops"], recourse["suppressed_in_workshops"]) == (0, 1)
+    assert (recourse["needs_mapped"], folk["gap_notes"]) == (0, 0)
+    assert folk["suppressed_in_workshops"] == 1 and folk["research_on_community"] is True
+    model = next(row for row in document["approaches"] if row["approach"] == "model")
+    # The approach sums only what is shown: Recourse's 2 cannot be read off by difference.
+    assert (model["needs_mapped"], model["participants"]) == (6, 6)
+    assert document["workshops"] == [
+        {"title": session.title, "held_on": session.created.date().isoformat(), "participants": 6}
+    ]
+
+
+def test_the_pages_say_where_a_figure_was_left_out(client, taxonomy, facilitator):
+    services.publish_evidence(live_session=workshop(taxonomy, "AAAAAA"), actor=facilitator)
+
+    page = client.get(reverse("taxonomy:evidence")).text
+    strategy_page = client.get(reverse("taxonomy:strategy", args=["recourse"])).text
+
+    assert "1 workshop, 6 participants" in page
+    assert "Asked for, and the research on trans creators is silent" in page
+    assert "Left out from 1 workshop where fewer than five participants" in strategy_page
+
+
+def test_several_workshops_add_up(client, taxonomy, facilitator):
+    for code, people in (("AAAAAA", 6), ("BBBBBB", 5)):
+        services.publish_evidence(
+            live_session=workshop(taxonomy, code, poison_by=people), actor=facilitator
+        )
+
+    poison = lines(client.get(reverse("taxonomy:evidence_json")).json())["poison"]
+    rows = list(csv.reader(io.StringIO(client.get(reverse("taxonomy:evidence_csv")).text)))
+
+    assert (poison["workshops"], poison["participants"], poison["needs_mapped"]) == (2, 11, 11)
+    assert rows[0][0] == "\ufeffstrategy"
+    assert rows[2][:10] == ["poison", "Poison", "model", "false", "2", "0", "11", "11", "11", "0"]
+
+
+def test_unpublishing_removes_the_contribution_at_once(client, taxonomy, facilitator):
+    session = workshop(taxonomy, "AAAAAA")
+    services.publish_evidence(live_session=session, actor=facilitator)
+
+    assert services.unpublish_evidence(live_session=session, actor=facilitator)
+    document = client.get(reverse("taxonomy:evidence_json")).json()
+
+    assert document["workshops"] == []
+    assert lines(document)["poison"]["needs_mapped"] == 0
+    assert (
+        "No workshop has published its results yet" in client.get(reverse("taxonomy:evidence")).text
+    )
+
+
+def test_publishing_again_replaces_the_earlier_counts(client, taxonomy, facilitator):
+    session = workshop(taxonomy, "AAAAAA")
+    services.publish_evidence(live_session=session, actor=facilitator)
+    Need.objects.filter(live_session=session).first().delete()
+
+    services.publish_evidence(live_session=session, actor=facilitator)
+
+    assert PublishedWorkshop.objects.count() == 1
+    assert (
+        lines(client.get(reverse("taxonomy:evidence_json")).json())["poison"]["needs_mapped"] == 5
+    )
+
+
+def test_nothing_identifying_is_ever_published(client, taxonomy, facilitator):
+    session = workshop(taxonomy, "AAAAAA")
+    Participant.objects.filter(live_session=session).update(display_name="Alex Tremblay")
+    services.publish_evidence(live_session=session, actor=facilitator)
+
+    published = "".join(
+        client.get(url).content.decode()
+        for url in (
+            reverse("taxonomy:evidence"),
+            reverse("taxonomy:evidence_json"),
+            reverse("taxonomy:evidence_csv"),
+            reverse("taxonomy:strategy", args=["poison"]),
+        )
+    )
+
+    people = Participant.objects.filter(live_session=session)
+    secrets = [p.pseudonym for p in people] + ["Alex Tremblay", session.code]
+    secrets += list(Need.objects.values_list("text", flat=True))
+    secrets += list(GapNote.objects.values_list("text", flat=True))
+    assert [secret for secret in secrets if secret in published] == []
+
+
+def test_only_a_finished_session_of_enough_people_is_published(taxonomy, facilitator):
+    early = workshop(taxonomy, "AAAAAA")
+    LiveSession.objects.filter(pk=early.pk).update(phase=Phase.VOTING)
+    early.refresh_from_db()
+    small = workshop(taxonomy, "BBBBBB", poison_by=4, recourse_by=1)
+    purged = workshop(taxonomy, "CCCCCC")
+    services.purge_contributions(live_session=purged, actor=facilitator)
+
+    with pytest.raises(services.PhaseClosed, match="wrap-up"):
+        services.publish_evidence(live_session=early, actor=facilitator)
+    with pytest.raises(services.InvalidInput, match="At least 5 participants"):
+        services.publish_evidence(live_session=small, actor=facilitator)
+    with pytest.raises(services.PhaseClosed, match="purged"):
+        services.publish_evidence(live_session=purged, actor=facilitator)
+    assert not PublishedWorkshop.objects.exists()
+
+
+def test_the_organiser_previews_then_publishes_from_the_dashboard(client, taxonomy, facilitator):
+    session = workshop(taxonomy, "AAAAAA")
+    session.facilitators.add(facilitator)
+    client.force_login(facilitator)
+    url = reverse("sessions:evidence", args=[session.code])
+
+    preview = client.get(url).text
+    client.post(url, {"action": "publish"})
+    published = client.get(url).text
+    client.post(url, {"action": "unpublish"})
+
+    assert "What would be published" in preview and "left out: fewer than 5" in preview
+    assert "Private need" not in preview  # the preview shows only counts too
+    assert "Publish again" in published and "Take it back" in published
+    assert not PublishedWorkshop.objects.exists()
+
+
+def test_only_the_sessions_facilitators_publish(client, taxonomy, facilitator):
+    session = workshop(taxonomy, "AAAAAA")  # the facilitator does not run this one
+    client.force_login(facilitator)
+
+    response = client.post(reverse("sessions:evidence", args=[session.code]), {"action": "publish"})
+
+    assert response.status_code == 403
+    assert not PublishedWorkshop.objects.exists()
+
+
+def test_a_management_command_publishes_and_unpublishes(taxonomy):
+    workshop(taxonomy, "AAAAAA")
+    out = io.StringIO()
+
+    call_command("publish_evidence", "aaaaaa", stdout=out)
+    assert PublishedWorkshop.objects.count() == 1
+    call_command("publish_evidence", "AAAAAA", "--unpublish", stdout=out)
+
+    assert not PublishedWorkshop.objects.exists()
+    assert "6 participants" in out.getvalue() and "Taken back." in out.getvalue()
