@@ -14,18 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
-from sessions.forms import GapForm, MappingForm, NeedForm, NewNeedForm, VoteForm
-from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
+from sessions.forms import MappingForm, NeedForm, NewNeedForm, VoteForm
+from sessions.models import Mapping, Need, Participant
 from sessions.permissions import owned_or_404
 from sessions.views.decorators import participant_view
+from sessions.views.gaps import gap_form
+from sessions.views.participant_answers import PARTIAL, page_url, withdraw
 from sessions.views.refusals import flash_refused, refused
 from taxonomy.models import Strategy
-
-PARTIAL = "sessions/partials/participant.html"
-
-
-def _page_url(live_session: LiveSession, anchor: str = "") -> str:
-    return reverse("sessions:participant", args=[live_session.code]) + anchor
 
 
 def _page_context(participant: Participant, before: int | None = None, **extra) -> dict:
@@ -50,7 +46,7 @@ def _page_context(participant: Participant, before: int | None = None, **extra) 
     if live_session.phase == Phase.WRAPUP and not live_session.purged_at:
         context["results"] = queries.room_results(live_session)
     if live_session.phase == Phase.GAPS and "gap_form" not in extra:
-        context["gap_form"] = _gap_form(live_session)
+        context["gap_form"] = gap_form(live_session)
     if "need_form" not in extra:
         context["need_form"] = NewNeedForm(
             action=reverse("sessions:post_need", args=[live_session.code])
@@ -88,23 +84,6 @@ def participant_home(request: HttpRequest, participant: Participant) -> HttpResp
         # "Show older needs": the next page of cards, swapped in place of the link.
         return render(request, "sessions/partials/live.html#participant-need-items", context)
     return render(request, "sessions/participant/home.html", context)
-
-
-def _withdraw(
-    request: HttpRequest, participant: Participant, withdraw, message: str, element_id: str
-) -> HttpResponse:
-    """Call ``withdraw()`` (a service deleting one's own contribution) and answer: for htmx,
-    the message and the item (``element_id``) gone from the page at once."""
-    live_session = participant.live_session
-    try:
-        withdraw()
-    except services.SessionError as exc:
-        return flash_refused(request, exc, redirect_to=_page_url(live_session))
-    if request.htmx:
-        context = {"flash": message, "removed_id": element_id}
-        return render(request, f"{PARTIAL}#withdrawn", context)
-    messages.success(request, message)
-    return redirect("sessions:participant", code=live_session.code)
 
 
 # --- needs ----------------------------------------------------------------------------------
@@ -190,7 +169,7 @@ def edit_need(request: HttpRequest, participant: Participant, need_id: int) -> H
 @participant_view
 def delete_need(request: HttpRequest, participant: Participant, need_id: int) -> HttpResponse:
     need = owned_or_404(Need.objects.all(), participant, need_id)
-    return _withdraw(
+    return withdraw(
         request,
         participant,
         lambda: services.delete_need(participant=participant, need=need),
@@ -240,7 +219,7 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
                     _("Those mappings already exist: you can vote on them in the voting phase."),
                 )
             # Back to the top of the page, where the next need to map is offered.
-            return redirect(_page_url(live_session))
+            return redirect(page_url(live_session))
     selected = set(form["strategies"].value() or [])
     context = {
         "live_session": live_session,
@@ -260,7 +239,7 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
 @participant_view
 def delete_mapping(request: HttpRequest, participant: Participant, mapping_id: int) -> HttpResponse:
     mapping = owned_or_404(Mapping.objects.all(), participant, mapping_id)
-    return _withdraw(
+    return withdraw(
         request,
         participant,
         lambda: services.delete_mapping(participant=participant, mapping=mapping),
@@ -279,7 +258,7 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
     form = VoteForm(request.POST)
     if not form.is_valid():
         invalid = services.InvalidInput(_("That vote was not understood."))
-        return flash_refused(request, invalid, redirect_to=_page_url(live_session))
+        return flash_refused(request, invalid, redirect_to=page_url(live_session))
     kind, action = form.cleaned_data["kind"], form.cleaned_data["action"]
     model = Need if kind == "need" else Mapping
     item = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
@@ -295,7 +274,7 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
         if refusal:
             messages.warning(request, str(refusal))
         return redirect(
-            _page_url(live_session, f"#need-{item.pk if kind == 'need' else item.need_id}")
+            page_url(live_session, f"#need-{item.pk if kind == 'need' else item.need_id}")
         )
     mine = queries.personal_dots(participant)
     context = {
@@ -311,112 +290,3 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
     if refusal is not None:
         return refused(request, refusal, f"{PARTIAL}#vote-result", context)
     return render(request, f"{PARTIAL}#vote-result", context)
-
-
-# --- gaps -----------------------------------------------------------------------------------
-
-
-def _gap_targets(live_session: LiveSession) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Strategies grouped by category, then this session's visible mappings."""
-    groups = [
-        (
-            category.localized("goal"),
-            [(f"strategy-{s.pk}", s.localized("name")) for s in category.strategies.all()],
-        )
-        for category in queries.strategy_choices(live_session)
-    ]
-    mappings = [
-        (f"mapping-{m.pk}", f"{m.strategy.localized('name')}: {m.need.text[:60]}")
-        for m in Mapping.objects.filter(
-            live_session=live_session, status=ContributionStatus.VISIBLE
-        ).select_related("strategy", "need")
-    ]
-    if mappings:
-        groups.append((_("A need mapped to a strategy"), mappings))
-    return groups
-
-
-def _gap_target(live_session: LiveSession, target: str) -> dict:
-    """The strategy or mapping a gap form's ``target`` ("strategy-3", "mapping-8") names."""
-    kind_of_target, _sep, pk = target.partition("-")
-    if kind_of_target == "strategy":
-        return {
-            "strategy": get_object_or_404(Strategy, pk=pk, taxonomy_id=live_session.taxonomy_id)
-        }
-    return {"mapping": get_object_or_404(Mapping, pk=pk, live_session=live_session)}
-
-
-def _gap_form(live_session: LiveSession, data=None, initial=None) -> GapForm:
-    form = GapForm(data, initial=initial or {}, targets=_gap_targets(live_session))
-    form.helper.form_action = reverse("sessions:gap", args=[live_session.code])
-    return form
-
-
-def _gap_answer(request, participant: Participant, form, flash: str, refusal=None):
-    """The gap form back in place (fresh after a note, filled in after a refusal) with the
-    message, and the gaps as this author sees them (their Delete on their own note)."""
-    context = {
-        "live_session": participant.live_session,
-        "participant": participant,
-        "gap_form": form,
-        "flash": flash,
-        "flash_level": "warning" if refusal or form.errors else "success",
-        "gap_groups": None
-        if refusal or form.errors
-        else queries.gap_notes(participant.live_session),
-        "audience": "participants",
-    }
-    template = f"{PARTIAL}#gap-form-result"
-    if refusal is not None:
-        return refused(request, refusal, template, context)
-    return render(request, template, context, status=422 if form.errors else 200)
-
-
-@require_http_methods(["GET", "POST"])
-@participant_view
-def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
-    live_session = participant.live_session
-    initial = {}
-    if request.GET.get("strategy", "").isdigit():
-        initial["target"] = f"strategy-{request.GET['strategy']}"
-    elif request.GET.get("mapping", "").isdigit():
-        initial["target"] = f"mapping-{request.GET['mapping']}"
-    form = _gap_form(live_session, request.POST or None, initial)
-    context = {"live_session": live_session, "form": form}
-    template = "sessions/participant/gap.html"
-    if request.method == "POST":
-        if not form.is_valid():
-            if request.htmx:
-                return _gap_answer(request, participant, form, _("Please check the form."))
-            return render(request, template, context, status=422)
-        try:
-            services.annotate_gap(
-                participant=participant,
-                kind=form.cleaned_data["kind"],
-                text=form.cleaned_data["text"],
-                **_gap_target(live_session, form.cleaned_data["target"]),
-            )
-        except services.SessionError as exc:
-            form.add_error(None, str(exc))
-            if request.htmx:
-                return _gap_answer(request, participant, form, str(exc), refusal=exc)
-            return refused(request, exc, template, context)
-        thanks = _("Thank you: your gap note is on the board.")
-        if request.htmx:
-            return _gap_answer(request, participant, _gap_form(live_session), thanks)
-        messages.success(request, thanks)
-        return redirect(_page_url(live_session, "#gaps"))
-    return render(request, template, context)
-
-
-@require_POST
-@participant_view
-def delete_gap(request: HttpRequest, participant: Participant, gap_id: int) -> HttpResponse:
-    gap_note = owned_or_404(GapNote.objects.all(), participant, gap_id)
-    return _withdraw(
-        request,
-        participant,
-        lambda: services.delete_gap_note(participant=participant, gap_note=gap_note),
-        _("Your gap note is deleted."),
-        f"gap-{gap_id}",
-    )
