@@ -6,6 +6,7 @@ only visible contributions unless it says otherwise. The statistics (counts, dem
 strategy, heat, splits, gap notes by kind) come from sessions/stats.py, which the report reads
 too, with the board's visibility."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -129,12 +130,14 @@ def strategy_choices(live_session: LiveSession) -> list[Category]:
     )
 
 
-def personal_dots(participant: Participant) -> dict[str, dict[int, int]]:
-    """The participant's own dots, by need and by mapping (one query)."""
-    mine: dict[str, dict[int, int]] = {"need": {}, "mapping": {}}
-    for need_id, mapping_id, dots in Vote.objects.filter(participant=participant).values_list(
-        "need_id", "mapping_id", "dots"
-    ):
+# A participant's own dots: {"need": {need id: dots}, "mapping": {mapping id: dots}}.
+PersonalDots = dict[str, dict[int, int]]
+
+
+def dots_by_item(rows: Iterable[tuple[int | None, int | None, int]]) -> PersonalDots:
+    """(need id, mapping id, dots) rows, one per vote, as PersonalDots."""
+    mine: PersonalDots = {"need": {}, "mapping": {}}
+    for need_id, mapping_id, dots in rows:
         if need_id:
             mine["need"][need_id] = dots
         else:
@@ -142,7 +145,14 @@ def personal_dots(participant: Participant) -> dict[str, dict[int, int]]:
     return mine
 
 
-def dots_in(mine: dict[str, dict[int, int]]) -> int:
+def personal_dots(participant: Participant) -> PersonalDots:
+    """The participant's own dots, by need and by mapping (one query)."""
+    return dots_by_item(
+        Vote.objects.filter(participant=participant).values_list("need_id", "mapping_id", "dots")
+    )
+
+
+def dots_in(mine: PersonalDots) -> int:
     """How many dots ``personal_dots`` counts in all (the participant's budget used)."""
     return sum(mine["need"].values()) + sum(mine["mapping"].values())
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from sessions.enums import ContributionStatus
 from sessions.live import events
 from sessions.models import LiveSession, Mapping, Need, Participant, Vote
+from sessions.queries.common import PersonalDots, dots_by_item
 from sessions.services.common import (
     PER_PARTICIPANT,
     WRITES_PER_MINUTE,
@@ -39,12 +40,18 @@ def _is_vote_on(vote: Vote, need: Need | None, mapping: Mapping | None) -> bool:
     return vote.mapping_id == mapping.pk
 
 
+def _held(votes: list[Vote]) -> PersonalDots:
+    """The participant's dots after the change, handed back so that the answer to their vote
+    need not read them again."""
+    return dots_by_item((vote.need_id, vote.mapping_id, vote.dots) for vote in votes)
+
+
 @rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
 @transaction.atomic
 def add_dot(
     *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
-) -> Vote:
-    """Place one more dot on a need or a mapping.
+) -> PersonalDots:
+    """Place one more dot on a need or a mapping; return the participant's dots after it.
 
     The participant row is locked first, so the budget holds even against concurrent requests
     from the same person on several devices. Refuses with BudgetExhausted past the budget,
@@ -63,8 +70,10 @@ def add_dot(
         )
     vote = next((v for v in votes if _is_vote_on(v, need, mapping)), None)
     if vote is None:
-        vote = Vote.objects.create(
-            live_session=live_session, participant=participant, dots=1, **target
+        votes.append(
+            Vote.objects.create(
+                live_session=live_session, participant=participant, dots=1, **target
+            )
         )
     elif vote.dots >= live_session.dot_cap:
         raise CapReached(
@@ -74,28 +83,28 @@ def add_dot(
         vote.dots += 1
         vote.save(update_fields=["dots"])
     _dots_changed(live_session, need, mapping)
-    return vote
+    return _held(votes)
 
 
 @transaction.atomic
 def remove_dot(
     *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
-) -> int:
-    """Take one dot back from a need or mapping; return the dots left on it. Allowed in any
-    phase that allows voting; taking back nothing is a no-op (no event), not an error. Emits
-    ``dots_changed``."""
+) -> PersonalDots:
+    """Take one dot back from a need or mapping; return the participant's dots after it.
+    Allowed in any phase that allows voting; taking back nothing is a no-op (no event), not an
+    error. Emits ``dots_changed``."""
     participant, live_session = locked_participant(participant)
     require_phase(live_session, "vote")
-    target = _vote_target(live_session, need, mapping)
-    vote = Vote.objects.filter(participant=participant, **target).first()
+    _vote_target(live_session, need, mapping)
+    votes = list(Vote.objects.filter(participant=participant))
+    vote = next((v for v in votes if _is_vote_on(v, need, mapping)), None)
     if vote is None:
-        return 0
+        return _held(votes)
     if vote.dots > 1:
         vote.dots -= 1
         vote.save(update_fields=["dots"])
-        remaining = vote.dots
     else:
         vote.delete()
-        remaining = 0
+        votes.remove(vote)
     _dots_changed(live_session, need, mapping)
-    return remaining
+    return _held(votes)

@@ -262,12 +262,12 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
     kind, action = form.cleaned_data["kind"], form.cleaned_data["action"]
     model = Need if kind == "need" else Mapping
     item = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
-    refusal = None
+    refusal = mine = None
     try:
         if action == "add":
-            services.add_dot(participant=participant, **{kind: item})
+            mine = services.add_dot(participant=participant, **{kind: item})
         else:
-            services.remove_dot(participant=participant, **{kind: item})
+            mine = services.remove_dot(participant=participant, **{kind: item})
     except services.SessionError as exc:
         refusal = exc
     if not request.htmx:
@@ -276,7 +276,8 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
         return redirect(
             page_url(live_session, f"#need-{item.pk if kind == 'need' else item.need_id}")
         )
-    mine = queries.personal_dots(participant)
+    if mine is None:  # refused: the service handed nothing back
+        mine = queries.personal_dots(participant)
     context = {
         "live_session": live_session,
         "kind": kind,

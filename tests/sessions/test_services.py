@@ -282,6 +282,24 @@ def test_dots_never_exceed_the_budget_across_needs_and_mappings(participant, vot
     assert queries.dots_in(queries.personal_dots(participant)) == 5
 
 
+def test_a_vote_hands_back_what_the_participant_now_holds(participant, voting):
+    """The answer to a vote shows the participant's dots from what the service returns, without
+    reading them again: it must be what is stored, on every item."""
+    author = ParticipantFactory(live_session=voting)
+    needs = NeedFactory.create_batch(2, author=author)
+    mapping = MappingFactory(need=needs[0])
+    services.add_dot(participant=participant, need=needs[0])
+    services.add_dot(participant=participant, mapping=mapping)
+    held = services.add_dot(participant=participant, need=needs[0])
+    assert held == queries.personal_dots(participant)
+    assert held == {"need": {needs[0].pk: 2}, "mapping": {mapping.pk: 1}}
+
+    held = services.remove_dot(participant=participant, mapping=mapping)
+    assert held == queries.personal_dots(participant) == {"need": {needs[0].pk: 2}, "mapping": {}}
+    # Taking back a dot that is not there changes nothing and still says what is held.
+    assert services.remove_dot(participant=participant, need=needs[1]) == held
+
+
 def test_removing_a_dot_frees_budget_and_deletes_empty_votes(
     participant, voting, capture_live_events
 ):
@@ -291,9 +309,10 @@ def test_removing_a_dot_frees_budget_and_deletes_empty_votes(
     services.add_dot(participant=participant, mapping=mapping)
 
     with capture_live_events() as events:
-        assert services.remove_dot(participant=participant, need=need) == 0
-        assert services.remove_dot(participant=participant, need=need) == 0
-        assert services.remove_dot(participant=participant, mapping=mapping) == 0
+        assert services.remove_dot(participant=participant, need=need)["need"].get(need.pk, 0) == 0
+        assert services.remove_dot(participant=participant, need=need)["need"].get(need.pk, 0) == 0
+        left = services.remove_dot(participant=participant, mapping=mapping)
+        assert left["mapping"].get(mapping.pk, 0) == 0
     assert not Vote.objects.exists()
     assert events == [  # taking back nothing changes nothing on any screen
         LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None}),
