@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import io
 import os
+import statistics
 import sys
 import time
 from collections import Counter
@@ -62,6 +63,9 @@ def parse_args():
         "--server", choices=["daphne", "uvicorn"], default="daphne", help="ASGI server"
     )
     parser.add_argument("--needs", type=int, default=300)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="app and bare runs, alternating (default 3)"
+    )
     parser.add_argument("--coalesce", type=float, default=0.25, help="LIVE_COALESCE_SECONDS")
     parser.add_argument(
         "--rate-limits", action="store_true", help="keep the per-participant rate limit on"
@@ -196,13 +200,14 @@ def row(name: str, args, run: dict) -> list:
     statuses, ok, seconds = run["statuses"], run["ok"], run["seconds"]
     return [
         name,
+        run["index"],
         args.voters,
         args.workers,
         args.layer if name == "django" else "-",
         f"{seconds:.1f}",
         run["requests"],
         statuses[200],
-        f"{statuses[200] / seconds:.0f}",
+        f"{rate(run):.0f}",
         f"{percentile(ok, 50) * 1000:.0f}",
         f"{percentile(ok, 95) * 1000:.0f}",
         f"{percentile(ok, 99) * 1000:.0f}",
@@ -210,7 +215,19 @@ def row(name: str, args, run: dict) -> list:
         run["stored"],
         run["expected"],
         "OK" if run["stored"] == run["expected"] else "MISMATCH",
+        run["load"],
     ]
+
+
+def rate(run: dict) -> float:
+    return run["statuses"][200] / run["seconds"]
+
+
+def spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    """Median and range of several runs."""
+    return f"median {fmt.format(statistics.median(values))} (range {fmt.format(min(values))}-" + (
+        f"{fmt.format(max(values))}, {len(values)} runs)"
+    )
 
 
 def main() -> int:
@@ -221,7 +238,7 @@ def main() -> int:
     print(f"at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
-    runs: dict[str, dict] = {}
+    runs: list[tuple[str, dict]] = []
     try:
         setup_django(base_env(DATABASE, RATE_LIMITS_ENABLED="false", LIVE_COALESCE_SECONDS="0"))
         live_session, tokens, items = build_session(args.voters, args.needs)
@@ -244,24 +261,33 @@ def main() -> int:
             f"session {live_session.code}: {args.voters} voters, {len(items)} items; "
             f"{args.workers} {args.server} worker(s), layer {args.layer}, "
             f"LIVE_COALESCE_SECONDS={args.coalesce:g}, "
-            f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}",
+            f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}; "
+            f"{args.runs} run(s), the app and the bare baseline alternating",
             flush=True,
         )
-        servers = start_servers(
-            base_env(DATABASE, **extra), args.workers, "writes", kind=args.server
-        )
-        runs["django"] = measure(servers, live_session, tokens, items, args.duration)
-        stop_servers(servers)
-        if args.baseline:
-            print("bare baseline: the same votes, hand-written SQL, no framework", flush=True)
+        # Alternating app and bare runs: a change of load on the shared machine shows in both.
+        for index in range(1, args.runs + 1):
             servers = start_servers(
-                base_env(DATABASE),
-                args.workers,
-                "writes-bare",
-                app="bench._bare_vote_server:app",
-                kind="uvicorn",
+                base_env(DATABASE, **extra), args.workers, "writes", kind=args.server
             )
-            runs["bare"] = measure(servers, live_session, tokens, items, args.duration)
+            run = measure(servers, live_session, tokens, items, args.duration)
+            runs.append(("django", {**run, "index": index, "load": load_average()}))
+            stop_servers(servers)
+            servers = []
+            print(f"run {index} django: {rate(run):.0f} votes/s; {load_average()}", flush=True)
+            if args.baseline:
+                servers = start_servers(
+                    base_env(DATABASE),
+                    args.workers,
+                    "writes-bare",
+                    app="bench._bare_vote_server:app",
+                    kind="uvicorn",
+                )
+                run = measure(servers, live_session, tokens, items, args.duration)
+                runs.append(("bare", {**run, "index": index, "load": load_average()}))
+                stop_servers(servers)
+                servers = []
+                print(f"run {index} bare: {rate(run):.0f} votes/s; {load_average()}", flush=True)
     finally:
         stop_servers(servers)
         try:
@@ -277,6 +303,7 @@ def main() -> int:
         table(
             [
                 "server",
+                "run",
                 "voters",
                 "workers",
                 "layer",
@@ -291,23 +318,26 @@ def main() -> int:
                 "dots in DB",
                 "expected",
                 "check",
+                "load after",
             ],
-            [row(name, args, run) for name, run in runs.items()],
+            [row(name, args, run) for name, run in runs],
         )
     )
-    for name, run in runs.items():
-        print(
-            f"({name}: expected = {run['expected'] - run['warmup_ok']} timed + "
-            f"{run['warmup_ok']} warm-up votes answered 200)"
-        )
+    for name, run in runs:
         if run["errors"]:
-            print(f"{name} server errors:\n" + "\n".join(run["errors"]))
-    if "bare" in runs:
-        django_rate = runs["django"]["statuses"][200] / runs["django"]["seconds"]
-        bare_rate = runs["bare"]["statuses"][200] / runs["bare"]["seconds"]
-        print(f"bare / django votes/s: {bare_rate / django_rate:.1f}x")
+            print(f"{name} run {run['index']} server errors:\n" + "\n".join(run["errors"]))
+    app = [rate(run) for name, run in runs if name == "django"]
+    print(f"app votes/s: {spread(app)}")
+    bare = [rate(run) for name, run in runs if name == "bare"]
+    if bare:
+        print(f"bare votes/s: {spread(bare)}")
+        ratios = [b / a for a, b in zip(app, bare, strict=True)]
+        print(f"bare / app, run by run: {spread(ratios, '{:.1f}x')}")
+        app_p95 = [percentile(run["ok"], 95) * 1000 for name, run in runs if name == "django"]
+        bare_p95 = [percentile(run["ok"], 95) * 1000 for name, run in runs if name == "bare"]
+        print(f"p95 ms: app {spread(app_p95)}; bare {spread(bare_p95)}")
     print(f"total {time.monotonic() - started:.0f} s; at the end: {load_average()}")
-    return 0 if all(run["stored"] == run["expected"] for run in runs.values()) else 1
+    return 0 if all(run["stored"] == run["expected"] for _, run in runs) else 1
 
 
 if __name__ == "__main__":
