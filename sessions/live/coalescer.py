@@ -12,8 +12,10 @@ at a time, so a screen never receives an older render after a newer one."""
 
 import asyncio
 import logging
+import os
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -21,6 +23,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
+from sessions.live import cluster
 from sessions.live.change import Change
 from sessions.live.render import render_messages
 
@@ -69,9 +72,16 @@ class Coalescer:
     that layer's queues belong to the server's event loop and are not thread-safe, and one
     process has no fan-out cost to save."""
 
-    def __init__(self, push: Push | None = None) -> None:
+    def __init__(
+        self, push: Push | None = None, shared: cluster.SharedWindow | None = None
+    ) -> None:
         self._push = push or render_and_send
         self._in_process_default = push is None
+        # With Redis, the workers share each session's window (sessions.live.cluster): one
+        # render per window in the whole cluster, not one per worker.
+        self._shared = shared
+        self._holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._looking_again: set[asyncio.Task] = set()  # held, so that none is collected
         self._lock = threading.Lock()
         self._pending: dict[int, Change] = {}
         self._last_push: dict[int, float] = {}
@@ -165,16 +175,37 @@ class Coalescer:
                         self._render_seconds.pop(key, None)
             return change
 
-    async def _push_after(self, live_session_id: int, wait: float) -> None:
+    def _shared_window(self) -> cluster.SharedWindow | None:
+        if self._shared is None and self._in_process_default:
+            self._shared = cluster.shared_window()
+        return self._shared
+
+    async def _push_after(self, live_session_id: int, wait: float, looking_again=False) -> None:
+        """Push the session's pending change after ``wait``. ``looking_again``: another worker
+        held the cluster's window when this one had a change to push; render what is still
+        pending in the cluster, if anything."""
         if wait:
             await asyncio.sleep(wait)
         # Runs on the coalescer's own loop only, so the dict needs no thread lock.
         send_lock = self._send_locks.setdefault(live_session_id, asyncio.Lock())
         async with send_lock:
             change = self._take(live_session_id)
-            if change is None:
+            if change is None and not looking_again:
                 return
             try:
+                shared = self._shared_window()
+                if shared is not None:
+                    change, retry = await sync_to_async(shared.claim, thread_sensitive=False)(
+                        live_session_id, change, self.window(live_session_id), self._holder
+                    )
+                    if change is None:  # another worker renders this window
+                        if retry:
+                            task = asyncio.ensure_future(
+                                self._push_after(live_session_id, retry, looking_again=True)
+                            )
+                            self._looking_again.add(task)
+                            task.add_done_callback(self._looking_again.discard)
+                        return
                 self.record_render(live_session_id, await self._push(live_session_id, change))
             except Exception:
                 # The write itself is saved. Screens that reconnect catch up on resume; the

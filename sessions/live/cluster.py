@@ -1,0 +1,109 @@
+"""One render per session per window across the workers, shared through Redis.
+
+Each worker renders the pushes of the writes it commits (sessions.live.coalescer). With two
+workers taking one session's votes, both rendered the same board and phones within the same
+window, each spending up to a quarter of its CPU on it (docs/performance.md). Here a worker
+about to push adds its change to the session's list in Redis and renders only if it takes the
+session's window (SET NX PX): then it renders everything the list holds, merged, for every
+worker. A worker that finds the window taken leaves its change in the list and looks again when
+the window ends, in case the renderer had already read the list; whoever then takes the window
+renders what is left. A change is rendered once, by one worker, and at most one render of a
+session starts per window in the whole cluster."""
+
+import json
+from dataclasses import asdict
+
+import redis
+from django.conf import settings
+
+from sessions.live.change import Change
+
+# Left-over changes expire: a worker that died holding the window must not leave a list that
+# grows for ever (the next change renders, and a screen that reconnects catches up anyway).
+CHANGES_EXPIRE_SECONDS = 60
+
+# Frees the window only if this worker still holds it (it may have expired and been taken).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def _encode(change: Change) -> str:
+    return json.dumps(
+        {
+            key: sorted(value) if isinstance(value, set) else value
+            for key, value in asdict(change).items()
+        }
+    )
+
+
+def _decode(text: str | bytes) -> Change:
+    fields = json.loads(text)
+    return Change(
+        regions=set(fields["regions"]),
+        needs_changed=set(fields["needs_changed"]),
+        needs_removed=set(fields["needs_removed"]),
+        tallies=set(fields["tallies"]),
+        phase_changed=bool(fields["phase_changed"]),
+        removed_people=set(fields["removed_people"]),
+    )
+
+
+class SharedWindow:
+    """The sessions' windows and pending changes in Redis. Sync: called from the thread that
+    renders, with the same short socket timeouts as every other Redis client here."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self._redis = redis.Redis.from_url(url, **settings.REDIS_TIMEOUTS)
+        self._prefix = prefix
+        self._release = self._redis.register_script(_RELEASE)
+
+    def _keys(self, live_session_id: int) -> tuple[str, str]:
+        return (
+            f"{self._prefix}:live-window:{live_session_id}",
+            f"{self._prefix}:live-changes:{live_session_id}",
+        )
+
+    def claim(
+        self, live_session_id: int, change: Change | None, window: float, holder: str
+    ) -> tuple[Change | None, float]:
+        """Add ``change`` (if any) to the session's pending changes, and take the window if it
+        is free. Returns (everything pending, merged; 0) when this worker took it and must
+        render, or (None, seconds until the window ends) when another worker holds it."""
+        window_key, changes_key = self._keys(live_session_id)
+        pipe = self._redis.pipeline(transaction=False)
+        if change is not None:
+            pipe.rpush(changes_key, _encode(change))
+            pipe.expire(changes_key, CHANGES_EXPIRE_SECONDS)
+        pipe.set(window_key, holder, nx=True, px=max(1, round(window * 1000)))
+        pipe.pttl(window_key)
+        *_, taken, remaining_ms = pipe.execute()
+        if not taken:
+            return None, max(remaining_ms, 1) / 1000
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.lrange(changes_key, 0, -1)
+        pipe.delete(changes_key)
+        pending, _ = pipe.execute()
+        if not pending:
+            # Someone rendered everything meanwhile: free the window for the next change.
+            self._release(keys=[window_key], args=[holder])
+            return None, 0.0
+        merged = Change()
+        for text in pending:
+            merged.merge(_decode(text))
+        return merged, 0.0
+
+
+_shared: SharedWindow | None = None
+
+
+def shared_window() -> SharedWindow | None:
+    """The cluster's shared window, or None without Redis (one process: nothing to share)."""
+    global _shared
+    if not settings.REDIS_URL:
+        return None
+    if _shared is None:
+        prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "commonground")
+        _shared = SharedWindow(settings.REDIS_URL, prefix)
+    return _shared

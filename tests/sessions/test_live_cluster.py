@@ -1,0 +1,137 @@
+"""Two workers share each session's coalescing window through Redis: a burst of changes
+committed on both is rendered once, by one of them, and no change is lost or rendered twice
+(sessions.live.cluster)."""
+
+import time
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+
+from sessions.live.change import Change
+from sessions.live.cluster import SharedWindow
+from sessions.live.coalescer import Coalescer
+
+pytestmark = pytest.mark.skipif(
+    not django_settings.REDIS_URL,
+    reason="the shared window lives in Redis (production); CI runs with REDIS_URL",
+)
+
+
+@pytest.fixture
+def window(settings):
+    settings.LIVE_COALESCE_SECONDS = 0.2
+    settings.LIVE_COALESCE_MAX_SECONDS = 1.0
+
+
+@pytest.fixture
+def prefix():
+    return f"cg-test-cluster-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def pushes():
+    """(worker, session id, change, when) for every render the two workers made."""
+    return []
+
+
+@pytest.fixture
+def workers(window, prefix, pushes):
+    """Two coalescers, as in two worker processes, sharing one Redis window."""
+
+    def recorder(name):
+        async def record(live_session_id, change):
+            pushes.append((name, live_session_id, change, time.monotonic()))
+            return 0.0
+
+        return record
+
+    made = [
+        Coalescer(push=recorder(name), shared=SharedWindow(django_settings.REDIS_URL, prefix))
+        for name in ("a", "b")
+    ]
+    yield made
+    for coalescer in made:
+        coalescer.stop()
+
+
+def settle(pushes, seconds=1.0):
+    """Wait until no render happened for ``seconds`` (every window and look-again is over)."""
+    count, quiet_since = len(pushes), time.monotonic()
+    while time.monotonic() - quiet_since < seconds:
+        time.sleep(0.02)
+        if len(pushes) != count:
+            count, quiet_since = len(pushes), time.monotonic()
+    return pushes
+
+
+def tallies(pushes):
+    return sorted(need for _, _, change, _ in pushes for need in change.tallies)
+
+
+def gaps(pushes):
+    """Seconds between one session's renders, wherever they were made."""
+    times = [when for _, _, _, when in pushes]
+    return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+
+
+def test_changes_on_two_workers_in_one_window_are_rendered_once(workers, pushes):
+    first, second = workers
+    first.add(7, Change.of(tallies=[1]))
+    time.sleep(0.02)  # the first worker has taken the window and rendered
+    for need in (2, 3):
+        second.add(7, Change.of(tallies=[need]))
+        first.add(7, Change.of(tallies=[need + 10]))
+
+    settle(pushes)
+
+    # The leading change at once; everything else after the window, each change once, and
+    # never two renders of the session within one window, whichever worker made them.
+    assert pushes[0][2].tallies == {1}
+    assert tallies(pushes) == [1, 2, 3, 12, 13]
+    assert all(gap >= 0.18 for gap in gaps(pushes))
+    assert {name for name, *_ in pushes} <= {"a", "b"}
+
+
+def test_a_change_left_while_the_other_worker_renders_is_not_lost(workers, pushes):
+    first, second = workers
+    first.add(7, Change.of(tallies=[1]))
+    time.sleep(0.02)
+    # Arrives on the second worker inside the first one's window: only the list holds it.
+    second.add(7, Change.of(regions={"grid"}, tallies=[2]))
+
+    settle(pushes)
+
+    assert tallies(pushes) == [1, 2]
+    assert pushes[-1][2].regions == {"grid"}
+
+
+def test_sessions_have_windows_of_their_own(workers, pushes):
+    first, second = workers
+    first.add(7, Change.of(tallies=[1]))
+    second.add(8, Change.of(tallies=[2]))
+
+    settle(pushes)
+
+    assert sorted((session, tuple(change.tallies)) for _, session, change, _ in pushes) == [
+        (7, (1,)),
+        (8, (2,)),
+    ]
+
+
+def test_a_storm_on_both_workers_renders_about_once_per_window(workers, pushes):
+    first, second = workers
+    started = time.monotonic()
+    sent = 0
+    while time.monotonic() - started < 1.0:  # 1 s of changes from both workers, every 5 ms
+        sent += 1
+        (first if sent % 2 else second).add(7, Change.of(tallies=[sent]))
+        time.sleep(0.005)
+
+    settle(pushes)
+
+    assert tallies(pushes) == list(range(1, sent + 1))  # each change once, none lost
+    # One render per 0.2 s window in the whole cluster, where two workers each rendering
+    # their own would make two per window.
+    assert all(gap >= 0.18 for gap in gaps(pushes))
+    assert len(pushes) <= 1.0 / 0.2 + 3
