@@ -31,6 +31,14 @@ logger = logging.getLogger(__name__)
 
 RENDER_TIME_SHARE = 0.25
 FORGET_AFTER_SECONDS = 60  # a session quiet this long starts again from the short window
+# A push that could not be sent (Redis down or hung) is tried again, as everything, without
+# waiting for the next change: every RETRY_SECONDS, at most RETRIES times in a row.
+RETRY_SECONDS = 1.0
+RETRIES = 60
+# Once a push goes through again, the catch-up is sent once more after SETTLE_SECONDS: a
+# worker's subscriptions come back up to a second after Redis does (channels-redis's receiver
+# retries once a second), and a push published before that is lost to its screens.
+SETTLE_SECONDS = 2.0
 
 # Renders and sends one session's change; returns the CPU seconds its render took.
 Push = Callable[[int, Change], Awaitable[float]]
@@ -89,6 +97,7 @@ class Coalescer:
         self._render_seconds: dict[int, float] = {}  # smoothed, per session
         # Sessions whose last push could not be sent: their next push is everything.
         self._missed: set[int] = set()
+        self._failures: dict[int, int] = {}  # pushes failed in a row, by session
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- public seams -----------------------------------------------------------------------
@@ -209,10 +218,24 @@ class Coalescer:
                 self.record_render(live_session_id, await self._push(live_session_id, change))
             except Exception:
                 # The write itself is saved. Screens that reconnect catch up on resume; the
-                # session's next push is everything, for those that stayed connected.
+                # session's next push is everything, for those that stayed connected, and it
+                # is tried again soon even if nothing else changes.
                 with self._lock:
                     self._missed.add(live_session_id)
+                    failures = self._failures[live_session_id] = (
+                        self._failures.get(live_session_id, 0) + 1
+                    )
                 logger.exception("live update for session %s was not pushed", live_session_id)
+                if failures <= RETRIES:
+                    self._add_later(RETRY_SECONDS, live_session_id, Change())
+                return
+            with self._lock:
+                recovered = self._failures.pop(live_session_id, None) is not None
+            if recovered:
+                self._add_later(SETTLE_SECONDS, live_session_id, Change.everything())
+
+    def _add_later(self, seconds: float, live_session_id: int, change: Change) -> None:
+        asyncio.get_running_loop().call_later(seconds, self.add, live_session_id, change)
 
 
 coalescer = Coalescer()

@@ -125,3 +125,34 @@ def test_after_a_push_that_could_not_be_sent_the_next_push_is_everything(window)
         coalescer.stop()
 
     assert pushes[1].regions == set(ALL_REGIONS)  # screens that stayed connected catch up
+
+
+def test_a_push_that_could_not_be_sent_is_tried_again_without_a_new_change(window, monkeypatch):
+    """Screens that stayed connected through an outage catch up even if nothing else is posted:
+    the failed push is retried as everything, and sent once more after a settling delay (a
+    worker's subscriptions come back a little after Redis does)."""
+    from sessions.live import coalescer as coalescer_module
+    from sessions.live.change import ALL_REGIONS
+
+    monkeypatch.setattr(coalescer_module, "RETRY_SECONDS", 0.1)
+    monkeypatch.setattr(coalescer_module, "SETTLE_SECONDS", 0.3)
+    pushes = []
+
+    async def down_for_three(live_session_id, change):
+        pushes.append((change, time.monotonic()))
+        if len(pushes) <= 3:
+            raise ConnectionError("Redis is down")
+        return 0.0
+
+    coalescer = Coalescer(push=down_for_three)
+    try:
+        coalescer.add(7, Change(tallies={1}))
+        wait_for(pushes, 5, timeout=5)
+        time.sleep(0.5)  # and then nothing more: the retries stop once one went through
+    finally:
+        coalescer.stop()
+
+    assert len(pushes) == 5
+    assert all(change.regions == set(ALL_REGIONS) for change, _ in pushes[1:])
+    # The retries come after the retry delay; the settling one after its own, longer one.
+    assert pushes[4][1] - pushes[3][1] >= 0.3
