@@ -209,7 +209,10 @@ async def drive_votes(ports, code, session_id, tokens, needs, mappings, rate, du
 def client_specs(ports, code, tokens, n):
     specs = []
     for index in range(n):
-        port = ports[index % len(ports)]
+        # Clients alternate between the workers; shifting by one every BOARD_EVERY clients
+        # spreads the boards too (with index % len(ports), every board, index 0, 10, 20...,
+        # landed on the first of two workers).
+        port = ports[(index + index // BOARD_EVERY) % len(ports)]
         origin = f"http://127.0.0.1:{port}"
         if index % BOARD_EVERY == 0:
             specs.append((f"ws://127.0.0.1:{port}/ws/s/{code}/board/", {}, origin, "board"))
