@@ -1,13 +1,14 @@
 """Live-update fan-out: from a vote's HTTP response to the last of N screens showing it.
 
-Starts real Daphne processes (DEBUG=false) on a PostgreSQL database of its own, opens N
-WebSocket clients (one in ten a board, the rest participants with their device cookie), posts
-votes at a steady rate through the vote view, and measures for each vote the time from its
-HTTP response until the LAST client received a pushed update with data-seq >= the session's
-sequence number read from the database right after that response (see docs/performance.md for
-why this is sound). Beside it, a bare `websockets` server broadcasts messages of the same size
-to the same number of clients, so the app's overhead is a ratio. Each app measurement is
-followed by its own bare one (same clients, same split over client processes), --runs times.
+Starts real Daphne (or uvicorn) processes (DEBUG=false) on a PostgreSQL database of its own,
+opens N WebSocket clients (one in ten a board, the rest participants with their device
+cookie), posts votes at a steady rate through the vote view, and measures for each vote the
+time from its HTTP response until the LAST client received a pushed update with data-seq >=
+the session's sequence number read from the database right after that response (see
+docs/performance.md for why this is sound). Beside it, a bare `websockets` server broadcasts
+messages of the same size to the same number of clients, so the app's overhead is a ratio.
+Each app measurement is followed by its own bare one (same clients, same split over client
+processes), --runs times.
 
 The clients are spread over several processes (--client-processes; by default one per 1,500
 clients, at most 4), and each reports the CPU time it used while votes were measured, as a
@@ -15,7 +16,7 @@ share of one core: a process near 100 % would be the floor of the measurement. E
 worker's resident memory is read after a warm-up and again with every client connected; every
 run starts fresh workers.
 
-    .venv/bin/python bench/fanout.py            # the full matrix (about 12 minutes)
+    .venv/bin/python bench/fanout.py            # the full matrix (about 8 to 12 minutes)
     .venv/bin/python bench/fanout.py --quick    # 100 and 500 clients, fewer configurations
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
@@ -580,6 +581,9 @@ def main() -> int:
                     base_rows.append(base)
                     row["bare_p95"] = base["p95"]
                     row["ratio"] = ratio_of(row, base)
+                    row["req_ratio"] = (
+                        row["req_p95"] / base["p95"] if base["p95"] > 0 else float("nan")
+                    )
                     print(
                         f"  bare      N={n:<5} run {run}/{args.runs} p50={ms(base['p50'])} "
                         f"p95={ms(base['p95'])} p99={ms(base['p99'])} ms "
@@ -596,7 +600,8 @@ def main() -> int:
                     print(
                         f"  => {name} coalesce={window} N={n}, {args.runs} runs: "
                         f"p95 {line['p95']} ms, bare {line['bare_p95']} ms, "
-                        f"p95/bare {line['ratio']}, missed max {line['missed_max']}, "
+                        f"p95/bare {line['ratio']} (from the request {line['req_p95']} ms, "
+                        f"{line['req_ratio']}), missed max {line['missed_max']}, "
                         f"MiB per 1,000 sockets per worker {line['mb_per_1k']}",
                         flush=True,
                     )
@@ -692,9 +697,10 @@ def main() -> int:
     )
     print()
     print(
-        "Median (min–max) over the runs. MiB per 1,000 sockets: the busier worker's RSS growth"
-        " from warm-up to every client connected. Client CPU: the busiest client process's"
-        " share of one core over the votes (its busiest 1 s)."
+        "Median (min–max) over the runs. p95 from the vote's response (as above), then from its"
+        " request; bare: from just before the broadcast. MiB per 1,000 sockets: the busier"
+        " worker's RSS growth from warm-up to every client connected. Client CPU: the busiest"
+        " client process's share of one core over the votes (its busiest 1 s)."
     )
     print(
         table(
@@ -703,9 +709,12 @@ def main() -> int:
                 "coalesce s",
                 "clients",
                 "runs",
+                "connected min",
                 "client procs",
                 "p95 ms",
                 "bare p95 ms",
+                "p95/bare",
+                "from request: p95 ms",
                 "p95/bare",
                 "missed max",
                 "MiB/1k sockets/worker",
@@ -718,10 +727,13 @@ def main() -> int:
                     "n/a" if s["coalesce"] is None else f"{s['coalesce']:g}",
                     s["clients"],
                     s["runs"],
+                    s["connected_min"],
                     s["client_processes"],
                     s["p95"],
                     s["bare_p95"],
                     s["ratio"],
+                    s["req_p95"],
+                    s["req_ratio"],
                     s["missed_max"],
                     s["mb_per_1k"],
                     s["client_cpu"],
@@ -751,8 +763,10 @@ def summarise(name, coalesce, n, pairs) -> dict:
         "p95": spread([a["p95"] for a in apps]),
         "bare_p95": spread([b["p95"] for b in bares]),
         "ratio": spread([a["ratio"] for a in apps], ratio_fmt),
+        "req_p95": spread([a["req_p95"] for a in apps]),
+        "req_ratio": spread([a["req_ratio"] for a in apps], ratio_fmt),
         "missed_max": max(max(a["missed"] for a in apps), max(b["missed"] for b in bares)),
-        "connected_min": min(a["connected"] for a in apps),
+        "connected_min": min(r["connected"] for r in apps + bares),
         "mb_per_1k": spread([max(a["mb_per_1k"]) for a in apps], mb_fmt),
         "client_cpu": busiest_fmt([r["client_cpu"] for r in apps + bares]),
         "load": f"{min(loads):.1f}–{max(loads):.1f}",
