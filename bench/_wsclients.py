@@ -6,7 +6,9 @@ time.monotonic(), CLOCK_MONOTONIC, the same clock in every process of the machin
 
 ``ClientPool`` splits the clients over several such processes, so that one process's single
 core is not the floor of what is measured; each process reports the CPU time it used between
-``mark()`` and the end of ``collect()`` (time.process_time: user + system, all its threads)."""
+``mark()`` and the end of ``collect()`` (time.process_time: user + system, all its threads),
+and how long its event loop's thread was runnable but waiting for a CPU (/proc schedstat): on
+a shared machine a client can be the floor without being busy, by not being scheduled."""
 
 import asyncio
 import time
@@ -89,28 +91,49 @@ async def _connect_all(specs, concurrency: int, timeout: float):
     return [client for client in clients if client is not None], errors
 
 
-async def _sample_cpu(samples: list[tuple[float, float]], every: float = 0.25) -> None:
-    """(wall, cpu) every ``every`` s. A busy loop wakes it late, but each pair is exact, so a
-    share computed between two samples is still right."""
+def _run_delay() -> float:
+    """Seconds this thread has spent runnable but waiting for a CPU (NaN if unknown)."""
+    try:
+        with open("/proc/thread-self/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def _sample() -> tuple[float, float, float]:
+    return time.monotonic(), time.process_time(), _run_delay()
+
+
+async def _sample_cpu(samples: list[tuple[float, float, float]], every: float = 0.25) -> None:
+    """(wall, cpu, run delay) every ``every`` s. A busy loop wakes it late, but each sample is
+    exact, so a share computed between two samples is still right."""
     while True:
-        samples.append((time.monotonic(), time.process_time()))
+        samples.append(_sample())
         await asyncio.sleep(every)
 
 
-def _cpu_stats(samples: list[tuple[float, float]], window: float = 1.0) -> dict[str, float]:
-    """Whole-window CPU share of one core, and the highest share over any ``window`` s."""
+def _cpu_stats(samples: list[tuple[float, float, float]], window: float = 1.0) -> dict:
+    """Whole-window CPU share of one core, the highest share over any ``window`` s, and the
+    share of the window the loop's thread waited for a CPU."""
     wall = samples[-1][0] - samples[0][0]
     cpu = samples[-1][1] - samples[0][1]
+    waited = samples[-1][2] - samples[0][2]
     peak, j = 0.0, 0
-    for i, (t0, c0) in enumerate(samples):
+    for i, (t0, c0, _w0) in enumerate(samples):
         j = max(j, i + 1)
         while j < len(samples) and samples[j][0] - t0 < window:
             j += 1
         if j == len(samples):
             break
-        t1, c1 = samples[j]
+        t1, c1, _w1 = samples[j]
         peak = max(peak, (c1 - c0) / (t1 - t0))
-    return {"wall": wall, "cpu": cpu, "share": cpu / wall if wall > 0 else 0.0, "peak": peak}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "share": cpu / wall if wall > 0 else 0.0,
+        "peak": peak,
+        "waited": waited / wall if wall > 0 else float("nan"),
+    }
 
 
 async def _main(conn) -> None:
@@ -143,7 +166,7 @@ async def _main(conn) -> None:
                 sampler.cancel()
             sampler = asyncio.create_task(_sample_cpu(samples))
             await asyncio.sleep(0)
-            conn.send(("marked", time.monotonic(), time.process_time()))
+            conn.send(("marked",))
         elif command == "collect":
             target, timeout = args
             deadline = time.monotonic() + timeout
@@ -154,7 +177,7 @@ async def _main(conn) -> None:
                     break
                 await asyncio.sleep(0.05)
             if samples:
-                samples.append((time.monotonic(), time.process_time()))
+                samples.append(_sample())
             if sampler is not None:
                 sampler.cancel()
                 sampler = None

@@ -461,7 +461,11 @@ def cpu_line(cpu: list[dict]) -> str:
     """Each client process's CPU time over the measured window, as a share of one core."""
     shares = ", ".join(pct(c.get("share", float("nan"))) for c in cpu)
     peaks = ", ".join(pct(c.get("peak", float("nan"))) for c in cpu)
-    return f"client CPU ({len(cpu)} proc): {shares} of a core (busiest 1 s: {peaks})"
+    waits = ", ".join(pct(c.get("waited", float("nan"))) for c in cpu)
+    return (
+        f"client CPU ({len(cpu)} proc): {shares} of a core (busiest 1 s: {peaks}); "
+        f"waited for a CPU {waits} of the time"
+    )
 
 
 def most_busy(cpu: list[dict]) -> tuple[float, float]:
@@ -472,9 +476,13 @@ def most_busy(cpu: list[dict]) -> tuple[float, float]:
 
 
 def busiest_fmt(cpus: list[list[dict]]) -> str:
-    """The busiest client process of these runs: whole-window share (busiest 1 s)."""
+    """The busiest client process of these runs: whole-window share (busiest 1 s), and the
+    longest any of them waited for a CPU."""
     pairs = [most_busy(cpu) for cpu in cpus]
-    return f"{pct(max(p[0] for p in pairs))} ({pct(max(p[1] for p in pairs))})"
+    waited = max((c.get("waited", float("nan")) for cpu in cpus for c in cpu), default=0)
+    return (
+        f"{pct(max(p[0] for p in pairs))} ({pct(max(p[1] for p in pairs))}), waited {pct(waited)}"
+    )
 
 
 def spread(values: list[float], fmt=ms) -> str:
@@ -636,7 +644,7 @@ def main() -> int:
                 "vote resp p50 ms",
                 "msg bytes",
                 "MiB/1k sockets/worker",
-                "client CPU max (1 s)",
+                "client CPU max (1 s), CPU wait",
                 "load 1 min",
             ],
             [
@@ -675,7 +683,7 @@ def main() -> int:
                 "p95 ms",
                 "p99 ms",
                 "missed",
-                "client CPU max (1 s)",
+                "client CPU max (1 s), CPU wait",
                 "load 1 min",
             ],
             [
@@ -700,7 +708,8 @@ def main() -> int:
         "Median (min–max) over the runs. p95 from the vote's response (as above), then from its"
         " request; bare: from just before the broadcast. MiB per 1,000 sockets: the busier"
         " worker's RSS growth from warm-up to every client connected. Client CPU: the busiest"
-        " client process's share of one core over the votes (its busiest 1 s)."
+        " client process's share of one core over the votes (its busiest 1 s); CPU wait: the"
+        " longest share of the votes a client process was runnable but not running."
     )
     print(
         table(
@@ -718,7 +727,7 @@ def main() -> int:
                 "p95/bare",
                 "missed max",
                 "MiB/1k sockets/worker",
-                "client CPU max (1 s)",
+                "client CPU max (1 s), CPU wait max",
                 "load 1 min",
             ],
             [
