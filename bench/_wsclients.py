@@ -226,28 +226,15 @@ class ClientProcess:
             raise TimeoutError(f"client process did not answer {what} in {timeout}s")
         return self.conn.recv()
 
-    def _call(self, *message, timeout: float):
-        self.send(*message)
-        return self.receive(message[0], timeout)
-
     @staticmethod
     def connect_budget(count: int, timeout: float) -> float:
         return 30 + count * 0.05 + timeout
 
-    def connect(self, specs, concurrency=100, timeout=20.0):
-        budget = self.connect_budget(len(specs), timeout)
-        _, ok, failed, errors, seconds = self._call(
-            "connect", specs, concurrency, timeout, timeout=budget
-        )
-        return ok, failed, errors, seconds
-
-    def collect(self, target: int, timeout: float = 10.0):
-        return self._call("collect", target, timeout, timeout=timeout + 60)[1]
-
     def close(self) -> None:
         try:
             if self.proc.is_alive():
-                self._call("exit", timeout=10)
+                self.send("exit")
+                self.receive("exit", 10)
         except Exception:
             pass
         self.proc.join(5)
