@@ -1,14 +1,22 @@
 """Live-update fan-out: from a vote's HTTP response to the last of N screens showing it.
 
-Starts real Daphne processes (DEBUG=false) on a PostgreSQL database of its own, opens N
-WebSocket clients (one in ten a board, the rest participants with their device cookie), posts
-votes at a steady rate through the vote view, and measures for each vote the time from its
-HTTP response until the LAST client received a pushed update with data-seq >= the session's
-sequence number read from the database right after that response (see docs/performance.md for
-why this is sound). Beside it, a bare `websockets` server broadcasts messages of the same size
-to the same number of clients, so the app's overhead is a ratio.
+Starts real Daphne (or uvicorn) processes (DEBUG=false) on a PostgreSQL database of its own,
+opens N WebSocket clients (one in ten a board, the rest participants with their device
+cookie), posts votes at a steady rate through the vote view, and measures for each vote the
+time from its HTTP response until the LAST client received a pushed update with data-seq >=
+the session's sequence number read from the database right after that response (see
+docs/performance.md for why this is sound). Beside it, a bare `websockets` server broadcasts
+messages of the same size to the same number of clients, so the app's overhead is a ratio.
+Each app measurement is followed by its own bare one (same clients, same split over client
+processes), --runs times.
 
-    .venv/bin/python bench/fanout.py            # the full matrix (about 8 minutes)
+The clients are spread over several processes (--client-processes; by default one per 1,500
+clients, at most 4), and each reports the CPU time it used while votes were measured, as a
+share of one core: a process near 100 % would be the floor of the measurement. Each app
+worker's resident memory is read after a warm-up and again with every client connected; every
+run starts fresh workers.
+
+    .venv/bin/python bench/fanout.py            # the full matrix (about 8 to 12 minutes)
     .venv/bin/python bench/fanout.py --quick    # 100 and 500 clients, fewer configurations
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
@@ -18,10 +26,12 @@ import argparse
 import asyncio
 import io
 import json
+import math
 import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,10 +56,12 @@ from _common import (  # noqa: E402
     table,
     vote_headers,
 )
-from _wsclients import ClientProcess, latencies  # noqa: E402
+from _wsclients import ClientPool, latencies  # noqa: E402
 
 DATABASE = "commonground_bench_fanout"
 BOARD_EVERY = 10  # one client in ten is a board, the others participants' phones
+CLIENTS_PER_PROCESS = 1500  # the default split: one client process per this many clients
+MAX_CLIENT_PROCESSES = 4
 
 
 def parse_args():
@@ -78,8 +90,22 @@ def parse_args():
         default="daphne",
         help="ASGI server of the app workers (uvicorn needs `pip install uvicorn[standard]`)",
     )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        help=f"client processes the N clients are split over (default: one per "
+        f"{CLIENTS_PER_PROCESS:,} clients, 1 to {MAX_CLIENT_PROCESSES})",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="app and bare measurements, alternately, per client count (default 1)",
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
+    if args.runs < 1 or (args.client_processes is not None and args.client_processes < 1):
+        parser.error("--runs and --client-processes must be at least 1")
     if args.quick:
         args.clients = args.clients or "100,500"
         args.configs = args.configs or "memory-1,core-1,pubsub-1"
@@ -209,7 +235,10 @@ async def drive_votes(ports, code, session_id, tokens, needs, mappings, rate, du
 def client_specs(ports, code, tokens, n):
     specs = []
     for index in range(n):
-        port = ports[index % len(ports)]
+        # Clients alternate between the workers; shifting by one every BOARD_EVERY clients
+        # spreads the boards too (with index % len(ports), every board, index 0, 10, 20...,
+        # landed on the first of two workers).
+        port = ports[(index + index // BOARD_EVERY) % len(ports)]
         origin = f"http://127.0.0.1:{port}"
         if index % BOARD_EVERY == 0:
             specs.append((f"ws://127.0.0.1:{port}/ws/s/{code}/board/", {}, origin, "board"))
@@ -226,13 +255,77 @@ def client_specs(ports, code, tokens, n):
     return specs
 
 
-def run_app(clients: ClientProcess, servers, live_session, tokens, needs, mappings, n, args):
+def client_processes(n: int, args) -> int:
+    if args.client_processes:
+        return args.client_processes
+    return max(1, min(MAX_CLIENT_PROCESSES, math.ceil(n / CLIENTS_PER_PROCESS)))
+
+
+# --- the app workers' memory ----------------------------------------------------------------
+
+
+def worker_pid(server: Server) -> int:
+    """The pid whose memory is the worker's. Server runs ``python -m uvicorn|daphne`` without
+    a shell, so it is the Popen pid; checked here (command line, no child processes) so that
+    a wrapper or a forking server would fail loudly instead of reporting the wrong RSS."""
+    pid = server.proc.pid
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    if not any(arg in (b"uvicorn", b"daphne") for arg in argv):
+        raise RuntimeError(f"pid {pid} is not a uvicorn or daphne process: {argv}")
+    children = [
+        child
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    if children:
+        raise RuntimeError(f"{server.name} (pid {pid}) has child processes {children}")
+    return pid
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of the process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def warm_up(clients: ClientPool, servers, live_session, tokens, needs, mappings) -> list[float]:
+    """Fresh workers: a few boards and phones on every worker see two votes per worker (so that
+    what the first connections and pushes import and cache counts neither as the sockets'
+    memory nor in the first votes' latency), then close; returns each worker's RSS afterwards
+    (MiB). The votes come from the last participants, not the ones the measured run uses."""
     ports = [server.port for server in servers]
-    ok, failed, errors, connect_seconds = clients.connect(
-        client_specs(ports, live_session.code, tokens, n)
+    code = live_session.code
+    clients.connect(client_specs(ports, code, tokens, 2 * BOARD_EVERY * len(ports)), 1)
+    votes = asyncio.run(
+        drive_votes(
+            ports, code, live_session.pk, tokens[::-1], needs, mappings, 10.0, len(ports) / 5
+        )
     )
+    clients.collect(max((v[4] for v in votes if v[3] == 200), default=0), timeout=5)
+    time.sleep(1)
+    return [rss_mb(worker_pid(server)) for server in servers]
+
+
+def per_thousand(before: list[float], after: list[float], sockets: list[int]) -> list[float]:
+    return [
+        (a - b) / count * 1000 if count else float("nan")
+        for b, a, count in zip(before, after, sockets, strict=True)
+    ]
+
+
+def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings, n, args, rss0):
+    ports = [server.port for server in servers]
+    pids = [worker_pid(server) for server in servers]
+    specs = client_specs(ports, live_session.code, tokens, n)
+    sockets = [sum(1 for spec in specs if f":{port}/" in spec[0]) for port in ports]
+    processes = client_processes(n, args)
+    ok, failed, errors, connect_seconds = clients.connect(specs, processes)
     if failed:
         print(f"    {failed} of {n} clients failed to connect: {errors}", flush=True)
+    rss_connected = [rss_mb(pid) for pid in pids]
+    clients.mark()
     votes = asyncio.run(
         drive_votes(
             ports,
@@ -249,7 +342,7 @@ def run_app(clients: ClientProcess, servers, live_session, tokens, needs, mappin
     final = max((v[4] for v in answered), default=0)
     if len(answered) < len(votes):
         print(f"    {len(votes) - len(answered)} of {len(votes)} votes failed or unanswered")
-    records = clients.collect(final, timeout=10)
+    records, cpu = clients.collect(final, timeout=10)
     after_response, missed = latencies(records, [(v[2], v[4]) for v in answered])
     after_request, _ = latencies(records, [(v[1], v[4]) for v in answered])
     sizes = [size for _kind, _s, _t, sizes in records for size in sizes]
@@ -273,15 +366,25 @@ def run_app(clients: ClientProcess, servers, live_session, tokens, needs, mappin
         "p99": percentile(after_response, 99),
         "max": max(after_response, default=float("nan")),
         "req_p95": percentile(after_request, 95),
+        "req_p50": percentile(after_request, 50),
         "missed": missed,
         "messages_per_client": round(messages / max(1, len(records)), 1),
         "size_median": int(statistics.median(sizes)) if sizes else 0,
         "size_board": int(statistics.median(by_kind.get("board") or [0])),
         "size_participant": int(statistics.median(by_kind.get("participant") or [0])),
+        "client_processes": processes,
+        "client_cpu": cpu,
+        "sockets_per_worker": sockets,
+        "rss_warm_mb": [round(x, 1) for x in rss0],
+        "rss_connected_mb": [round(x, 1) for x in rss_connected],
+        # Per 1,000 sockets of each worker: its RSS with every client connected, less its RSS
+        # after the warm-up (every run has fresh workers).
+        "mb_per_1k": per_thousand(rss0, rss_connected, sockets),
+        "load": os.getloadavg(),
     }
 
 
-def run_baseline(clients: ClientProcess, n, size, args):
+def run_baseline(clients: ClientPool, n, size, args):
     import websockets.sync.client
 
     port = free_port()
@@ -291,12 +394,16 @@ def run_baseline(clients: ClientProcess, n, size, args):
     try:
         server.wait_ready()
         url = f"ws://127.0.0.1:{port}/"
-        ok, failed, errors, _seconds = clients.connect([(url, {}, None, "bare")] * n)
+        processes = client_processes(n, args)
+        ok, failed, errors, _seconds = clients.connect([(url, {}, None, "bare")] * n, processes)
+        if failed:
+            print(f"    bare: {failed} of {n} clients failed to connect: {errors}", flush=True)
         count = int(args.rate * args.duration)
+        clients.mark()
         with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/control") as control:
             control.send(json.dumps({"count": count, "interval": 1 / args.rate, "size": size}))
             sent = json.loads(control.recv(timeout=args.duration + 60))
-        records = clients.collect(count, timeout=10)
+        records, cpu = clients.collect(count, timeout=10)
         result, missed = latencies(records, [(t, seq) for seq, t in enumerate(sent, start=1)])
         return {
             "clients": n,
@@ -306,6 +413,9 @@ def run_baseline(clients: ClientProcess, n, size, args):
             "p95": percentile(result, 95),
             "p99": percentile(result, 99),
             "missed": missed,
+            "client_processes": processes,
+            "client_cpu": cpu,
+            "load": os.getloadavg(),
         }
     finally:
         server.stop()
@@ -343,6 +453,60 @@ def server_env(layer: str, coalesce: float | None, prefix: str) -> dict[str, str
     return base_env(DATABASE, **extra)
 
 
+def pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def cpu_line(cpu: list[dict]) -> str:
+    """Each client process's CPU time over the measured window, as a share of one core."""
+    shares = ", ".join(pct(c.get("share", float("nan"))) for c in cpu)
+    peaks = ", ".join(pct(c.get("peak", float("nan"))) for c in cpu)
+    waits = ", ".join(pct(c.get("waited", float("nan"))) for c in cpu)
+    return (
+        f"client CPU ({len(cpu)} proc): {shares} of a core (busiest 1 s: {peaks}); "
+        f"waited for a CPU {waits} of the time"
+    )
+
+
+def most_busy(cpu: list[dict]) -> tuple[float, float]:
+    return (
+        max((c.get("share", float("nan")) for c in cpu), default=float("nan")),
+        max((c.get("peak", float("nan")) for c in cpu), default=float("nan")),
+    )
+
+
+def busiest_fmt(cpus: list[list[dict]]) -> str:
+    """The busiest client process of these runs: whole-window share (busiest 1 s), and the
+    longest any of them waited for a CPU."""
+    pairs = [most_busy(cpu) for cpu in cpus]
+    waited = max((c.get("waited", float("nan")) for cpu in cpus for c in cpu), default=0)
+    return (
+        f"{pct(max(p[0] for p in pairs))} ({pct(max(p[1] for p in pairs))}), waited {pct(waited)}"
+    )
+
+
+def spread(values: list[float], fmt=ms) -> str:
+    """median (min–max) of the runs; just the value for one run."""
+    values = [v for v in values if v == v]
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return fmt(values[0])
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def ratio_fmt(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}x"
+
+
+def mb_fmt(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}"
+
+
+def ratio_of(app: dict, bare: dict) -> float:
+    return app["p95"] / bare["p95"] if bare["p95"] > 0 else float("nan")
+
+
 def main() -> int:
     args = parse_args()
     limit = raise_open_files_limit()
@@ -353,12 +517,16 @@ def main() -> int:
     started = time.monotonic()
     print(f"# fan-out bench, {time.strftime('%Y-%m-%d')}, {machine()}", flush=True)
     print(f"votes: {args.rate:g}/s for {args.duration:g} s; one client in {BOARD_EVERY} a board")
-    print(f"server: {args.server}")
+    print(
+        f"server: {args.server}; runs per client count: {args.runs} (app, then bare, alternately)"
+    )
+    split = ", ".join(f"{n}: {client_processes(n, args)}" for n in sorted(set(args.clients)))
+    print(f"client processes per client count: {split}")
     print(f"at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
     clients = None
-    app_rows, base_rows = [], {}
+    app_rows, base_rows, summary = [], [], []
     try:
         setup_django(base_env(DATABASE, RATE_LIMITS_ENABLED="false", LIVE_COALESCE_SECONDS="0"))
         participants = max(args.clients)
@@ -371,39 +539,80 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        clients = ClientProcess()
-        sizes_by_n: dict[int, list[int]] = {}
+        clients = ClientPool(max(client_processes(n, args) for n in args.clients))
         for name, layer, workers, coalesce, counts, app in configurations(args):
             prefix = f"cgbench-{os.getpid()}-{name}-{coalesce}"
-            servers = start_servers(
-                server_env(layer, coalesce, prefix), workers, name, app, kind=args.server
-            )
-            try:
-                for n in counts:
-                    row = run_app(clients, servers, live_session, tokens, needs, mappings, n, args)
-                    row.update({"config": name, "coalesce": coalesce})
+            window = "n/a" if coalesce is None else coalesce
+            for n in counts:
+                pairs = []
+                for run in range(1, args.runs + 1):
+                    # Fresh workers for every run: the runs are independent samples, and RSS
+                    # growth left by earlier votes does not count as the sockets' memory.
+                    servers = start_servers(
+                        server_env(layer, coalesce, prefix), workers, name, app, kind=args.server
+                    )
+                    try:
+                        rss0 = warm_up(clients, servers, live_session, tokens, needs, mappings)
+                        row = run_app(
+                            clients, servers, live_session, tokens, needs, mappings, n, args, rss0
+                        )
+                    finally:
+                        stop_servers(servers)
+                        servers = []
+                    row.update({"config": name, "coalesce": coalesce, "run": run})
                     app_rows.append(row)
-                    sizes_by_n.setdefault(n, []).append(row["size_median"])
-                    window = "n/a" if coalesce is None else coalesce
                     print(
-                        f"  {name:9} coalesce={window:<4} N={n:<5} p50={ms(row['p50'])} "
-                        f"p95={ms(row['p95'])} p99={ms(row['p99'])} ms  missed={row['missed']} "
-                        f"connected={row['connected']}/{n} votes={row['votes_ok']}/{row['votes']} "
+                        f"  {name:9} coalesce={window:<4} N={n:<5} run {run}/{args.runs} "
+                        f"p50={ms(row['p50'])} p95={ms(row['p95'])} p99={ms(row['p99'])} ms "
+                        f"(from the vote's request: p50={ms(row['req_p50'])} "
+                        f"p95={ms(row['req_p95'])}) missed={row['missed']} "
+                        f"connected={row['connected']}/{n} "
+                        f"votes={row['votes_ok']}/{row['votes']} "
                         f"msg={row['size_median']} B; {load_average()}",
                         flush=True,
                     )
-            finally:
-                stop_servers(servers)
-                servers = []
-        for n in sorted(sizes_by_n):
-            size = int(statistics.median(sizes_by_n[n]))
-            base_rows[n] = run_baseline(clients, n, size, args)
-            row = base_rows[n]
-            print(
-                f"  bare      N={n:<5} p50={ms(row['p50'])} p95={ms(row['p95'])} "
-                f"p99={ms(row['p99'])} ms  missed={row['missed']} size={size} B",
-                flush=True,
-            )
+                    print(
+                        "      memory: worker RSS "
+                        + ", ".join(f"{x:.0f}" for x in row["rss_warm_mb"])
+                        + " MiB after warm-up, "
+                        + ", ".join(f"{x:.0f}" for x in row["rss_connected_mb"])
+                        + " MiB with "
+                        + ", ".join(str(x) for x in row["sockets_per_worker"])
+                        + " sockets: "
+                        + ", ".join(mb_fmt(x) for x in row["mb_per_1k"])
+                        + " MiB per 1,000 sockets per worker",
+                        flush=True,
+                    )
+                    print(f"      {cpu_line(row['client_cpu'])}", flush=True)
+                    base = run_baseline(clients, n, row["size_median"], args)
+                    base.update({"config": name, "coalesce": coalesce, "run": run})
+                    base_rows.append(base)
+                    row["bare_p95"] = base["p95"]
+                    row["ratio"] = ratio_of(row, base)
+                    row["req_ratio"] = (
+                        row["req_p95"] / base["p95"] if base["p95"] > 0 else float("nan")
+                    )
+                    print(
+                        f"  bare      N={n:<5} run {run}/{args.runs} p50={ms(base['p50'])} "
+                        f"p95={ms(base['p95'])} p99={ms(base['p99'])} ms "
+                        f"missed={base['missed']} connected={base['connected']}/{n} "
+                        f"size={base['size']} B; p95/bare {ratio_fmt(row['ratio'])}; "
+                        f"{load_average()}",
+                        flush=True,
+                    )
+                    print(f"      {cpu_line(base['client_cpu'])}", flush=True)
+                    pairs.append((row, base))
+                summary.append(summarise(name, coalesce, n, pairs))
+                if args.runs > 1:
+                    line = summary[-1]
+                    print(
+                        f"  => {name} coalesce={window} N={n}, {args.runs} runs: "
+                        f"p95 {line['p95']} ms, bare {line['bare_p95']} ms, "
+                        f"p95/bare {line['ratio']} (from the request {line['req_p95']} ms, "
+                        f"{line['req_ratio']}), missed max {line['missed_max']}, "
+                        f"MiB per 1,000 sockets per worker {line['mb_per_1k']}",
+                        flush=True,
+                    )
     finally:
         stop_servers(servers)
         if clients is not None:
@@ -417,60 +626,160 @@ def main() -> int:
         drop_database(DATABASE)
 
     print()
-    rows = []
-    for row in app_rows:
-        base = base_rows.get(row["clients"])
-        ratio = row["p95"] / base["p95"] if base and base["p95"] > 0 else float("nan")
-        rows.append(
-            [
-                row["config"],
-                "n/a" if row["config"].startswith("memory") else f"{row['coalesce']:g}",
-                row["clients"],
-                f"{row['connected']}",
-                ms(row["p50"]),
-                ms(row["p95"]),
-                ms(row["p99"]),
-                row["missed"],
-                ms(base["p95"]) if base else "n/a",
-                f"{ratio:.1f}x",
-                row["response_p50_ms"],
-                row["size_median"],
-            ]
-        )
     print(
         table(
             [
                 "layer-workers",
                 "coalesce s",
                 "clients",
+                "run",
                 "connected",
                 "p50 ms",
                 "p95 ms",
                 "p99 ms",
+                "p95 from request ms",
                 "missed",
                 "bare p95 ms",
                 "p95/bare",
                 "vote resp p50 ms",
                 "msg bytes",
+                "MiB/1k sockets/worker",
+                "client CPU max (1 s), CPU wait",
+                "load 1 min",
             ],
-            rows,
+            [
+                [
+                    row["config"],
+                    "n/a" if row["coalesce"] is None else f"{row['coalesce']:g}",
+                    row["clients"],
+                    row["run"],
+                    row["connected"],
+                    ms(row["p50"]),
+                    ms(row["p95"]),
+                    ms(row["p99"]),
+                    ms(row["req_p95"]),
+                    row["missed"],
+                    ms(row["bare_p95"]),
+                    ratio_fmt(row["ratio"]),
+                    row["response_p50_ms"],
+                    row["size_median"],
+                    "/".join(mb_fmt(x) for x in row["mb_per_1k"]),
+                    busiest_fmt([row["client_cpu"]]),
+                    f"{row['load'][0]:.1f}",
+                ]
+                for row in app_rows
+            ],
         )
     )
     print()
     print(
         table(
-            ["bare clients", "msg bytes", "p50 ms", "p95 ms", "p99 ms", "missed"],
             [
-                [b["clients"], b["size"], ms(b["p50"]), ms(b["p95"]), ms(b["p99"]), b["missed"]]
-                for b in base_rows.values()
+                "bare clients",
+                "run",
+                "connected",
+                "msg bytes",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "missed",
+                "client CPU max (1 s), CPU wait",
+                "load 1 min",
+            ],
+            [
+                [
+                    b["clients"],
+                    b["run"],
+                    b["connected"],
+                    b["size"],
+                    ms(b["p50"]),
+                    ms(b["p95"]),
+                    ms(b["p99"]),
+                    b["missed"],
+                    busiest_fmt([b["client_cpu"]]),
+                    f"{b['load'][0]:.1f}",
+                ]
+                for b in base_rows
+            ],
+        )
+    )
+    print()
+    print(
+        "Median (min–max) over the runs. p95 from the vote's response (as above), then from its"
+        " request; bare: from just before the broadcast. MiB per 1,000 sockets: the busier"
+        " worker's RSS growth from warm-up to every client connected. Client CPU: the busiest"
+        " client process's share of one core over the votes (its busiest 1 s); CPU wait: the"
+        " longest share of the votes a client process was runnable but not running."
+    )
+    print(
+        table(
+            [
+                "layer-workers",
+                "coalesce s",
+                "clients",
+                "runs",
+                "connected min",
+                "client procs",
+                "p95 ms",
+                "bare p95 ms",
+                "p95/bare",
+                "from request: p95 ms",
+                "p95/bare",
+                "missed max",
+                "MiB/1k sockets/worker",
+                "client CPU max (1 s), CPU wait max",
+                "load 1 min",
+            ],
+            [
+                [
+                    s["config"],
+                    "n/a" if s["coalesce"] is None else f"{s['coalesce']:g}",
+                    s["clients"],
+                    s["runs"],
+                    s["connected_min"],
+                    s["client_processes"],
+                    s["p95"],
+                    s["bare_p95"],
+                    s["ratio"],
+                    s["req_p95"],
+                    s["req_ratio"],
+                    s["missed_max"],
+                    s["mb_per_1k"],
+                    s["client_cpu"],
+                    s["load"],
+                ]
+                for s in summary
             ],
         )
     )
     print(f"\ntotal {time.monotonic() - started:.0f} s; at the end: {load_average()}")
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"app": app_rows, "bare": list(base_rows.values())}, out, indent=1)
+            json.dump({"app": app_rows, "bare": base_rows, "summary": summary}, out, indent=1)
     return 0
+
+
+def summarise(name, coalesce, n, pairs) -> dict:
+    apps = [app for app, _ in pairs]
+    bares = [bare for _, bare in pairs]
+    loads = [r["load"][0] for r in apps + bares]
+    return {
+        "config": name,
+        "coalesce": coalesce,
+        "clients": n,
+        "runs": len(pairs),
+        "client_processes": apps[0]["client_processes"],
+        "p95": spread([a["p95"] for a in apps]),
+        "bare_p95": spread([b["p95"] for b in bares]),
+        "ratio": spread([a["ratio"] for a in apps], ratio_fmt),
+        "req_p95": spread([a["req_p95"] for a in apps]),
+        "req_ratio": spread([a["req_ratio"] for a in apps], ratio_fmt),
+        "missed_max": max(max(a["missed"] for a in apps), max(b["missed"] for b in bares)),
+        "connected_min": min(r["connected"] for r in apps + bares),
+        "mb_per_1k": spread([max(a["mb_per_1k"]) for a in apps], mb_fmt),
+        "client_cpu": busiest_fmt([r["client_cpu"] for r in apps + bares]),
+        "load": f"{min(loads):.1f}–{max(loads):.1f}",
+    }
 
 
 if __name__ == "__main__":
