@@ -13,8 +13,8 @@ from commonground.handlers import SyncStackASGIHandler  # noqa: E402
 
 django_asgi_app = SyncStackASGIHandler()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
@@ -26,9 +26,12 @@ application = ProtocolTypeRouter(
     {
         "http": ConcurrencyLimit(django_asgi_app, settings.HTTP_CONCURRENCY),
         # Origin check first (scheme, host and port): a page on another site must not open a
-        # socket with our cookies. A path with no consumer is refused, not a 500.
+        # socket with our cookies. A path with no consumer is refused, not a 500. Sockets get
+        # their cookies only: a screen is a participant by its device cookie, or a board, never
+        # a Django user, so the auth and session middleware (a database read per connect and a
+        # session wrapper around every one of the worker's sends) has nothing to do here.
         "websocket": SameOriginWebSockets(
-            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, re_path(r"", unknown_path)]))
+            CookieMiddleware(URLRouter([*websocket_urlpatterns, re_path(r"", unknown_path)]))
         ),
     }
 )

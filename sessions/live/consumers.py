@@ -117,7 +117,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         while True:
             html = await self.outbox.get()
             async with self.send_lock:
-                await self.send(text_data=html)
+                # Straight to the server's send: the hottest line of a worker with thousands of
+                # screens (bench/fanout.py), so without AsyncWebsocketConsumer.send's layers.
+                await self.base_send({"type": "websocket.send", "text": html})
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "writer"):
