@@ -2,11 +2,12 @@
 
 The first change after a quiet window goes out at once; changes arriving while a window is open
 are merged and go out together when it ends. The window is LIVE_COALESCE_SECONDS, stretched
-when renders are costly: rendering a push (its queries and templates, for every audience and
-language) costs from a few to tens of milliseconds of CPU, and under a storm of votes a fixed
-short window would spend a worker's CPU on renders nobody can read that fast, and slow the votes
-down. So the window stretches until a session's renders take at most RENDER_TIME_SHARE of the
-time, up to LIVE_COALESCE_MAX_SECONDS. A single vote is not delayed, and a burst costs one
+when pushes are costly: rendering one (its queries and templates, for every audience and
+language) costs from a few to tens of milliseconds of CPU, and delivering it to thousands of
+screens a worker as much again or more (sessions.live.fanout measures it). Under a storm of
+votes a fixed short window would spend the workers' CPU on pushes nobody can read that fast,
+and slow the votes and every screen down. So the window stretches until a session's renders and
+deliveries take at most RENDER_TIME_SHARE of the time, up to LIVE_COALESCE_MAX_SECONDS. A single vote is not delayed, and a burst costs one
 render and one message per audience per window. Pushes of one session are sent in order, one
 at a time, so a screen never receives an older render after a newer one."""
 
@@ -23,7 +24,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from sessions.live import cluster
+from sessions.live import cluster, fanout
 from sessions.live.change import Change
 from sessions.live.render import render_messages
 
@@ -103,12 +104,14 @@ class Coalescer:
     # --- public seams -----------------------------------------------------------------------
 
     def window(self, live_session_id: int) -> float:
-        """The session's coalescing window: LIVE_COALESCE_SECONDS, or longer if its renders
-        are slow."""
+        """The session's coalescing window: LIVE_COALESCE_SECONDS, or longer if its renders,
+        or its deliveries to this worker's screens, are slow."""
         base = settings.LIVE_COALESCE_SECONDS
         limit = max(base, settings.LIVE_COALESCE_MAX_SECONDS)
-        render = self._render_seconds.get(live_session_id, 0.0)
-        return min(limit, max(base, render / RENDER_TIME_SHARE))
+        cost = self._render_seconds.get(live_session_id, 0.0) + fanout.delivery_seconds(
+            live_session_id
+        )
+        return min(limit, max(base, cost / RENDER_TIME_SHARE))
 
     def record_render(self, live_session_id: int, seconds: float) -> None:
         """Count what one render of the session cost. Smoothed, so one costly render (a cold

@@ -12,6 +12,7 @@ State is per event loop (a worker has one; tests run several in turn)."""
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from typing import Protocol
 
@@ -22,6 +23,21 @@ logger = logging.getLogger(__name__)
 # Group memberships in the Redis layers expire (channels_redis group_expiry, a day by
 # default); a worker whose group stays busy for longer renews its membership.
 RENEW_MEMBERSHIP_SECONDS = 3600
+
+# What handing one update to a group's screens costs this worker's event loop (CPU seconds,
+# smoothed), by session and group: with thousands of screens it is more than the render, and
+# the coalescer stretches the session's window with it (sessions.live.coalescer).
+_delivery_costs: dict[int, dict[str, float]] = {}
+
+
+def delivery_seconds(live_session_id: int) -> float:
+    """What one update of the session costs this worker to deliver, to all its groups."""
+    return sum(_delivery_costs.get(live_session_id, {}).values())
+
+
+def _record_delivery(live_session_id: int, group_name: str, seconds: float) -> None:
+    costs = _delivery_costs.setdefault(live_session_id, {})
+    costs[group_name] = (costs.get(group_name, seconds) + seconds) / 2
 
 
 class Screen(Protocol):
@@ -83,6 +99,8 @@ class Fanout:
         if group.screens or not group.ready.done():
             return
         del self._groups[group_name]
+        for costs in _delivery_costs.values():
+            costs.pop(group_name, None)
         for task in group.tasks:
             task.cancel()
         # Wait for the receive to unwind: the Redis layer's receive state must be released
@@ -122,14 +140,18 @@ class Fanout:
                 continue
             if message.get("type") != "live.update" or not isinstance(message.get("html"), str):
                 continue
+            started = time.thread_time()
             for screen in list(group.screens.values()):
                 try:
                     screen.deliver(message["html"])
                 except Exception:
                     logger.exception("a screen of %s could not take an update", group.name)
             # Let the screens write before the next update: a backlog in the layer must not
-            # fill their outboxes faster than they empty them.
+            # fill their outboxes faster than they empty them. Every screen's writer, woken by
+            # deliver(), runs its send before this returns, so the time includes the sends.
             await asyncio.sleep(0)
+            if isinstance(message.get("session"), int):
+                _record_delivery(message["session"], group.name, time.thread_time() - started)
 
     async def _renew(self, group: _Group, layer) -> None:
         while True:

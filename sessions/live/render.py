@@ -175,7 +175,12 @@ def render_messages(live_session_id: int, change: Change) -> list[tuple[str, dic
                 messages.append(
                     (
                         group_name(live_session_id, audience, language),
-                        {"type": "live.update", "html": html, "seq": live_session.sequence},
+                        {
+                            "type": "live.update",
+                            "html": html,
+                            "seq": live_session.sequence,
+                            "session": live_session_id,
+                        },
                     )
                 )
     return messages
