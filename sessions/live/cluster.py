@@ -8,9 +8,14 @@ session's window (SET NX PX): then it renders everything the list holds, merged,
 worker. A worker that finds the window taken leaves its change in the list and looks again when
 the window ends, in case the renderer had already read the list; whoever then takes the window
 renders what is left. A change is rendered once, by one worker, and at most one render of a
-session starts per window in the whole cluster."""
+session starts per window in the whole cluster.
+
+Every worker delivers every push to its screens, so how long the window must be depends on how
+fast changes arrive in the whole cluster, not at one worker: the workers count them here too,
+per second, and each claim answers with the cluster's rate."""
 
 import json
+import time
 from dataclasses import asdict
 
 import redis
@@ -65,22 +70,43 @@ class SharedWindow:
             f"{self._prefix}:live-changes:{live_session_id}",
         )
 
+    def _arrival_keys(self, live_session_id: int, now: float) -> list[str]:
+        second = int(now)
+        return [
+            f"{self._prefix}:live-arrivals:{live_session_id}:{at}" for at in (second - 1, second)
+        ]
+
     def claim(
-        self, live_session_id: int, change: Change | None, window: float, holder: str
-    ) -> tuple[Change | None, float]:
-        """Add ``change`` (if any) to the session's pending changes, and take the window if it
-        is free. Returns (everything pending, merged; 0) when this worker took it and must
-        render, or (None, seconds until the window ends) when another worker holds it."""
+        self,
+        live_session_id: int,
+        change: Change | None,
+        window: float,
+        holder: str,
+        arrivals: int = 0,
+    ) -> tuple[Change | None, float, float]:
+        """Add ``change`` (if any) to the session's pending changes, count the ``arrivals``
+        (changes) it merges, and take the window if it is free. Returns (everything pending,
+        merged; 0; rate) when this worker took it and must render, or (None, seconds until the
+        window ends; rate) when another worker holds it; rate: the session's changes per
+        second in the whole cluster, over the last second or two."""
         window_key, changes_key = self._keys(live_session_id)
+        now = time.time()  # the same clock for every worker of the host; a second's bucket
+        previous_key, current_key = self._arrival_keys(live_session_id, now)
         pipe = self._redis.pipeline(transaction=False)
         if change is not None:
             pipe.rpush(changes_key, _encode(change))
             pipe.expire(changes_key, CHANGES_EXPIRE_SECONDS)
+        if arrivals:
+            pipe.incrby(current_key, arrivals)
+            pipe.expire(current_key, 5)
         pipe.set(window_key, holder, nx=True, px=max(1, round(window * 1000)))
         pipe.pttl(window_key)
-        *_, taken, remaining_ms = pipe.execute()
+        pipe.mget([previous_key, current_key])
+        *_, taken, remaining_ms, counts = pipe.execute()
+        counted = sum(int(count or 0) for count in counts)
+        rate = counted / (1 + now % 1)  # the previous second and this one so far
         if not taken:
-            return None, max(remaining_ms, 1) / 1000
+            return None, max(remaining_ms, 1) / 1000, rate
         pipe = self._redis.pipeline(transaction=True)
         pipe.lrange(changes_key, 0, -1)
         pipe.delete(changes_key)
@@ -88,11 +114,11 @@ class SharedWindow:
         if not pending:
             # Someone rendered everything meanwhile: free the window for the next change.
             self._release(keys=[window_key], args=[holder])
-            return None, 0.0
+            return None, 0.0, rate
         merged = Change()
         for text in pending:
             merged.merge(_decode(text))
-        return merged, 0.0
+        return merged, 0.0, rate
 
 
 _shared: SharedWindow | None = None

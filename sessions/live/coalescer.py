@@ -7,11 +7,13 @@ language) costs from a few to tens of milliseconds of CPU, and delivering it to 
 screens a worker as much again or more (sessions.live.fanout measures it). Under a storm of
 votes a fixed short window would spend the workers' CPU on pushes nobody can read that fast,
 and slow the votes and every screen down. So the window stretches until a session's renders and
-deliveries take at most RENDER_TIME_SHARE of the time, up to LIVE_COALESCE_MAX_SECONDS. A single vote is not delayed, and a burst costs one
+deliveries take at most RENDER_TIME_SHARE of the time, up to LIVE_COALESCE_MAX_SECONDS; while
+pushing every change as it comes stays under that share, the window stays short. A single vote is not delayed, and a burst costs one
 render and one message per audience per window. Pushes of one session are sent in order, one
 at a time, so a screen never receives an older render after a newer one."""
 
 import asyncio
+import collections
 import logging
 import os
 import threading
@@ -31,6 +33,11 @@ from sessions.live.render import render_messages
 logger = logging.getLogger(__name__)
 
 RENDER_TIME_SHARE = 0.25
+# The window stays short until pushing every change as it comes would take this share of the
+# worker: above RENDER_TIME_SHARE, so that one slow render (a cold cache, a pause) does not
+# stretch the window of a session that keeps up (at 1,000 screens that tripled p95).
+KEEPING_UP_SHARE = 0.75
+ARRIVALS_SECONDS = 2.0  # how far back the rate of a session's changes is counted
 FORGET_AFTER_SECONDS = 60  # a session quiet this long starts again from the short window
 # A push that could not be sent (Redis down or hung) is tried again, as everything, without
 # waiting for the next change: every RETRY_SECONDS, at most RETRIES times in a row.
@@ -96,6 +103,9 @@ class Coalescer:
         self._last_push: dict[int, float] = {}
         self._send_locks: dict[int, asyncio.Lock] = {}
         self._render_seconds: dict[int, float] = {}  # smoothed, per session
+        self._arrivals: dict[int, collections.deque[float]] = {}  # recent changes, per session
+        self._unreported: dict[int, int] = {}  # changes not yet counted in the cluster's rate
+        self._cluster_rates: dict[int, float] = {}  # the cluster's changes per second
         # Sessions whose last push could not be sent: their next push is everything.
         self._missed: set[int] = set()
         self._failures: dict[int, int] = {}  # pushes failed in a row, by session
@@ -104,22 +114,44 @@ class Coalescer:
     # --- public seams -----------------------------------------------------------------------
 
     def window(self, live_session_id: int) -> float:
-        """The session's coalescing window: LIVE_COALESCE_SECONDS, or longer if its renders,
-        or its deliveries to this worker's screens, are slow."""
+        """The session's coalescing window: LIVE_COALESCE_SECONDS while its pushes keep up;
+        when pushing every change (render plus delivery to this worker's screens, at the rate
+        changes arrive) would take more than KEEPING_UP_SHARE of the worker's time, long enough
+        for pushes to take RENDER_TIME_SHARE of it."""
         base = settings.LIVE_COALESCE_SECONDS
         limit = max(base, settings.LIVE_COALESCE_MAX_SECONDS)
         cost = self._render_seconds.get(live_session_id, 0.0) + fanout.delivery_seconds(
             live_session_id
         )
+        if cost * self._changes_per_second(live_session_id) <= KEEPING_UP_SHARE:
+            return base  # keeping up: a longer window would only delay the screens
         return min(limit, max(base, cost / RENDER_TIME_SHARE))
 
+    def record_arrival(self, live_session_id: int, at: float) -> None:
+        """Count a change arriving at ``at`` (time.monotonic()): how many arrived over the last
+        ARRIVALS_SECONDS says how often the session would push without coalescing (a sliding
+        count, so that two changes that happen to come close together do not stretch it)."""
+        with self._lock:
+            self._unreported[live_session_id] = self._unreported.get(live_session_id, 0) + 1
+            arrivals = self._arrivals.setdefault(live_session_id, collections.deque())
+            arrivals.append(at)
+            while arrivals and arrivals[0] < at - ARRIVALS_SECONDS:
+                arrivals.popleft()
+
+    def _changes_per_second(self, live_session_id: int) -> float:
+        """This worker's rate, or the cluster's (sessions.live.cluster) when higher: every
+        worker delivers every push, wherever its change arrived."""
+        # No lock: window() is called with it held, and len() of a deque is atomic.
+        local = len(self._arrivals.get(live_session_id, ())) / ARRIVALS_SECONDS
+        return max(local, self._cluster_rates.get(live_session_id, 0.0))
+
     def record_render(self, live_session_id: int, seconds: float) -> None:
-        """Count what one render of the session cost. Smoothed, so one costly render (a cold
-        cache) does not hold the session back for long, and lastingly costly ones (grid and
-        split on every vote) do stretch the window."""
+        """Count what one render of the session cost. Smoothed (fanout.smoothed), so one costly
+        render (a cold cache) does not hold the session back, and lastingly costly ones (grid
+        and split on every vote) do stretch the window."""
         with self._lock:
             previous = self._render_seconds.get(live_session_id, seconds)
-            self._render_seconds[live_session_id] = (previous + seconds) / 2
+            self._render_seconds[live_session_id] = fanout.smoothed(previous, seconds)
 
     def forget_render_costs(self) -> None:
         """Start every session from the short window again."""
@@ -133,6 +165,7 @@ class Coalescer:
         ):
             push_now(live_session_id, change)
             return
+        self.record_arrival(live_session_id, time.monotonic())
         with self._lock:
             if live_session_id in self._missed:
                 # Screens that stayed connected through the failure missed a push.
@@ -185,6 +218,9 @@ class Coalescer:
                         del self._last_push[key]
                         self._send_locks.pop(key, None)
                         self._render_seconds.pop(key, None)
+                        self._arrivals.pop(key, None)
+                        self._cluster_rates.pop(key, None)
+                        self._unreported.pop(key, None)
             return change
 
     def _shared_window(self) -> cluster.SharedWindow | None:
@@ -207,9 +243,16 @@ class Coalescer:
             try:
                 shared = self._shared_window()
                 if shared is not None:
-                    change, retry = await sync_to_async(shared.claim, thread_sensitive=False)(
-                        live_session_id, change, self.window(live_session_id), self._holder
+                    with self._lock:
+                        arrivals = self._unreported.pop(live_session_id, 0)
+                    change, retry, rate = await sync_to_async(shared.claim, thread_sensitive=False)(
+                        live_session_id,
+                        change,
+                        self.window(live_session_id),
+                        self._holder,
+                        arrivals,
                     )
+                    self._cluster_rates[live_session_id] = rate
                     if change is None:  # another worker renders this window
                         if retry:
                             task = asyncio.ensure_future(

@@ -30,6 +30,15 @@ RENEW_MEMBERSHIP_SECONDS = 3600
 _delivery_costs: dict[int, dict[str, float]] = {}
 
 
+# Costs (deliveries here, renders in the coalescer) are averaged with this weight for the
+# newest: one slow push (a cold cache, a pause) barely moves a window, lasting ones do.
+COST_SMOOTHING = 0.2
+
+
+def smoothed(previous: float, newest: float) -> float:
+    return previous + COST_SMOOTHING * (newest - previous)
+
+
 def delivery_seconds(live_session_id: int) -> float:
     """What one update of the session costs this worker to deliver, to all its groups."""
     return sum(_delivery_costs.get(live_session_id, {}).values())
@@ -37,7 +46,7 @@ def delivery_seconds(live_session_id: int) -> float:
 
 def _record_delivery(live_session_id: int, group_name: str, seconds: float) -> None:
     costs = _delivery_costs.setdefault(live_session_id, {})
-    costs[group_name] = (costs.get(group_name, seconds) + seconds) / 2
+    costs[group_name] = smoothed(costs.get(group_name, seconds), seconds)
 
 
 class Screen(Protocol):

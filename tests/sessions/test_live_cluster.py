@@ -135,3 +135,16 @@ def test_a_storm_on_both_workers_renders_about_once_per_window(workers, pushes):
     # their own would make two per window.
     assert all(gap >= 0.18 for gap in gaps(pushes))
     assert len(pushes) <= 1.0 / 0.2 + 3
+
+
+def test_the_window_is_sized_by_the_changes_of_the_whole_cluster(prefix):
+    """Every worker delivers every push, so the rate that stretches a session's window is
+    that of all its workers' changes, not of the one that renders."""
+    first = SharedWindow(django_settings.REDIS_URL, prefix)
+    second = SharedWindow(django_settings.REDIS_URL, prefix)
+    first.claim(7, None, 0.001, "a", arrivals=6)
+    *_, rate = second.claim(7, None, 0.001, "b", arrivals=6)
+
+    assert rate >= 12 / 2  # both workers' changes, over at most two seconds
+    *_, other = second.claim(8, None, 0.001, "b")
+    assert other == 0

@@ -64,6 +64,9 @@ def test_costly_deliveries_stretch_the_window_as_renders_do(settings, clean_cost
     settings.LIVE_COALESCE_SECONDS = 0.05
     settings.LIVE_COALESCE_MAX_SECONDS = 1.0
     coalescer = Coalescer(push=lambda *args: None)
+    now = time.monotonic()
+    for index in range(40):  # changes every 10 ms: too fast to push each one
+        coalescer.record_arrival(7, now - index * 0.01)
     fanout._record_delivery(7, "live-session-7.participants.en", 0.06)
     fanout._record_delivery(7, "live-session-7.board.en", 0.02)
     coalescer.record_render(7, 0.02)
