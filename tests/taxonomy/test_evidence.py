@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from sessions import services
 from sessions.enums import Phase
@@ -102,7 +103,12 @@ def test_publishing_adds_the_counts_and_leaves_out_what_too_few_people_are_behin
     # The approach sums only what is shown: Recourse's 2 cannot be read off by difference.
     assert (model["needs_mapped"], model["participants"]) == (6, 6)
     assert document["workshops"] == [
-        {"title": session.title, "held_on": session.created.date().isoformat(), "participants": 6}
+        {
+            "title": session.title,
+            # The workshop's own day, in the app's time zone (not UTC's, a day ahead at night)
+            "held_on": timezone.localdate(session.created).isoformat(),
+            "participants": 6,
+        }
     ]
 
 
