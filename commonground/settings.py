@@ -337,8 +337,9 @@ LOGGING = {
 # A session pushes live updates at most once per window (the first change at once); changes
 # inside the window are merged into the next push.
 LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.05)
-# When renders are slow (a storm of votes on a busy worker) the window stretches so that they
-# take at most a quarter of the time, up to this many seconds (sessions.live.coalescer).
+# When pushing every change would take most of a worker (renders and deliveries to thousands of
+# screens, at the rate changes arrive) the window stretches so that pushes take a quarter of
+# the time, up to this many seconds (sessions.live.coalescer).
 LIVE_COALESCE_MAX_SECONDS = env.float("LIVE_COALESCE_MAX_SECONDS", default=1.0)
 
 # Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).
