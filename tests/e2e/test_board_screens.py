@@ -130,6 +130,9 @@ class BoardScreenTests(BrowserTestCase):
         expect(board.locator("#board-grid .grid-category")).to_have_count(4)
 
         dashboard.get_by_role("button", name="Next phase →").click()
+        # As a person would, act again once the dashboard shows the new phase: its controls
+        # are swapped with the answer, and a choice made in the old ones is lost with them.
+        expect(dashboard.locator("#controls")).to_contain_text("Phase: Voting")
         expect(board.locator(".board")).to_have_attribute("data-screen", "voting")
         expect(board.locator("#board-dots")).to_contain_text("dots left in the room")
         self.assert_fits(board, "voting after the switch")
