@@ -10,6 +10,7 @@ import resource
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -322,6 +323,20 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
+
+
+def median_range(values: list[float], fmt: str = "{:.0f}") -> tuple[str, str]:
+    """The median and the range ("A–B") of one figure over several runs, formatted."""
+    if not values:
+        return "n/a", "n/a"
+    low, high = fmt.format(min(values)), fmt.format(max(values))
+    return fmt.format(statistics.median(values)), f"{low}–{high}"
+
+
+def spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    """Several runs as "median X (range A–B, n runs)"."""
+    middle, span = median_range(values, fmt)
+    return f"median {middle} (range {span}, {len(values)} runs)"
 
 
 def ms(value: float) -> str:

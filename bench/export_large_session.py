@@ -1,6 +1,7 @@
-"""Time and memory of every export on a large session.
+"""Time and memory of every export on a large session, beside a bare baseline.
 
-    python bench/export_large_session.py [--participants 2000] [--needs 10000]
+    python bench/export_large_session.py [--participants 2000] [--needs 10000] [--runs 3]
+    python bench/export_large_session.py --participants 200 --needs 1000 --runs 2
 
 Builds a session with 2,000 participants, 10,000 needs, 20,000 mappings, about 10,000 vote rows
 and 1,000 gap notes (bulk_create), in a temporary SQLite database, or in DATABASE_URL if set
@@ -9,9 +10,27 @@ child process, so that its resident-memory high-water mark is its own: once to t
 under tracemalloc for the peak of Python allocations. Prints one line per format: wall and
 CPU time (CPU time is the steadier of the two on a busy machine), the file size, the
 tracemalloc peak, and the child's maxrss, absolute and above its baseline after start-up.
+
+Beside each export, in the same run and alternating with it, a bare baseline measured the same
+way (its own child, the same start-up and warm-up, timed once, then again under tracemalloc):
+the session's rows read with one raw SQL query per table (the session; its participants,
+needs, mappings, votes and gap notes; its taxonomy's strategies; the columns the export's
+tables are made from, without the joins, the dot and mapping totals or the visibility filter)
+through the connection's chunked cursor (a server-side cursor on PostgreSQL, sqlite3 on
+SQLite), fetched 2,000 rows at a time as the exports' querysets are, and written with the csv
+module into one file. It is the floor of any export of these rows: the same database, the same
+rows (a little more: hidden needs are not left out), read and written with no ORM, no
+per-row Python beyond the csv writer and no format. The ratio export/bare is what the ORM, the
+totals, the format (zip, workbook, JSON) or the report's statistics and templates cost on top.
+The two reports aggregate in the database rather than read every row, so for them the bare dump
+reads more than they need and their ratio understates their own overhead. The bare baseline
+is the same for every format, so it is measured again beside each one: a change of load shows
+in both. With --runs N every export and its baseline run N times; the summary
+gives the median and the range over the runs and the ratio run by run.
 """
 
 import argparse
+import csv
 import json
 import os
 import resource
@@ -229,8 +248,74 @@ def run_export(code: str, identifier: str, output: Path) -> int:
     return output.stat().st_size
 
 
-def measure(code: str, identifier: str, workdir: Path) -> dict:
-    """Run in a child process: the export timed, then again under tracemalloc."""
+# The bare baseline's tables: (model, the column it is filtered on, the fields read).
+BARE_TABLES = (
+    (
+        "live_sessions.Participant",
+        "live_session",
+        ("id", "pseudonym", "presence", "joined_at", "removed_at"),
+    ),
+    (
+        "live_sessions.Need",
+        "live_session",
+        ("id", "author", "text", "context", "status", "edited", "created"),
+    ),
+    (
+        "live_sessions.Mapping",
+        "live_session",
+        ("id", "need", "author", "strategy", "reason", "status", "created"),
+    ),
+    ("live_sessions.Vote", "live_session", ("participant", "need", "mapping", "dots")),
+    (
+        "live_sessions.GapNote",
+        "live_session",
+        ("id", "author", "kind", "strategy", "mapping", "text", "status", "created"),
+    ),
+    ("taxonomy.Strategy", "taxonomy", ("id", "slug", "name", "category", "approach", "parent")),
+)
+
+
+def run_bare(code: str, output: Path) -> int:
+    """The bare baseline to ``output``: one raw query per table, rows fetched in chunks and
+    written with the csv module; returns the file's size in bytes."""
+    from django.apps import apps
+    from django.db import connection
+
+    from sessions.models import LiveSession
+    from sessions.stats import CHUNK_SIZE
+
+    def column(model, name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    with output.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column(LiveSession, 'id')}, {column(LiveSession, 'taxonomy')} "  # noqa: S608
+                f"FROM {connection.ops.quote_name(LiveSession._meta.db_table)} "
+                f"WHERE {column(LiveSession, 'code')} = %s",
+                [code],
+            )
+            session_id, taxonomy_id = cursor.fetchone()
+        keys = {"live_session": session_id, "taxonomy": taxonomy_id}
+        for label, key, fields in BARE_TABLES:
+            model = apps.get_model(label)
+            writer.writerow([model._meta.db_table, *fields])
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {', '.join(column(model, name) for name in fields)} "  # noqa: S608
+                    f"FROM {connection.ops.quote_name(model._meta.db_table)} "
+                    f"WHERE {column(model, key)} = %s ORDER BY {column(model, 'id')}",
+                    [keys[key]],
+                )
+                while rows := cursor.fetchmany(CHUNK_SIZE):
+                    writer.writerows(rows)
+    return output.stat().st_size
+
+
+def measure(code: str, identifier: str, workdir: Path, bare: bool = False) -> dict:
+    """Run in a child process: the export (or, with ``bare``, the bare baseline) timed, then
+    again under tracemalloc."""
     from django.db import connection, reset_queries
     from django.template.loader import get_template
 
@@ -242,21 +327,31 @@ def measure(code: str, identifier: str, workdir: Path) -> dict:
     get_template("sessions/exports/report.html")
     get_template("sessions/exports/report.md")
     baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    output = workdir / f"{code}-{identifier}"
+    if bare:
+        output = workdir / f"{code}-bare-{identifier}.csv"
+
+        def work() -> int:
+            return run_bare(code, output)
+    else:
+        output = workdir / f"{code}-{identifier}"
+
+        def work() -> int:
+            return run_export(code, identifier, output)
+
     started, cpu_started = time.perf_counter(), time.process_time()
-    size = run_export(code, identifier, output)
+    size = work()
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     reset_queries()
     tracemalloc.start()
-    run_export(code, identifier, output)
+    work()
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     connection.close()
     return {
-        "format": identifier,
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu_seconds, 2),
+        "format": "  bare" if bare else identifier,
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu_seconds, 3),
         "bytes": size,
         "tracemalloc_peak_mb": round(peak / 2**20, 1),
         "maxrss_mb": round(maxrss_kb / 1024, 1),
@@ -303,6 +398,7 @@ def child(*arguments: str) -> str:
         capture_output=True,
         text=True,
         env=os.environ,
+        timeout=900,
     )
     return result.stdout.strip().splitlines()[-1]
 
@@ -311,6 +407,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--needs", type=int, default=10000)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of every export and its bare baseline"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -319,36 +418,94 @@ def main() -> None:
         action, code, *rest = args.child
         if action == "build":
             build(code, args.participants, args.needs)
-        elif action == "measure":
+        elif action in ("measure", "bare"):
             identifier, workdir = rest
-            print(json.dumps(measure(code, identifier, Path(workdir))))
+            print(json.dumps(measure(code, identifier, Path(workdir), bare=action == "bare")))
         else:
             clean_up(code)
             print("cleaned up")
         return
 
+    # Only this lean parent imports the shared helpers: the children's memory stays as it was.
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _common import load_average
+
+    begun = time.monotonic()
+    print(
+        f"# export bench, {time.strftime('%Y-%m-%d')}, {args.participants} participants, "
+        f"{args.needs} needs"
+    )
+    print(f"at start: {load_average()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
         workdir = Path(tmp)
         if not os.environ.get("DATABASE_URL"):
             os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         code = "BNCH" + str(os.getpid() % 100).zfill(2)
         sizes = ["--participants", str(args.participants), "--needs", str(args.needs)]
+        results: dict[str, list[tuple[dict, dict]]] = {identifier: [] for identifier in FORMATS}
         try:
-            print(child(*sizes, "--child", "build", code))
+            print(child(*sizes, "--child", "build", code), flush=True)
+            print(f"{args.runs} run(s), each export followed by its bare baseline (raw SQL to CSV)")
             print(
                 f"{'format':<14}{'time (s)':>10}{'cpu (s)':>9}{'size (MB)':>11}{'tracemalloc peak (MB)':>23}"
-                f"{'maxrss (MB)':>13}{'maxrss over baseline (MB)':>27}"
+                f"{'maxrss (MB)':>13}{'maxrss over baseline (MB)':>27}{'run':>5}",
+                flush=True,
             )
-            for identifier in FORMATS:
-                row = json.loads(child("--child", "measure", code, identifier, str(workdir)))
-                print(
-                    f"{row['format']:<14}{row['seconds']:>10}{row['cpu_seconds']:>9}"
-                    f"{row['bytes'] / 2**20:>11.1f}"
-                    f"{row['tracemalloc_peak_mb']:>23}{row['maxrss_mb']:>13}"
-                    f"{row['maxrss_over_baseline_mb']:>27}"
-                )
+            for run in range(1, args.runs + 1):
+                for identifier in FORMATS:
+                    pair = []
+                    for action in ("measure", "bare"):
+                        row = json.loads(child("--child", action, code, identifier, str(workdir)))
+                        pair.append(row)
+                        print(
+                            f"{row['format']:<14}{row['seconds']:>10.2f}{row['cpu_seconds']:>9.2f}"
+                            f"{row['bytes'] / 2**20:>11.1f}"
+                            f"{row['tracemalloc_peak_mb']:>23}{row['maxrss_mb']:>13}"
+                            f"{row['maxrss_over_baseline_mb']:>27}{run:>5}",
+                            flush=True,
+                        )
+                    results[identifier].append((pair[0], pair[1]))
+                print(f"run {run} done; {load_average()}", flush=True)
         finally:
             child("--child", "clean-up", code)
+        print()
+        print(summary(results))
+        print(f"total {time.monotonic() - begun:.0f} s; at the end: {load_average()}")
+
+
+SUMMARY_FIGURES = (
+    ("wall s", "seconds", "{:.2f}"),
+    ("CPU s", "cpu_seconds", "{:.2f}"),
+    ("tracemalloc peak MB", "tracemalloc_peak_mb", "{:.1f}"),
+    ("maxrss over baseline MB", "maxrss_over_baseline_mb", "{:.1f}"),
+)
+
+
+def summary(results: dict[str, list[tuple[dict, dict]]]) -> str:
+    """Per format and figure: the export's and the bare baseline's median (range), and the
+    ratio export/bare run by run, median (range)."""
+    from _common import median_range, table
+
+    headers = ["format"]
+    for label, _key, _fmt in SUMMARY_FIGURES:
+        headers += [f"{label} export", f"{label} bare", f"{label} export/bare"]
+    rows = []
+    for identifier, pairs in results.items():
+        row = [identifier]
+        for _label, key, fmt in SUMMARY_FIGURES:
+            app = [first[key] for first, _ in pairs]
+            bare = [second[key] for _, second in pairs]
+            ratios = [a / b for a, b in zip(app, bare, strict=True) if b > 0]
+            for values, value_fmt in ((app, fmt), (bare, fmt), (ratios, "{:.1f}")):
+                middle, span = median_range(values, value_fmt)
+                row.append(f"{middle} ({span})")
+            row[-1] = row[-1].replace(" (", "x (", 1)
+        rows.append(row)
+    return (
+        table(headers, rows)
+        + "\nmedian (range) over the runs; export/bare is run by run; bare = raw SQL, one query"
+        " per table, to one CSV file"
+    )
 
 
 if __name__ == "__main__":

@@ -7,8 +7,24 @@ deployment does (whitenoise's compressed manifest storage, into a temporary STAT
 requests each page with Django's test Client under DEBUG=false, counting queries
 (CaptureQueriesContext) and timing the server side.
 
-    .venv/bin/python bench/pages.py            # the sizes above (about 4 minutes)
+Beside each page, in the same run, a bare baseline: the same bytes (the body the page just
+returned, its status and content type) served by a plain Django view that does nothing but
+return them, added to the URLconf under /__bench__/bare/, requested through the same test Client
+(same cookies), the same settings and the same middleware. The ratio app/bare is therefore the
+cost of the page's own work (its queries, its Python and its templates) over what any response
+of that size costs in this stack; it leaves out what both share (request parsing, middleware,
+the client), so it is fair to the app rather than flattering it. The app and bare requests
+alternate page by page, run by run, so a change of load on the shared machine shows in both.
+Each run times ``--repeat`` requests per page (after one warm-up) and keeps their median; the
+table gives the median and the range of those over ``--runs`` runs.
+
+After the bulk load the bench runs ANALYZE, as autovacuum would within a minute or so on a real
+database: without it the planner sees tables it believes empty, and the board's query for the
+dots on mappings becomes a nested loop of several seconds (say --no-analyze to see that case).
+
+    .venv/bin/python bench/pages.py            # the sizes above, 3 runs (about 4 minutes)
     .venv/bin/python bench/pages.py --quick    # a tenth of them
+    .venv/bin/python bench/pages.py --quick --runs 2 --repeat 3
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its database on exit.
 """
@@ -34,6 +50,7 @@ from _common import (  # noqa: E402
     drop_database,
     load_average,
     machine,
+    median_range,
     setup_django,
     table,
 )
@@ -47,7 +64,16 @@ HOST = "127.0.0.1"
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the data")
-    parser.add_argument("--repeat", type=int, default=5, help="timed requests per page")
+    parser.add_argument("--repeat", type=int, default=5, help="timed requests per page and run")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of every page, app and bare alternating"
+    )
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="measure with the planner statistics as the bulk load left them (stale)",
+    )
     args = parser.parse_args()
     args.scale = 0.1 if args.quick else 1.0
     return args
@@ -180,8 +206,36 @@ def measure(client, path: str, repeat: int, **extra):
         "bytes": len(body),
         "gzip": len(gzip.compress(body, 6)) if body else 0,
         "body": body,
+        "content_type": response.get("Content-Type", "text/html; charset=utf-8"),
         "repeat": repeat,
     }
+
+
+BARE_PATH = "/__bench__/bare/{}/"
+BARE_PAGES: dict[int, tuple[int, str, bytes]] = {}  # index -> (status, content type, body)
+
+
+def bare_page(request, index: int):
+    """The bare baseline: the bytes a page returned, with its status and content type, and no
+    other work."""
+    from django.http import HttpResponse
+
+    status, content_type, body = BARE_PAGES[index]
+    return HttpResponse(body, status=status, content_type=content_type)
+
+
+def add_bare_view() -> None:
+    """Route /__bench__/bare/<index>/ to bare_page, in this process's URLconf only."""
+    from django.urls import clear_url_caches, path
+
+    from commonground import urls
+
+    urls.urlpatterns.append(path("__bench__/bare/<int:index>/", bare_page))
+    clear_url_caches()
+
+
+def ms_text(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
 def first_load(client, path: str, html: bytes) -> dict:
@@ -236,8 +290,19 @@ def main() -> int:
         from django.urls import reverse
 
         call_command("collectstatic", interactive=False, verbosity=0)
+        add_bare_view()
         live_session, token, strategy, counts = build(args.scale)
         print("session: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()), flush=True)
+        if args.analyze:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        print(
+            "planner statistics: "
+            + ("ANALYZE after the load" if args.analyze else "as the load left them (no ANALYZE)"),
+            flush=True,
+        )
         code = live_session.code
         anonymous = Client(HTTP_HOST=HOST)
         phone = Client(HTTP_HOST=HOST)
@@ -261,22 +326,57 @@ def main() -> int:
                 f"/s/{code}/live/?audience=board&since={live_session.sequence}",
             ),
         ]
-        rows, bodies = [], {}
-        for name, client, path in pages:
-            result = measure(client, path, args.repeat)
-            bodies[name] = result["body"]
+        print(
+            f"{args.runs} run(s) of {args.repeat} timed request(s) per page, "
+            "the app and the bare view alternating",
+            flush=True,
+        )
+        results: dict[str, list[tuple[dict, dict]]] = {name: [] for name, _, _ in pages}
+        bodies = {}
+        for run in range(1, args.runs + 1):
+            for index, (name, client, path) in enumerate(pages):
+                app = measure(client, path, args.repeat)
+                bodies[name] = app["body"]
+                BARE_PAGES[index] = (app["status"], app["content_type"], app["body"])
+                bare = measure(client, BARE_PATH.format(index), args.repeat)
+                if (bare["status"], bare["bytes"]) != (app["status"], app["bytes"]):
+                    raise RuntimeError(f"bare {name}: {bare['status']} {bare['bytes']} bytes")
+                bare.pop("body")
+                results[name].append(({**app, "body": None}, bare))
+                print(
+                    f"  run {run} {name}: app {ms_text(app['ms'])} ms, "
+                    f"bare {ms_text(bare['ms'])} ms, {app['queries']} queries",
+                    flush=True,
+                )
+            print(f"run {run} done; {load_average()}", flush=True)
+        rows = []
+        for name, _, path in pages:
+            app_ms = [app["ms"] for app, _ in results[name]]
+            bare_ms = [bare["ms"] for _, bare in results[name]]
+            ratios = [app["ms"] / bare["ms"] for app, bare in results[name]]
+            last, last_bare = results[name][-1]
+            app_range = median_range(app_ms, "{:.1f}")[1]
+            bare_median, bare_range = median_range(bare_ms, "{:.1f}")
+            ratio_median, ratio_range = median_range(
+                ratios, "{:.1f}" if max(ratios) < 100 else "{:.0f}"
+            )
             rows.append(
                 [
                     name,
                     path.replace(code, "<CODE>"),
-                    result["status"],
-                    result["queries"],
-                    f"{result['ms']:.0f}" + ("" if result["repeat"] > 1 else " (1 run)"),
-                    f"{result['bytes'] / 1024:.0f}",
-                    f"{result['gzip'] / 1024:.0f}",
+                    last["status"],
+                    last["queries"],
+                    ms_text(statistics.median(app_ms))
+                    + ("" if last["repeat"] > 1 else " (1 req/run)"),
+                    f"{last['bytes'] / 1024:.0f}",
+                    f"{last['gzip'] / 1024:.0f}",
+                    app_range,
+                    bare_median,
+                    bare_range,
+                    last_bare["queries"],
+                    f"{ratio_median}x ({ratio_range})",
                 ]
             )
-            print(f"  {rows[-1]}", flush=True)
         load = first_load(
             phone, reverse("sessions:participant", args=[code]), bodies["participant"]
         )
@@ -296,9 +396,26 @@ def main() -> int:
     print()
     print(
         table(
-            ["page", "path", "status", "queries", "server ms (median)", "HTML KB", "gzip KB"],
+            [
+                "page",
+                "path",
+                "status",
+                "queries",
+                "server ms (median)",
+                "HTML KB",
+                "gzip KB",
+                "app range ms",
+                "bare ms (median)",
+                "bare range ms",
+                "bare queries",
+                "app/bare (range)",
+            ],
             rows,
         )
+    )
+    print(
+        f"median of {args.runs} run(s), each the median of {args.repeat} request(s) after a "
+        "warm-up; app/bare is run by run"
     )
     parts = load["parts"]
     print()
