@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from sessions.enums import Phase
-from sessions.models import LiveSession
+from sessions.models import LiveSession, Mapping
 from tests.e2e.base import PHONE_320, PHONE_390, BrowserTestCase
 from tests.factories import (
     LiveSessionFactory,
@@ -129,6 +129,29 @@ class PhoneFirstScreenTests(BrowserTestCase):
         )
         self.assertLessEqual(prompt.evaluate(hidden_lines), 1, "the opened prompt is cut")
         self.assert_accessible(page)
+
+    def test_the_picker_starts_on_the_first_screen_and_keeps_map_in_view(self) -> None:
+        self.set_phase(Phase.MAPPING)
+        for device, big_text in ((PHONE_390, False), (PHONE_320, True)):
+            with self.subTest(width=device["viewport"]["width"], big_text=big_text):
+                page = self.phone(device, big_text=big_text)
+                page.locator(".next-to-map-link").click()
+                expect(page.get_by_role("heading", name="Map a need to strategies")).to_be_visible()
+                first = page.locator(".picker-option").first
+                self.assert_on_first_screen(page, first.get_by_role("checkbox"))
+                self.assert_accessible(page)
+                # A strategy far down the list: once ticked, "Map" is on screen where it is.
+                last = page.get_by_role("checkbox").last
+                last.check()
+                page.screenshot(path=str(SHOTS / f"phone-picker-{device['viewport']['width']}.png"))
+                self.assert_on_first_screen_after_scroll(page, last)
+                button = page.get_by_role("button", name="Map", exact=True)
+                self.assert_on_first_screen_after_scroll(page, button)
+                button.click()
+                expect(page).to_have_url(re.compile(f"/s/{CODE}/"))
+                mine = Mapping.objects.filter(author=self.me)
+                self.assertTrue(mine.exists(), "the mapping was not saved")
+                mine.delete()
 
     def test_the_header_folds_into_a_menu_that_a_keyboard_opens(self) -> None:
         page = self.phone(PHONE_390)
