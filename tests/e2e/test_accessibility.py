@@ -67,6 +67,9 @@ class AccessibilityTests(BrowserTestCase):
         tab_to(phone, "input[type=submit], button[type=submit]:not([name=language])")
         phone.keyboard.press("Enter")
         expect(phone).to_have_url(re.compile(f"/s/{CODE}/$"))
+        # The URL changes once the answer arrives; Tab in a page still being parsed cycles
+        # through the few elements already there (a slow CI machine ran out of presses).
+        phone.wait_for_load_state("load")
 
         tab_to(phone, "textarea[name=text]")
         phone.keyboard.type("Captions on every workshop video")
