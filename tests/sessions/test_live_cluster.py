@@ -2,6 +2,7 @@
 committed on both is rendered once, by one of them, and no change is lost or rendered twice
 (sessions.live.cluster)."""
 
+import statistics
 import time
 import uuid
 
@@ -131,9 +132,13 @@ def test_a_storm_on_both_workers_renders_about_once_per_window(workers, pushes):
     settle(pushes)
 
     assert tallies(pushes) == list(range(1, sent + 1))  # each change once, none lost
-    # One render per 0.2 s window in the whole cluster, where two workers each rendering
-    # their own would make two per window.
-    assert all(gap >= 0.18 for gap in gaps(pushes))
+    # One render per 0.2 s window in the whole cluster: the typical gap is the window. Two
+    # workers each rendering their own would alternate gaps of d and 0.2 - d, so the median
+    # would be near 0.1. A render made late by a busy machine shortens the gap after it (the
+    # next window opened on time), by less than half a window.
+    between = gaps(pushes)
+    assert statistics.median(between) >= 0.18, between
+    assert min(between) >= 0.1, between
     assert len(pushes) <= 1.0 / 0.2 + 3
 
 
