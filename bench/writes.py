@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import io
 import os
-import statistics
 import sys
 import time
 from collections import Counter
@@ -38,6 +37,7 @@ from _common import (  # noqa: E402
     quiet_setup_pushes,
     raise_open_files_limit,
     setup_django,
+    spread,
     start_servers,
     stop_servers,
     table,
@@ -221,13 +221,6 @@ def row(name: str, args, run: dict) -> list:
 
 def rate(run: dict) -> float:
     return run["statuses"][200] / run["seconds"]
-
-
-def spread(values: list[float], fmt: str = "{:.0f}") -> str:
-    """Median and range of several runs."""
-    return f"median {fmt.format(statistics.median(values))} (range {fmt.format(min(values))}-" + (
-        f"{fmt.format(max(values))}, {len(values)} runs)"
-    )
 
 
 def main() -> int:
