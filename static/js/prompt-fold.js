@@ -48,7 +48,13 @@
   }
 
   run();
-  if (window.htmx) htmx.onLoad(function () { run(); });
+  // Only a swap that brings a prompt (the phase banner): the many live pushes that do not
+  // would each force a layout to measure it.
+  if (window.htmx) {
+    htmx.onLoad(function (content) {
+      if (content.matches && (content.matches(".phase-prompt") || content.querySelector(".phase-prompt"))) run();
+    });
+  }
   window.addEventListener("resize", run);
   new MutationObserver(run).observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
 })();
