@@ -6,6 +6,10 @@ right password or not, is refused with 429 and Retry-After until the window ends
 password being checked. The answer is the same for a username that does not exist, so the
 throttle tells nobody which accounts exist. A successful sign-in clears the count.
 
+Each attempt is counted, with one atomic increment, before its password is checked: counting
+only after a failed check let parallel attempts all read the same count first (59 at once had
+10 passwords checked for a limit of 5).
+
 Counters live in the cache (sessions.ratelimit): keyed hashes, never the username itself; if
 the cache is unreachable, sign-in is not throttled (fail open, logged)."""
 
@@ -30,14 +34,12 @@ def _key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).strip().casefold()
 
 
-def seconds_locked(username: str) -> int:
-    """How long sign-in stays refused for ``username``; 0 when it is not."""
-    failures, window_left = ratelimit.peek(SCOPE, _key(username), window=WINDOW_SECONDS)
-    return max(window_left, 1) if failures >= FAILURES_ALLOWED else 0
-
-
-def record_failure(username: str) -> None:
-    ratelimit.record(SCOPE, _key(username), window=WINDOW_SECONDS)
+def count_attempt(username: str) -> int:
+    """Count one sign-in attempt for ``username`` before its password is checked; return how
+    long sign-in stays refused (0: check the password). The count is the window's attempts
+    that did not succeed, this one included; 0 when the cache is unreachable (fail open)."""
+    attempts, window_left = ratelimit.record(SCOPE, _key(username), window=WINDOW_SECONDS)
+    return max(window_left, 1) if attempts > FAILURES_ALLOWED else 0
 
 
 def clear_failures(username: str) -> None:
@@ -54,24 +56,19 @@ def throttled_message(seconds: int) -> str:
 
 
 class ThrottledSignInMixin:
-    """For an authentication form: refuses a throttled username before its password is
-    checked, counts failures, clears them on success. ``retry_after`` is set when refused."""
+    """For an authentication form: counts the attempt and refuses a throttled username before
+    its password is checked, clears the count on success. ``retry_after`` is set when refused."""
 
     retry_after = 0
 
     def clean(self):
         username = self.cleaned_data.get("username")
         if username:
-            locked_for = seconds_locked(username)
+            locked_for = count_attempt(username)
             if locked_for:
                 self.retry_after = locked_for
                 raise ValidationError(throttled_message(locked_for), code="throttled")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if username:
-                record_failure(username)
-            raise
+        cleaned = super().clean()  # a failure stays counted
         if username:
             clear_failures(username)
         return cleaned

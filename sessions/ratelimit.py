@@ -49,14 +49,6 @@ def record(scope: str, key: str, *, window: int) -> tuple[int, int]:
     return count or 0, retry_after
 
 
-def peek(scope: str, key: str, *, window: int) -> tuple[int, int]:
-    """The events counted under ``key`` in the current window (0 if the cache is unavailable),
-    and the seconds until the window ends. Counts nothing."""
-    cache_key, retry_after = _window_key(scope, key, window)
-    count = _ask_cache(scope, lambda: cache.get(cache_key))
-    return int(count or 0), retry_after
-
-
 def forget(scope: str, key: str, *, window: int) -> None:
     """Drop the count of the current window (a successful sign-in clears its failures)."""
     cache_key, _retry_after = _window_key(scope, key, window)

@@ -4,11 +4,15 @@ as for real ones; keyed by username, never by address; fail open when the cache 
 
 import re
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -142,3 +146,38 @@ def test_the_refusal_is_said_in_french_too(facilitator, settings):
 
     assert refused.status_code == 429
     assert "Trop de connexions échouées pour ce nom d’utilisateur" in refused.text
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test hasher, counting the passwords it checks (across threads)."""
+
+    checked = 0
+    lock = threading.Lock()
+
+    def verify(self, password, encoded):
+        with CountingHasher.lock:
+            CountingHasher.checked += 1
+        return super().verify(password, encoded)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_have_exactly_five_checked(settings):
+    settings.PASSWORD_HASHERS = ["tests.test_login_throttle.CountingHasher"]
+    get_user_model().objects.create_user("ada", password=PASSWORD)
+    CountingHasher.checked = 0
+    start = threading.Barrier(59)
+
+    def attempt(n: int) -> int:
+        try:
+            client = Client()
+            start.wait(timeout=30)
+            return sign_in(client, "login", "ada", f"guess-{n}").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=59) as pool:
+        answers = list(pool.map(attempt, range(59)))
+
+    assert CountingHasher.checked == login_throttle.FAILURES_ALLOWED
+    assert sorted(answers) == [200] * 5 + [429] * 54
+    assert sign_in(Client(), "login", "ada", PASSWORD).status_code == 429
