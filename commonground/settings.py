@@ -319,18 +319,30 @@ WORKSHOP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A refused request (403, 400, 404) is one line, not a traceback (commonground.logs).
-    "filters": {"one_line_client_errors": {"()": "commonground.logs.OneLineClientErrors"}},
+    "filters": {
+        # A refused request (403, 400, 404) is one line, not a traceback (commonground.logs).
+        "one_line_client_errors": {"()": "commonground.logs.OneLineClientErrors"},
+        # No client address in any line, at any level (commonground.logs).
+        "no_client_address": {"()": "commonground.logs.NoClientAddress"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["one_line_client_errors", "no_client_address"],
+        }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
+        # Django's default gives "django" a console handler of its own when DEBUG is on, so each
+        # of its lines (runserver's request lines among them) was printed twice: once there, once
+        # by the root's. It keeps its level and reaches the root's handler only.
+        "django": {"handlers": [], "propagate": True},
         # uvicorn writes the client's address into its INFO lines ("WebSocket /ws/... [accepted]"
         # even with --no-access-log, and every access line): whatever LOG_LEVEL says, only its
-        # warnings and errors, which carry no address, are kept (docs/deploy.md, "Privacy").
-        "uvicorn.error": {"level": "WARNING"},
-        "uvicorn.access": {"level": "WARNING"},
+        # warnings and errors are kept (docs/deploy.md, "Privacy"), and those through the same
+        # filter, since uvicorn's loggers write to handlers of their own.
+        "uvicorn.error": {"level": "WARNING", "filters": ["no_client_address"]},
+        "uvicorn.access": {"level": "WARNING", "filters": ["no_client_address"]},
     },
 }
 

@@ -107,6 +107,13 @@ class Worker:
         ]
         return cls([*argv, "-b", "127.0.0.1", "-p", str(port), APP], env, port)
 
+    @classmethod
+    def runserver(cls, env: dict[str, str], port: int | None = None) -> "Worker":
+        """Daphne's runserver as `make run` starts it (DEBUG on), without the autoreloader."""
+        port = port or free_port()
+        argv = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+        return cls(argv, {**env, "DEBUG": "true"}, port)
+
     async def wait_until_serving(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:

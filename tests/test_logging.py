@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from commonground import logs
 from commonground.logs import OneLineClientErrors
 from tests.factories import LiveSessionFactory
 
@@ -56,3 +57,26 @@ def test_only_server_errors_keep_their_traceback(status, keeps_traceback):
 
     assert OneLineClientErrors().filter(record)
     assert (record.exc_info is not None) == keeps_traceback
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("HTTP GET / 200 [0.03, 127.0.0.1:49468]", "HTTP GET / 200 [0.03, [address]]"),
+        (
+            "WebSocket CONNECT /ws/s/K7HQ4P/board/ [[::1]:51234]",
+            "WebSocket CONNECT /ws/s/K7HQ4P/board/ [[address]]",
+        ),
+        (
+            "('203.0.113.9', 5000) - \"WebSocket /ws/\" [accepted]",
+            "('[address]', 5000) - \"WebSocket /ws/\" [accepted]",
+        ),
+        ("from 2001:db8::8a2e:370:7334 at 09:12:47", "from [address] at 09:12:47"),
+        (
+            "Django version 5.2.19 at 09:12:47, need-12:3",
+            "Django version 5.2.19 at 09:12:47, need-12:3",
+        ),
+    ],
+)
+def test_log_lines_keep_no_client_address(line, kept):
+    assert logs.without_addresses(line) == kept

@@ -94,3 +94,38 @@ async def test_oversized_frames_are_closed_before_the_app_and_cost_no_memory(ser
         raise
     finally:
         worker.stop()
+
+
+async def flood(worker: Worker, code: str, messages: int) -> int | None:
+    """Open a board and send ``messages`` resumes without waiting; the close code it got."""
+    board = await open_board(worker, code)
+    with contextlib.suppress(ConnectionClosed):
+        for n in range(messages):
+            await board.send(json.dumps({"type": "resume", "since": n}))
+    try:
+        while True:
+            await asyncio.wait_for(board.recv(), timeout=10)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "daphne"])
+async def test_a_message_flood_closes_the_socket_once_with_one_line_and_no_traceback(server):
+    session = await database_sync_to_async(LiveSessionFactory)()
+    worker = getattr(Worker, server)(worker_env())
+    try:
+        await worker.wait_until_serving()
+
+        codes = await asyncio.gather(*(flood(worker, session.code, 400) for _ in range(3)))
+        still_serving = await open_board(worker, session.code)
+        assert "live-seq" in await resume_and_get_snapshot(still_serving)
+        await still_serving.close()
+    finally:
+        worker.stop()
+    output = worker.output()
+
+    assert codes == [4429] * 3
+    assert "Traceback" not in output, output[-3000:]
+    assert "Unexpected ASGI message" not in output, output[-3000:]
+    flood_lines = [line for line in output.splitlines() if "messages on one connection" in line]
+    assert len(flood_lines) == 3, output[-3000:]

@@ -1,6 +1,8 @@
-"""No client address in anything a worker writes: a real uvicorn worker with the shipped flags
-serves pages, a refusal, a sign-in and WebSockets (accepted, refused, unknown path, foreign
-origin) to a client at 127.0.0.2, and its whole output (stdout and stderr) never names it."""
+"""No client address in anything a server writes, at any log level: a real uvicorn worker with
+the shipped flags, and Daphne's runserver as `make run` starts it, serve pages, a refusal, a
+sign-in and WebSockets (accepted, refused, unknown path, foreign origin) to a client at
+127.0.0.2, with LOG_LEVEL at DEBUG; their whole output (stdout and stderr) never names it, and
+no line is printed twice."""
 
 import asyncio
 import contextlib
@@ -37,9 +39,10 @@ async def websocket(worker: Worker, path: str, origin: str | None = None) -> Non
             await asyncio.wait_for(socket.recv(), timeout=10)
 
 
-async def test_a_worker_logs_no_client_address():
+@pytest.mark.parametrize("server", ["uvicorn", "runserver"])
+async def test_a_server_logs_no_client_address_at_any_level(server):
     session = await a_session_and_a_stranger()
-    worker = Worker.uvicorn(worker_env())
+    worker = getattr(Worker, server)(worker_env(LOG_LEVEL="DEBUG"))
     try:
         await worker.wait_until_serving()
         transport = httpx.AsyncHTTPTransport(local_address=CLIENT_ADDRESS)
@@ -67,3 +70,7 @@ async def test_a_worker_logs_no_client_address():
     assert "Forbidden (Permission denied): /facilitate/K7HQ4P/" in output  # it does log
     assert "Traceback" not in output
     assert CLIENT_ADDRESS not in output, output
+    request_lines = [line for line in output.splitlines() if line.startswith("HTTP GET")]
+    assert len(request_lines) == len(set(request_lines)), output  # none printed twice
+    if server == "runserver":
+        assert "HTTP GET /taxonomy/ 200" in output  # it does log each request, without address

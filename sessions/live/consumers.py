@@ -11,6 +11,7 @@ Screens do not take a channel of their own: the worker listens to each group onc
 per screen writes to its socket."""
 
 import asyncio
+import logging
 import time
 
 from channels.consumer import get_handler_name
@@ -39,11 +40,15 @@ CLOSE_TOO_SLOW = 4008
 # extension reconnects after a backoff on this code, and the screen polls meanwhile.
 CLOSE_TRY_AGAIN = 1013
 OUTAGES = (*DATABASE_ERRORS, RedisError)
+CLOSE_FLOODED = 4429
+
+logger = logging.getLogger(__name__)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
     audience = groups.BOARD
     channel_layer_alias = None  # updates come through sessions.live.fanout, one channel per worker
+    closing = False
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -81,7 +86,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             await super().websocket_receive(message)
         except OUTAGES:
-            await self.close(code=CLOSE_TRY_AGAIN)
+            await self.close_once(CLOSE_TRY_AGAIN)
 
     def allowed(self) -> bool:
         return True  # the board shows only what every participant of the session sees
@@ -97,26 +102,33 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def close_once(self, code: int) -> None:
+        """Close the socket, once: messages already on their way keep arriving until the client
+        sees the close, and a second close (or a send) after the first is an error the server
+        logs with a traceback, for every socket that floods."""
+        if self.closing:
+            return
+        self.closing = True
+        await self.close(code=code)
+
     def layer_lost(self) -> None:
         """The worker's channel layer failed: updates meanwhile are lost to this screen, so it
         is told to try again; it reconnects and resumes, and gets what it missed."""
-        if not self.closing:
-            self.closing = True
-            asyncio.ensure_future(self.close(code=CLOSE_TRY_AGAIN))
+        asyncio.ensure_future(self.close_once(CLOSE_TRY_AGAIN))
 
     def deliver(self, html: str) -> None:
         """Take an update for this screen (called by the worker's fan-out, once per update)."""
         try:
             self.outbox.put_nowait(html)
         except asyncio.QueueFull:
-            if not self.closing:
-                self.closing = True
-                asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
+            asyncio.ensure_future(self.close_once(CLOSE_TOO_SLOW))
 
     async def write_outbox(self) -> None:
         while True:
             html = await self.outbox.get()
             async with self.send_lock:
+                if self.closing:
+                    continue
                 # Straight to the server's send: the hottest line of a worker with thousands of
                 # screens (bench/fanout.py), so without AsyncWebsocketConsumer.send's layers.
                 await self.base_send({"type": "websocket.send", "text": html})
@@ -128,9 +140,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await local_fanout().leave(self.group, id(self))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            return
         self.received += 1
         if self.received > MESSAGES_PER_CONNECTION:
-            await self.close(code=4429)
+            # One line per flooding socket, without its address (the app logs none).
+            logger.warning(
+                "A screen sent more than %d messages on one connection: closed (%d).",
+                MESSAGES_PER_CONNECTION,
+                CLOSE_FLOODED,
+            )
+            await self.close_once(CLOSE_FLOODED)
             return
         try:
             message = groups.parse_client_message(text_data)
@@ -147,7 +167,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_resume = now
         async with self.send_lock:
             snapshot = await database_sync_to_async(self.snapshot_if_behind)(message["since"])
-            if snapshot:
+            if snapshot and not self.closing:
                 await self.send(text_data=snapshot)
 
     def snapshot_if_behind(self, since: int) -> str:
