@@ -24,7 +24,12 @@ from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": ConcurrencyLimit(django_asgi_app, settings.HTTP_CONCURRENCY),
+        "http": ConcurrencyLimit(
+            django_asgi_app,
+            settings.HTTP_CONCURRENCY,
+            static_prefix=settings.STATIC_URL,  # "/static/": Django adds the script prefix
+            database_free_views=settings.DATABASE_FREE_VIEWS,
+        ),
         # Origin check first (scheme, host and port): a page on another site must not open a
         # socket with our cookies. A path with no consumer is refused, not a 500. Sockets get
         # their cookies only: a screen is a participant by its device cookie, or a board, never

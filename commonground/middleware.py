@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from commonground.database_breaker import breaker
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
@@ -42,6 +44,7 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if isinstance(exception, DATABASE_ERRORS):
+            breaker.failed(exception)  # a connection lost mid-request refuses the next ones
             logger.warning(
                 "database unavailable: %s %s: %s", request.method, request.path, exception
             )

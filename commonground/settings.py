@@ -102,14 +102,21 @@ DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 16384
 DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 1024 * 1024
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASE_VENDOR = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]  # "postgresql", "sqlite3"
 DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)  # per worker process, PostgreSQL only
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASE_VENDOR == "postgresql":
+    # Django's backend with a circuit breaker on connections (commonground.database_breaker).
+    DATABASES["default"]["ENGINE"] = "commonground.postgresql"
     # Under ASGI, persistent connections are unsafe; use psycopg's pool (Django docs, "databases").
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=2),
         "max_size": DB_POOL_MAX,
-        "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        # The admission limit below keeps connections free for the requests let in, so a request
+        # waits for one only when PostgreSQL is cut or hung: then a short wait, and the circuit
+        # breaker it opens, keep a 4 s fault from stalling requests for 10 s and more
+        # (tests/chaos/test_database_fault_burst.py).
+        "timeout": env.float("DB_POOL_TIMEOUT", default=3),
         # psycopg_pool retries a failed connection with a doubling delay (1, 2, 4, ... s): after
         # a minute's outage the pool would stay empty for half a minute once PostgreSQL is back.
         # Giving up after 2 s instead ends the attempt; the next request starts a new one.
@@ -125,7 +132,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=2)
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+elif DATABASE_VENDOR == "sqlite3":
     # The laptop default must hold a room (bench/sqlite_burst.py). WAL lets pages read while a
     # participant writes. IMMEDIATE transactions take the write lock when they begin, so two
     # writers queue on the busy timeout instead of one failing at once with "database is
@@ -144,6 +151,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # rest wait their turn. Fewer than the pool's connections, so that a few stay free for
 # WebSocket snapshots and live renders.
 HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=max(1, DB_POOL_MAX - 4))
+# Views that answer without the database (as a phone first opens them): like static files, they
+# are let in without waiting for one of those slots, which a database outage fills
+# (commonground.concurrency). tests/test_http_stack.py checks that each makes no query.
+DATABASE_FREE_VIEWS = ["sessions:join_form"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # A hung Redis (paused, swapping, partitioned, CLIENT PAUSE during a failover) accepts

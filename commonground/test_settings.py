@@ -11,7 +11,13 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from commonground.settings import *  # noqa: E402,F403
-from commonground.settings import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL  # noqa: E402
+from commonground.settings import (  # noqa: E402
+    BASE_DIR,
+    CHANNEL_LAYERS,
+    DATABASE_VENDOR,
+    DATABASES,
+    REDIS_URL,
+)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -20,7 +26,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASE_VENDOR == "postgresql":
     # The browser tests fork a Daphne server from this process: a psycopg pool's open sockets
     # would be shared by both processes and their answers interleaved (seen in CI as
     # "TableInfo() takes 4 positional arguments but 23 were given" during a flush).
@@ -29,7 +35,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # otherwise prefix "test_" a second time to the already renamed database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASE_VENDOR == "sqlite3":
     # A file, not memory: the Daphne live server for browser tests runs in another process.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 

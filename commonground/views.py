@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
+from commonground.database_breaker import breaker
 from commonground.middleware import DATABASE_ERRORS, database_unavailable
 from taxonomy import queries as taxonomy_queries
 
@@ -18,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a database outage outside a view (session or auth middleware) is a 503
     "try again", like one inside a view; anything else is the plain 500."""
-    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_ERRORS):
+        breaker.failed(error)
         return database_unavailable(request)
     return defaults.server_error(request)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from commonground.database_breaker import breaker
 from sessions import ratelimit
 from sessions.identity import participant_cookie_name
 from sessions.live import coalescer, events, snapshots
@@ -33,6 +34,15 @@ def _no_render_costs_from_earlier_tests():
     """The coalescer is one per process: a costly render in one test must not stretch the
     window of a session in the next (session ids repeat between tests)."""
     coalescer.coalescer.forget_render_costs()
+
+
+@pytest.fixture(autouse=True)
+def _database_breaker_closed():
+    """The connection breaker is one per process: an outage a test makes must not refuse the
+    next test's connections."""
+    breaker.reset()
+    yield
+    breaker.reset()
 
 
 @pytest.fixture(autouse=True)

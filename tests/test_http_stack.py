@@ -129,3 +129,45 @@ async def test_websockets_are_not_held_back_by_the_http_limit():
 def test_a_limit_below_one_is_refused():
     with pytest.raises(ValueError):
         ConcurrencyLimit(lambda *args: None, limit=0)
+
+
+@pytest.mark.asyncio
+async def test_static_files_and_database_free_pages_pass_a_full_admission_queue():
+    """With every admission slot held (as when PostgreSQL hangs), the stylesheet and the join
+    form still answer at once; a page that needs the database waits its turn. The limit is
+    the application's own, as the workers run it."""
+    http = application.application_mapping["http"]
+    release = asyncio.Event()
+    served = []
+
+    async def app(scope, receive, send):
+        if scope["path"] == "/taxonomy/":
+            await release.wait()
+        served.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limited = ConcurrencyLimit(
+        app, limit=1, static_prefix=http.static_prefix, database_free_views=http.database_free_views
+    )
+    held = [
+        asyncio.ensure_future(HttpCommunicator(limited, "GET", "/taxonomy/").get_response(5))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(0.05)
+
+    for path in ("/static/css/app.css", "/join/"):
+        answer = await HttpCommunicator(limited, "GET", path).get_response(timeout=1)
+        assert answer["status"] == 200
+    assert served == ["/static/css/app.css", "/join/"]
+    release.set()
+    assert [a["status"] for a in await asyncio.gather(*held)] == [200] * 3
+    assert http.static_prefix == "/static/" and http.database_free_views == {"sessions:join_form"}
+
+
+@pytest.mark.django_db
+def test_the_database_free_join_form_makes_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        answer = client.get("/join/")
+
+    assert answer.status_code == 200 and "Session code" in answer.text

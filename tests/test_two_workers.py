@@ -21,10 +21,7 @@ from tests.servers import Worker, worker_env
 
 pytestmark = [
     pytest.mark.skipif(
-        not (
-            settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-            and settings.REDIS_URL
-        ),
+        not (settings.DATABASE_VENDOR == "postgresql" and settings.REDIS_URL),
         reason="needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL), as in CI",
     ),
     pytest.mark.asyncio,

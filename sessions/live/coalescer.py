@@ -28,6 +28,7 @@ from django.db import connection
 
 from sessions.live import cluster, fanout
 from sessions.live.change import Change
+from sessions.live.outages import OUTAGES
 from sessions.live.render import render_messages
 
 logger = logging.getLogger(__name__)
@@ -262,7 +263,7 @@ class Coalescer:
                             task.add_done_callback(self._looking_again.discard)
                         return
                 self.record_render(live_session_id, await self._push(live_session_id, change))
-            except Exception:
+            except Exception as error:
                 # The write itself is saved. Screens that reconnect catch up on resume; the
                 # session's next push is everything, for those that stayed connected, and it
                 # is tried again soon even if nothing else changes.
@@ -271,7 +272,16 @@ class Coalescer:
                     failures = self._failures[live_session_id] = (
                         self._failures.get(live_session_id, 0) + 1
                     )
-                logger.exception("live update for session %s was not pushed", live_session_id)
+                if isinstance(error, OUTAGES):
+                    # A service down: one line per try, not a traceback every second.
+                    logger.warning(
+                        "live update for session %s was not pushed (try %d): %s",
+                        live_session_id,
+                        failures,
+                        error,
+                    )
+                else:
+                    logger.exception("live update for session %s was not pushed", live_session_id)
                 if failures <= RETRIES:
                     self._add_later(RETRY_SECONDS, live_session_id, Change())
                 return

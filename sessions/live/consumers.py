@@ -19,12 +19,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext as _
-from redis.exceptions import RedisError
 
-from commonground.middleware import DATABASE_ERRORS
 from sessions.identity import participant_for_scope
 from sessions.live import groups, render, snapshots
 from sessions.live.fanout import local_fanout
+from sessions.live.outages import OUTAGES
 from sessions.models import LiveSession
 from sessions.permissions import plausible_code
 
@@ -39,7 +38,6 @@ CLOSE_TOO_SLOW = 4008
 # The database or the channel layer is unreachable: "try again later". htmx's WebSocket
 # extension reconnects after a backoff on this code, and the screen polls meanwhile.
 CLOSE_TRY_AGAIN = 1013
-OUTAGES = (*DATABASE_ERRORS, RedisError)
 CLOSE_FLOODED = 4429
 
 logger = logging.getLogger(__name__)

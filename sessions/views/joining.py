@@ -43,7 +43,9 @@ def _code_form_page(request: HttpRequest, form: JoinCodeForm) -> HttpResponse:
 
 @require_safe
 def join_form(request: HttpRequest) -> HttpResponse:
-    """Type a session code (a GET form, so it works from a bookmark and without JavaScript)."""
+    """Type a session code (a GET form, so it works from a bookmark and without JavaScript).
+    Without a code it needs no database (settings.DATABASE_FREE_VIEWS); a code typed in is
+    looked up."""
     form = JoinCodeForm(request.GET or None)
     if form.is_valid() and LiveSession.objects.filter(code=form.cleaned_data["code"]).exists():
         return redirect("sessions:join", code=form.cleaned_data["code"])

@@ -29,7 +29,7 @@ CHAOS_TEST = [pytest.mark.chaos, pytest.mark.asyncio, pytest.mark.django_db(tran
 # Workers in production run on PostgreSQL; SQLite (the one-laptop default, one process) refuses
 # concurrent writers ("database is locked"), which is not what these tests are about.
 needs_postgresql = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    settings.DATABASE_VENDOR != "postgresql",
     reason="needs PostgreSQL (DATABASE_URL), as in CI",
 )
 # Workers behind the test's database proxy wait at most this long for a pooled connection.
@@ -44,6 +44,12 @@ ANSWER_WITHIN_SECONDS = 10.0
 class Answer:
     status: int | None  # None: no HTTP answer (connection refused or reset, timeout)
     seconds: float
+    started: float = 0.0  # time.monotonic() when the request was sent
+    retry_after: str | None = None  # the Retry-After header, if any
+
+    @property
+    def answered_at(self) -> float:
+        return self.started + self.seconds
 
 
 @dataclass
@@ -93,16 +99,17 @@ class Room:
         """POST the need form once, as a phone without JavaScript does."""
         cookies = f"cg_p_{self.code}={post.token}; csrftoken={CSRF_SECRET}"
         started = time.monotonic()
+        status = retry_after = None
         try:
             response = await self.http.post(
                 f"{base_url}/s/{self.code}/needs/",
                 data={"text": post.text, "submission_id": post.submission_id},
                 headers={"Cookie": cookies, "X-CSRFToken": CSRF_SECRET},
             )
-            status = response.status_code
+            status, retry_after = response.status_code, response.headers.get("Retry-After")
         except httpx.TransportError:
-            status = None
-        answer = Answer(status, time.monotonic() - started)
+            pass
+        answer = Answer(status, time.monotonic() - started, started, retry_after)
         post.answers.append(answer)
         return answer
 
@@ -180,11 +187,13 @@ class Room:
     async def get(self, url: str) -> Answer:
         """GET a page as a visitor without cookies."""
         started = time.monotonic()
+        status = retry_after = None
         try:
-            status = (await self.http.get(url, headers={"Cookie": ""})).status_code
+            response = await self.http.get(url, headers={"Cookie": ""})
+            status, retry_after = response.status_code, response.headers.get("Retry-After")
         except httpx.TransportError:
-            status = None
-        return Answer(status, time.monotonic() - started)
+            pass
+        return Answer(status, time.monotonic() - started, started, retry_after)
 
 
 class Board:
