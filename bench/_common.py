@@ -176,6 +176,18 @@ class Server:
         argv += ["--ws-per-message-deflate", "false", app]
         return cls(argv, env, port, name)
 
+    @classmethod
+    def granian(
+        cls, env: dict[str, str], name: str = "granian", app: str = "commonground.asgi:application"
+    ) -> "Server":
+        """Granian (Rust HTTP and WebSocket server, ASGI interface), one worker process, no
+        access log, as a candidate to uvicorn (bench/fanout.py --server granian)."""
+        port = free_port()
+        argv = [PYTHON, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
+        argv += ["--port", str(port), "--workers", "1", "--no-access-log", "--log-level"]
+        argv += ["warning", app]
+        return cls(argv, env, port, name)
+
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -218,7 +230,7 @@ def start_servers(
     kind: str = "daphne",
 ) -> list[Server]:
     servers: list[Server] = []
-    start = Server.uvicorn if kind == "uvicorn" else Server.daphne
+    start = {"uvicorn": Server.uvicorn, "granian": Server.granian}.get(kind, Server.daphne)
     try:
         for index in range(workers):
             servers.append(start(env, name=f"{name}-{index}", app=app))

@@ -86,9 +86,9 @@ def parse_args():
     )
     parser.add_argument(
         "--server",
-        choices=["daphne", "uvicorn"],
+        choices=["daphne", "uvicorn", "granian"],
         default="daphne",
-        help="ASGI server of the app workers (uvicorn needs `pip install uvicorn[standard]`)",
+        help="ASGI server of the app workers (granian needs `pip install granian`)",
     )
     parser.add_argument(
         "--client-processes",
@@ -267,16 +267,19 @@ def client_processes(n: int, args) -> int:
 def worker_pid(server: Server) -> int:
     """The pid whose memory is the worker's. Server runs ``python -m uvicorn|daphne`` without
     a shell, so it is the Popen pid; checked here (command line, no child processes) so that
-    a wrapper or a forking server would fail loudly instead of reporting the wrong RSS."""
+    a wrapper or a forking server would fail loudly instead of reporting the wrong RSS.
+    Granian always runs the app in a worker process under its supervisor: its one child."""
     pid = server.proc.pid
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    if not any(arg in (b"uvicorn", b"daphne") for arg in argv):
-        raise RuntimeError(f"pid {pid} is not a uvicorn or daphne process: {argv}")
+    if not any(arg in (b"uvicorn", b"daphne", b"granian") for arg in argv):
+        raise RuntimeError(f"pid {pid} is not a uvicorn, daphne or granian process: {argv}")
     children = [
         child
         for task in Path(f"/proc/{pid}/task").iterdir()
         for child in (task / "children").read_text().split()
     ]
+    if b"granian" in argv and len(children) == 1:
+        return int(children[0])
     if children:
         raise RuntimeError(f"{server.name} (pid {pid}) has child processes {children}")
     return pid
