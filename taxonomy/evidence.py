@@ -3,13 +3,16 @@ put on each strategy and each approach of a taxonomy, summed, beside whether the
 attention to the community the workshops are about (taxonomy/community.py). One workshop's map
 is an anecdote; many are evidence.
 
-Each figure says how many workshops and participants it rests on. A workshop's figure that
-rested on fewer than EVIDENCE_MINIMUM participants was never published (suppressed at
-publication, sessions.stats.evidence), and the line says in how many workshops that was so."""
+Each figure says how many workshops and people it rests on. A workshop's figure that rested
+on fewer than EVIDENCE_MINIMUM people was never published (withheld at publication,
+sessions.stats.evidence), and the line says in how many workshops that was so. A line that
+every workshop withheld is "withheld" (WITHHELD_NOTE), never a zero: a zero reads as "nobody
+asked for it", which is not what is known."""
 
 from dataclasses import dataclass, field
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from taxonomy.community import community_references
 from taxonomy.enums import Approach
@@ -23,7 +26,16 @@ from taxonomy.models import (
 )
 from taxonomy.queries import percent
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+
+# A line's status: some workshop's figure is counted; every workshop that published one
+# withheld it; or no published workshop has a figure for it (a strategy added since).
+SHOWN, WITHHELD, NONE = "shown", "withheld", "none"
+
+
+def withheld_note() -> str:
+    """What a withheld figure says, wherever it is shown (page, JSON, CSV)."""
+    return _("fewer than five people: not shown")
 
 
 @dataclass
@@ -33,7 +45,7 @@ class EvidenceLine:
     approach: str
     strategy: Strategy | None = None
     workshops: int = 0  # whose figure is counted here
-    suppressed_in: int = 0  # whose figure rested on too few people, and is left out
+    withheld_in: int = 0  # whose figure rested on too few people, and is left out
     participants: int = 0
     needs_mapped: int = 0
     dots: int = 0
@@ -41,11 +53,21 @@ class EvidenceLine:
     community_references: list[Reference] = field(default_factory=list)  # strategies only
     strategies: int = 0  # approaches only: how many strategies it has
     attending: int = 0  # approaches only: how many of those have research on the community
-    demand_share: int = 0  # of all the demand, percent
+    demand_share: int | None = None  # of all the demand counted, percent; None unless shown
 
     @property
     def demand(self) -> int:
         return self.needs_mapped + self.dots
+
+    @property
+    def status(self) -> str:
+        if self.workshops:
+            return SHOWN
+        return WITHHELD if self.withheld_in else NONE
+
+    @property
+    def shown(self) -> bool:
+        return self.status == SHOWN
 
     @property
     def attends(self) -> bool:
@@ -73,19 +95,26 @@ class Evidence:
         demanded first."""
         if not self.taxonomy.community:
             return []
-        asked = [line for line in self.strategies if line.demand and not line.attends]
+        asked = [
+            line for line in self.strategies if line.shown and line.demand and not line.attends
+        ]
         return sorted(asked, key=lambda line: -line.demand)
 
 
 def _add(line: EvidenceLine, count: EvidenceCount) -> None:
     if count.suppressed:
-        line.suppressed_in += 1
+        line.withheld_in += 1
         return
     line.workshops += 1
     line.participants += count.participants or 0
     line.needs_mapped += count.needs_mapped or 0
     line.dots += count.dots or 0
     line.gap_notes += count.gap_notes or 0
+
+
+def _share(line: EvidenceLine, total: int) -> None:
+    if line.shown:
+        line.demand_share = percent(line.demand, total)
 
 
 def evidence(taxonomy: Taxonomy) -> Evidence:
@@ -115,12 +144,12 @@ def evidence(taxonomy: Taxonomy) -> Evidence:
             _add(line, count)
     total = sum(line.demand for line in by_approach.values())
     for line in by_strategy.values():
-        line.demand_share = percent(line.demand, total)
+        _share(line, total)
         approach = by_approach[line.approach]
         approach.strategies += 1
         approach.attending += int(line.attends)
     for line in by_approach.values():
-        line.demand_share = percent(line.demand, total)
+        _share(line, total)
     return Evidence(taxonomy, workshops, list(by_strategy.values()), list(by_approach.values()))
 
 
@@ -139,18 +168,22 @@ def strategy_evidence(strategy: Strategy) -> EvidenceLine | None:
     approaches = EvidenceCount.objects.filter(
         workshop__taxonomy_id=strategy.taxonomy_id, strategy__isnull=True, suppressed=False
     ).aggregate(needs=Sum("needs_mapped"), dots=Sum("dots"))
-    line.demand_share = percent(line.demand, (approaches["needs"] or 0) + (approaches["dots"] or 0))
+    _share(line, (approaches["needs"] or 0) + (approaches["dots"] or 0))
     return line
 
 
 def _figures(line: EvidenceLine) -> dict:
+    """A line's figures; null where nothing is shown, with a note that says why."""
+    shown = line.shown
     return {
+        "status": line.status,
+        "note": withheld_note() if line.status == WITHHELD else None,
         "workshops": line.workshops,
-        "suppressed_in_workshops": line.suppressed_in,
-        "participants": line.participants,
-        "needs_mapped": line.needs_mapped,
-        "dots": line.dots,
-        "gap_notes": line.gap_notes,
+        "withheld_in_workshops": line.withheld_in,
+        "participants": line.participants if shown else None,
+        "needs_mapped": line.needs_mapped if shown else None,
+        "dots": line.dots if shown else None,
+        "gap_notes": line.gap_notes if shown else None,
         "demand_share_percent": line.demand_share,
     }
 
@@ -207,18 +240,21 @@ CSV_COLUMNS = (
     "name",
     "approach",
     "research_on_community",
+    "status",
     "workshops",
-    "suppressed_in_workshops",
+    "withheld_in_workshops",
     "participants",
     "needs_mapped",
     "dots",
     "gap_notes",
     "demand_share_percent",
+    "note",
 )
 
 
 def evidence_rows(found: Evidence) -> list[tuple]:
-    """The strategies' lines as CSV rows, in CSV_COLUMNS order."""
+    """The strategies' lines as CSV rows, in CSV_COLUMNS order: a figure that is not shown
+    is an empty cell, and the note says why."""
     document = evidence_document(found)
     return [
         (
@@ -226,7 +262,7 @@ def evidence_rows(found: Evidence) -> list[tuple]:
             row["name"],
             row["approach"],
             "true" if row["research_on_community"] else "false",
-            *(row[column] for column in CSV_COLUMNS[4:]),
+            *("" if row[column] is None else row[column] for column in CSV_COLUMNS[4:]),
         )
         for row in document["strategies"]
     ]

@@ -17,9 +17,10 @@ from taxonomy.models import EVIDENCE_MINIMUM, EvidenceCount, PublishedWorkshop
 @transaction.atomic
 def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
     """Publish (or publish again, replacing) the session's counts per strategy and approach:
-    suppressed where fewer than EVIDENCE_MINIMUM participants are behind a figure. Refuses with
-    PhaseClosed before wrap-up or after a purge, InvalidInput with fewer than
-    EVIDENCE_MINIMUM participants. Emits nothing: no live screen shows the evidence."""
+    withheld where fewer than EVIDENCE_MINIMUM people are behind a figure. Refuses with
+    PhaseClosed before wrap-up or after a purge, InvalidInput when fewer than EVIDENCE_MINIMUM
+    people contributed (joining alone does not count). Emits nothing: no live screen shows the
+    evidence."""
     live_session = locked_session(live_session)
     if live_session.purged_at:
         raise PhaseClosed(_("The contributions were purged: publish before purging."))
@@ -28,7 +29,10 @@ def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
     evidence = workshop_evidence(live_session)
     if not evidence.publishable:
         raise InvalidInput(
-            _("At least %(minimum)d participants are needed before anything is published.")
+            _(
+                "At least %(minimum)d people who contributed (mapped, voted on a mapping or "
+                "noted a gap) are needed before anything is published."
+            )
             % {"minimum": EVIDENCE_MINIMUM}
         )
     workshop, _created = PublishedWorkshop.objects.update_or_create(
@@ -47,10 +51,10 @@ def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
                 workshop=workshop,
                 strategy=row.strategy,
                 approach=row.approach,
-                suppressed=row.suppressed,
+                suppressed=row.withheld,
                 **(
                     {}
-                    if row.suppressed
+                    if row.withheld
                     else {
                         "participants": row.participants,
                         "needs_mapped": row.needs_mapped,

@@ -1,8 +1,15 @@
 """What a finished session adds to the evidence across workshops (taxonomy/evidence.py), as
 its organisers preview it and publish it: for each strategy and each approach, the needs
-mapped onto it, the dots on those mappings and the gap notes, and how many participants are
-behind those figures. Counts only: never a text, a name or a pseudonym. A figure that rests on
-fewer than EVIDENCE_MINIMUM participants is suppressed, and said to be."""
+mapped onto it, the dots on those mappings and the gap notes, and how many people are behind
+those figures. Counts only: never a text, a name or a pseudonym.
+
+Only people who contributed count: someone is behind a strategy's figures when they mapped a
+need onto it, placed a dot on such a mapping or noted a gap on it, and a session's people are
+those behind at least one figure. Joining alone counts for nothing, so a script that joins a
+thousand times neither makes a session publishable nor lifts anyone's figure over the floor.
+A figure that rests on fewer than EVIDENCE_MINIMUM people is withheld, and said to be; that
+includes a strategy nobody touched (a zero would tell, after an erasure, that the erased
+person was the one behind it)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,24 +23,21 @@ from taxonomy.models import EVIDENCE_MINIMUM, Strategy
 class EvidenceRow:
     strategy: Strategy | None  # None: the row of a whole approach
     approach: str
-    participants: int
+    participants: int  # the people behind these figures
     needs_mapped: int
     dots: int
     gap_notes: int
 
     @property
-    def suppressed(self) -> bool:
-        """A figure that rests on fewer than the minimum of people (none at all is a zero)."""
-        return self.has_demand and self.participants < EVIDENCE_MINIMUM
-
-    @property
-    def has_demand(self) -> bool:
-        return bool(self.needs_mapped or self.dots or self.gap_notes)
+    def withheld(self) -> bool:
+        """Fewer than the minimum of people are behind it (none at all included)."""
+        return self.participants < EVIDENCE_MINIMUM
 
 
 @dataclass
 class WorkshopEvidence:
-    participants: int  # who took part and were not removed
+    joined: int  # who joined and were not removed
+    participants: int  # of those, who contributed to at least one figure
     strategies: list[EvidenceRow]  # in taxonomy order
     approaches: list[EvidenceRow]
 
@@ -58,7 +62,7 @@ def _contributors(visibility: Visibility) -> dict[int, set[int]]:
 
 def workshop_evidence(live_session) -> WorkshopEvidence:
     """What the session would publish: visible contributions of participants who were not
-    removed (the exports' default), per strategy and per approach (eight queries)."""
+    removed (the exports' default), per strategy and per approach (nine queries)."""
     visibility = Visibility(live_session, exclude_removed=True)
     people = _contributors(visibility)
     strategies = [
@@ -74,9 +78,9 @@ def workshop_evidence(live_session) -> WorkshopEvidence:
     ]
     approaches = []
     for approach in Approach:
-        # Only the strategies that are shown: a total over a suppressed one would give its
+        # Only the strategies that are shown: a total over a withheld one would give its
         # figure away by difference.
-        mine = [row for row in strategies if row.approach == approach.value and not row.suppressed]
+        mine = [row for row in strategies if row.approach == approach.value and not row.withheld]
         behind = set().union(*(people.get(row.strategy.pk, set()) for row in mine))
         approaches.append(
             EvidenceRow(
@@ -88,4 +92,8 @@ def workshop_evidence(live_session) -> WorkshopEvidence:
                 sum(row.gap_notes for row in mine),
             )
         )
-    return WorkshopEvidence(visibility.participants().count(), strategies, approaches)
+    in_taxonomy = {row.strategy.pk for row in strategies}
+    contributors = set().union(*(ids for pk, ids in people.items() if pk in in_taxonomy))
+    return WorkshopEvidence(
+        visibility.participants().count(), len(contributors), strategies, approaches
+    )

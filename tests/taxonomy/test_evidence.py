@@ -95,10 +95,17 @@ def test_publishing_adds_the_counts_and_leaves_out_what_too_few_people_are_behin
     poison, recourse, folk = (lines(document)[slug] for slug in ("poison", "recourse", "folk"))
     assert (poison["needs_mapped"], poison["dots"], poison["participants"]) == (6, 6, 6)
     assert poison["workshops"] == 1 and poison["research_on_community"] is False
-    # Two people mapped onto Recourse, one noted the gap on Folk: under five, left out.
-    assert (recourse["workshops"], recourse["suppressed_in_workshops"]) == (0, 1)
-    assert (recourse["needs_mapped"], folk["gap_notes"]) == (0, 0)
-    assert folk["suppressed_in_workshops"] == 1 and folk["research_on_community"] is True
+    # Two people mapped onto Recourse, one noted the gap on Folk: under five, withheld, and
+    # said to be (never a zero).
+    assert (recourse["workshops"], recourse["withheld_in_workshops"]) == (0, 1)
+    assert (recourse["status"], recourse["note"]) == (
+        "withheld",
+        "fewer than five people: not shown",
+    )
+    assert (recourse["needs_mapped"], folk["gap_notes"], folk["demand_share_percent"]) == (
+        None,
+    ) * 3
+    assert folk["withheld_in_workshops"] == 1 and folk["research_on_community"] is True
     model = next(row for row in document["approaches"] if row["approach"] == "model")
     # The approach sums only what is shown: Recourse's 2 cannot be read off by difference.
     assert (model["needs_mapped"], model["participants"]) == (6, 6)
@@ -120,7 +127,7 @@ def test_the_pages_say_where_a_figure_was_left_out(client, taxonomy, facilitator
 
     assert "1 workshop, 6 participants" in page
     assert "Asked for, and the research on trans creators is silent" in page
-    assert "Left out from 1 workshop where fewer than five participants" in strategy_page
+    assert "Fewer than five people: not shown." in strategy_page
 
 
 def test_several_workshops_add_up(client, taxonomy, facilitator):
@@ -134,7 +141,22 @@ def test_several_workshops_add_up(client, taxonomy, facilitator):
 
     assert (poison["workshops"], poison["participants"], poison["needs_mapped"]) == (2, 11, 11)
     assert rows[0][0] == "\ufeffstrategy"
-    assert rows[2][:10] == ["poison", "Poison", "model", "false", "2", "0", "11", "11", "11", "0"]
+    assert rows[2][:11] == [
+        *("poison", "Poison", "model", "false", "shown"),
+        *("2", "0", "11", "11", "11", "0"),
+    ]
+    # Recourse: two people in each workshop, withheld in both and said to be
+    assert rows[3][4:] == [
+        "withheld",
+        "0",
+        "2",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "fewer than five people: not shown",
+    ]
 
 
 def test_unpublishing_removes_the_contribution_at_once(client, taxonomy, facilitator):
@@ -145,7 +167,7 @@ def test_unpublishing_removes_the_contribution_at_once(client, taxonomy, facilit
     document = client.get(reverse("taxonomy:evidence_json")).json()
 
     assert document["workshops"] == []
-    assert lines(document)["poison"]["needs_mapped"] == 0
+    assert lines(document)["poison"]["status"] == "none"
     assert (
         "No workshop has published its results yet" in client.get(reverse("taxonomy:evidence")).text
     )
@@ -196,7 +218,7 @@ def test_only_a_finished_session_of_enough_people_is_published(taxonomy, facilit
 
     with pytest.raises(services.PhaseClosed, match="wrap-up"):
         services.publish_evidence(live_session=early, actor=facilitator)
-    with pytest.raises(services.InvalidInput, match="At least 5 participants"):
+    with pytest.raises(services.InvalidInput, match="At least 5 people who contributed"):
         services.publish_evidence(live_session=small, actor=facilitator)
     with pytest.raises(services.PhaseClosed, match="purged"):
         services.publish_evidence(live_session=purged, actor=facilitator)
@@ -214,7 +236,8 @@ def test_the_organiser_previews_then_publishes_from_the_dashboard(client, taxono
     published = client.get(url).text
     client.post(url, {"action": "unpublish"})
 
-    assert "What would be published" in preview and "left out: fewer than 5" in preview
+    assert "What would be published" in preview
+    assert "fewer than five people: not shown" in preview
     assert "Private need" not in preview  # the preview shows only counts too
     assert "Publish again" in published and "Take it back" in published
     assert not PublishedWorkshop.objects.exists()
@@ -240,3 +263,81 @@ def test_a_management_command_publishes_and_unpublishes(taxonomy):
 
     assert not PublishedWorkshop.objects.exists()
     assert "6 participants" in out.getvalue() and "Taken back." in out.getvalue()
+
+
+def test_joining_alone_counts_for_nothing(taxonomy, facilitator):
+    """A script that joins without contributing neither makes a session publishable nor
+    counts in its published figures: only people who mapped, voted on a mapping or noted a
+    gap are counted."""
+    session = workshop(taxonomy, "AAAAAA", poison_by=4, recourse_by=1)
+    ParticipantFactory.create_batch(40, live_session=session)  # joined, did nothing
+
+    with pytest.raises(services.InvalidInput, match="At least 5 people who contributed"):
+        services.publish_evidence(live_session=session, actor=facilitator)
+    assert not PublishedWorkshop.objects.exists()
+
+    more = workshop(taxonomy, "BBBBBB", poison_by=6, recourse_by=2)
+    ParticipantFactory.create_batch(40, live_session=more)
+    published = services.publish_evidence(live_session=more, actor=facilitator)
+
+    assert published.participants == 6
+
+
+def spread_workshop(taxonomy, code, *, joined=34):
+    """A session of ``joined`` people at wrap-up in which no strategy has five people behind
+    it: four map onto Poison, three onto Recourse, two note a gap on Folk."""
+    session = LiveSessionFactory(code=code, taxonomy=taxonomy, phase=Phase.WRAPUP)
+    people = ParticipantFactory.create_batch(joined, live_session=session)
+    strategies = {s.slug: s for s in taxonomy.strategies.all()}
+    for person in people[:4]:
+        need = NeedFactory(author=person, live_session=session)
+        MappingFactory(need=need, author=person, strategy=strategies["poison"])
+    for person in people[4:7]:
+        need = NeedFactory(author=person, live_session=session)
+        MappingFactory(need=need, author=person, strategy=strategies["recourse"])
+    for person in people[7:9]:
+        GapNoteFactory(author=person, strategy=strategies["folk"])
+    return session
+
+
+def test_where_every_figure_is_withheld_nothing_reads_as_no_demand(client, taxonomy, facilitator):
+    """A workshop of 34 in which no strategy had five people behind it: every row, approaches
+    included, says that it is withheld, on the page, the strategy page, the JSON and the CSV;
+    none says 0 %."""
+    services.publish_evidence(live_session=spread_workshop(taxonomy, "AAAAAA"), actor=facilitator)
+
+    page = client.get(reverse("taxonomy:evidence")).text
+    document = client.get(reverse("taxonomy:evidence_json")).json()
+    rows = list(csv.reader(io.StringIO(client.get(reverse("taxonomy:evidence_csv")).text)))
+    strategy_page = client.get(reverse("taxonomy:strategy", args=["poison"])).text
+
+    jsonschema.validate(document, SCHEMA)
+    rows_of_page = taxonomy.strategies.count() + len(Approach)
+    assert "0%" not in page
+    assert page.count('<tr class="evidence-withheld">') == rows_of_page
+    assert page.count("<em>fewer than five people: not shown</em>") == rows_of_page
+    assert "Fewer than five people: not shown." in strategy_page
+    for line in document["strategies"] + document["approaches"]:
+        assert line["status"] == "withheld", line
+        assert line["note"] == "fewer than five people: not shown"
+        assert (line["needs_mapped"], line["dots"], line["demand_share_percent"]) == (None,) * 3
+    header, *body = rows
+    status, share, note = (
+        header.index(name) for name in ("status", "demand_share_percent", "note")
+    )
+    assert [(row[status], row[share], row[note]) for row in body] == [
+        ("withheld", "", "fewer than five people: not shown")
+    ] * taxonomy.strategies.count()
+
+
+def test_the_preview_says_what_it_withholds(client, taxonomy, facilitator):
+    session = spread_workshop(taxonomy, "AAAAAA")
+    session.facilitators.add(facilitator)
+    client.force_login(facilitator)
+
+    preview = client.get(reverse("sessions:evidence", args=[session.code])).text
+
+    rows = taxonomy.strategies.count() + len(Approach)
+    assert preview.count("<em>fewer than five people: not shown</em>") == rows
+    assert "Of the 34 people who joined, 9 contributed" in preview
+    assert "Publish these counts" in preview  # nine contributed: publishable, all withheld
