@@ -22,6 +22,7 @@ from sessions.models import EvidenceRelease
 from sessions.stats.evidence import bounded_evidence
 from taxonomy import privacy
 from taxonomy.enums import Approach
+from taxonomy.evidence import evidence, evidence_document
 from taxonomy.models import EvidenceCount, PublishedWorkshop, Strategy
 from tests.factories import (
     CategoryFactory,
@@ -31,6 +32,7 @@ from tests.factories import (
     ParticipantFactory,
     StrategyFactory,
     TaxonomyFactory,
+    VoteFactory,
 )
 
 ONE_IN_A_MILLION = 1e-6
@@ -190,3 +192,115 @@ def test_two_organisers_publishing_at_once_cannot_spend_the_budget_twice(taxonom
     with pytest.raises(services.PrivacyBudgetSpent, match="privacy budget is spent"):
         services.publish_evidence(live_session=session, actor=None)
     assert EvidenceRelease.objects.filter(live_session=session).count() == 2
+
+
+# --- the subtraction of two publications -----------------------------------------------------
+
+
+def _clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, float]:
+    """A two-sided (1 - alpha) interval for a proportion, by bisection on the binomial tail
+    (no scipy here)."""
+
+    def tail(p: float, k_from: int) -> float:  # P(X >= k_from)
+        return sum(
+            math.comb(trials, k) * p**k * (1 - p) ** (trials - k) for k in range(k_from, trials + 1)
+        )
+
+    def solve(predicate) -> float:
+        low, high = 0.0, 1.0
+        for _ in range(60):
+            middle = (low + high) / 2
+            low, high = (middle, high) if predicate(middle) else (low, middle)
+        return (low + high) / 2
+
+    lower = 0.0 if successes == 0 else solve(lambda p: tail(p, successes) < alpha / 2)
+    upper = 1.0 if successes == trials else solve(lambda p: 1 - tail(p, successes + 1) > alpha / 2)
+    return lower, upper
+
+
+def _figure(line: dict, name: str) -> int:
+    return line[name] or 0  # a withheld figure reads as nothing
+
+
+def _what_the_difference_shows(before: dict, after: dict) -> tuple[int, bool]:
+    """What anyone can compute from two public evidence.json documents: how much Poison, its
+    approach and the workshop lost (a person's 1 need mapped and 3 dots show as 1 person, 4
+    needs and dots twice over, and 1 participant), and whether Poison went from shown to
+    withheld (the five-person floor crossed)."""
+    poison = [
+        next(s for s in doc["strategies"] if s["slug"] == "poison") for doc in (before, after)
+    ]
+    model = [
+        next(a for a in doc["approaches"] if a["approach"] == "model") for doc in (before, after)
+    ]
+    participants = [sum(w["participants"] for w in doc["workshops"]) for doc in (before, after)]
+    lost = participants[0] - participants[1]
+    for name in ("participants", "needs_mapped", "dots"):
+        lost += _figure(poison[0], name) - _figure(poison[1], name)
+    for name in ("needs_mapped", "dots"):
+        lost += _figure(model[0], name) - _figure(model[1], name)
+    floor_crossed = bool(poison[0]["needs_mapped"] is not None and poison[0]["needs_mapped"] > 0)
+    floor_crossed = floor_crossed and not (poison[1]["needs_mapped"] or 0)
+    return lost, floor_crossed
+
+
+def _publish_erase_publish(session, poison_mapping, *, contributes: bool) -> tuple[int, bool]:
+    """One try of the attack on ``session`` (four people behind Poison, three behind Folk):
+    one more person either maps a need onto Poison and puts 3 dots on another's mapping there
+    (``contributes``), or only joins. Publish, that person erases themselves, publish again:
+    what does the difference show?"""
+    person = ParticipantFactory(live_session=session)
+    if contributes:
+        need = NeedFactory(author=person, live_session=session)
+        MappingFactory(need=need, author=person, strategy=poison_mapping.strategy)
+        VoteFactory(participant=person, mapping=poison_mapping, dots=3)
+    services.publish_evidence(live_session=session, actor=None)
+    before = evidence_document(evidence(session.taxonomy))
+    services.erase_participant(participant=person)
+    services.publish_evidence(live_session=session, actor=None)
+    after = evidence_document(evidence(session.taxonomy))
+    # Each try is the session's first two releases: the attack is repeated on one room, as if
+    # on many alike (the budget is tested above).
+    EvidenceRelease.objects.filter(live_session=session).delete()
+    return _what_the_difference_shows(before, after)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_subtracting_two_publications_tells_no_more_about_one_person_than_epsilon_allows(
+    taxonomy,
+):
+    """Publish; one participant erases themselves; publish again; the difference between the
+    two public files is what an attacker has. Tried many times in each of two worlds (the
+    person mapped 1 need and put 3 dots on Poison, the fifth person behind it; or only
+    joined), two ways of guessing which world it was (the difference is more than half the
+    person's contribution; Poison went from shown to withheld) must not tell them apart
+    better than ε-differential privacy allows: P(guess | contributed) <= e^ε P(guess | not),
+    both ways round, checked on Clopper-Pearson bounds. Exact figures behind a floor fail it
+    (they tell every time); a release with too little noise fails it."""
+    # 150 tries: with the bounds below, exact figures (the guess right every time) fail.
+    tries = 150
+    session, mappings = room_at_wrapup(taxonomy, "AAAAAA")
+    results = {
+        world: [
+            _publish_erase_publish(session, mappings[0], contributes=world) for _ in range(tries)
+        ]
+        for world in (True, False)
+    }
+    bound = math.exp(privacy.EPSILON_PER_RELEASE)  # the person is in the first release only
+    alpha = ONE_IN_A_MILLION / 8  # two guesses, two ways round, two bounds each
+    measured = {}
+    for guess_name, guess in (
+        ("lost more than half of 10", lambda shown: shown[0] > 5),
+        ("Poison crossed the floor", lambda shown: shown[1]),
+    ):
+        hits = {world: sum(map(guess, tried)) for world, tried in results.items()}
+        measured[guess_name] = (hits[True] / tries, hits[False] / tries)
+        for said, other in ((True, False), (False, True)):
+            # P(guess | world said) <= e^ε P(guess | other world), and the same for "no guess"
+            for counts in ((hits[said], hits[other]), (tries - hits[other], tries - hits[said])):
+                low, _ = _clopper_pearson(counts[0], tries, alpha)
+                _, high = _clopper_pearson(counts[1], tries, alpha)
+                assert low <= bound * high, (guess_name, measured[guess_name])
+    print(f"\nsubtraction attack, {tries} tries per world: P(guess | contributed), P(guess | not):")
+    for name, (hit, false_hit) in measured.items():
+        print(f"  {name}: {hit:.2f}, {false_hit:.2f}")
