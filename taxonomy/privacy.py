@@ -29,6 +29,7 @@ Each session has a budget (``EPSILON_PER_SESSION``): every release spends
 have been copied), and a release past it is refused."""
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
@@ -151,6 +152,18 @@ def clip(
     return {s: tuple(values) for s, values in figures.items() if any(values)}
 
 
+def within(family: str, probability: float = 0.9) -> int:
+    """How far ``family``'s noise moves one figure at most, ``probability`` of the time: the
+    least t with P(|noise| <= t) >= probability, where P(|noise| > t) = 2a^(t+1) / (1 + a) and
+    a = exp(-1/scale)."""
+    a = math.exp(-1 / float(FAMILIES[family].scale))
+    # Solved for t, then checked: floating point must not make the promise any smaller.
+    t = max(0, math.ceil(math.log((1 - probability) * (1 + a) / 2) / math.log(a)) - 1)
+    while 2 * a ** (t + 1) / (1 + a) > 1 - probability:
+        t += 1
+    return t
+
+
 def summary() -> dict:
     """What the pages say about the privacy of the evidence."""
     return {
@@ -159,4 +172,8 @@ def summary() -> dict:
         "strategies": BOUNDS.strategies,
         "demand": BOUNDS.demand,
         "notes": BOUNDS.gap_notes,
+        "people_within": within("strategy_participants"),
+        "demand_within": within("strategy_demand"),
+        "approach_within": within("approach_demand"),
+        "participants_within": within("contributors"),
     }
