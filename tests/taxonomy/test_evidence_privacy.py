@@ -11,9 +11,11 @@ seeded."""
 
 import math
 import random
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 
 from sessions import services
@@ -189,15 +191,36 @@ def test_every_release_draws_fresh_noise_and_spends_the_budget_until_it_is_refus
         services.publish_evidence(live_session=session, actor=organiser)
 
 
-def test_two_organisers_publishing_at_once_cannot_spend_the_budget_twice(taxonomy):
-    """The budget is read under the session's row lock: two releases in turn, never three."""
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL's row locks (CI runs it)"
+)
+def test_organisers_publishing_at_once_cannot_spend_the_budget_twice(taxonomy):
+    """Six publications at the same moment, with a budget for two: the budget is read under
+    the session's row lock, so exactly two go out and four are refused."""
     session, _ = room_at_wrapup(taxonomy, "AAAAAA", on_poison=6)
-    for _ in range(2):
-        services.publish_evidence(live_session=session, actor=None)
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
 
-    with pytest.raises(services.PrivacyBudgetSpent, match="privacy budget is spent"):
-        services.publish_evidence(live_session=session, actor=None)
+    def publish() -> None:
+        try:
+            barrier.wait()
+            services.publish_evidence(live_session=session, actor=None)
+            outcomes.append("published")
+        except services.PrivacyBudgetSpent:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=publish) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["published"] * 2 + ["refused"] * 4
     assert EvidenceRelease.objects.filter(live_session=session).count() == 2
+    assert PublishedWorkshop.objects.get().epsilon == privacy.EPSILON_PER_SESSION
 
 
 # --- the subtraction of two publications -----------------------------------------------------
