@@ -332,3 +332,21 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"
+
+
+class EvidenceRelease(models.Model):
+    """One release of the session's evidence (services.publish_evidence) and the privacy
+    budget it spent (taxonomy/privacy.py). Kept when the publication is taken back or replaced:
+    a release may have been copied, so what it spent stays spent."""
+
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="evidence_releases")
+    epsilon = models.DecimalField(_("privacy budget spent (ε)"), max_digits=8, decimal_places=6)
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence release")
+        verbose_name_plural = _("evidence releases")
+        ordering = ["released_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.live_session_id}: ε {self.epsilon}"

@@ -236,15 +236,20 @@ class Case(Localized, models.Model):
 
 class PublishedWorkshop(models.Model):
     """A finished workshop's aggregate results, published by its organisers to the evidence
-    of its taxonomy (taxonomy/evidence.py): counts only, never a text or a pseudonym, and no
-    figure that rests on fewer than EVIDENCE_MINIMUM participants. Unpublishing deletes it."""
+    of its taxonomy (taxonomy/evidence.py): noisy counts only (differential privacy,
+    taxonomy/privacy.py), never a text or a pseudonym. Unpublishing deletes it."""
 
     taxonomy = models.ForeignKey(Taxonomy, models.CASCADE, related_name="published_workshops")
     # The live session it came from (its join code), to update or unpublish it; never shown.
     source = models.CharField(max_length=40, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     held_on = models.DateField(_("held on"))
+    # The people who contributed, with noise (never the number who merely joined).
     participants = models.PositiveIntegerField(_("participants"))
+    # What the session's releases have spent of its privacy budget, this one included.
+    epsilon = models.DecimalField(
+        _("privacy budget spent (ε)"), max_digits=8, decimal_places=6, default=0
+    )
     published_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -258,19 +263,21 @@ class PublishedWorkshop(models.Model):
 
 class EvidenceCount(models.Model):
     """What one published workshop put on one strategy, or on one approach (``strategy``
-    empty): its counts, or none (``suppressed``) when fewer than EVIDENCE_MINIMUM participants
-    are behind them."""
+    empty): its noisy counts (taxonomy/privacy.py). Never shown one by one: the evidence shows
+    totals over workshops, and withholds a total whose noisy count of people is under
+    EVIDENCE_MINIMUM (taxonomy/evidence.py). A noisy count may be below zero, so that summed
+    over workshops the noise averages out instead of adding up; an approach's count of people
+    is not measured (null)."""
 
     workshop = models.ForeignKey(PublishedWorkshop, models.CASCADE, related_name="counts")
     strategy = models.ForeignKey(
         Strategy, models.CASCADE, null=True, blank=True, related_name="evidence"
     )
     approach = models.CharField(max_length=20, choices=Approach)
-    suppressed = models.BooleanField(default=False)
-    participants = models.PositiveIntegerField(null=True, blank=True)
-    needs_mapped = models.PositiveIntegerField(null=True, blank=True)
-    dots = models.PositiveIntegerField(null=True, blank=True)
-    gap_notes = models.PositiveIntegerField(null=True, blank=True)
+    participants = models.IntegerField(null=True, blank=True)
+    needs_mapped = models.IntegerField()
+    dots = models.IntegerField()
+    gap_notes = models.IntegerField()
 
     class Meta:
         constraints = [
@@ -282,22 +289,12 @@ class EvidenceCount(models.Model):
                 condition=models.Q(strategy__isnull=True),
                 name="one_evidence_row_per_approach",
             ),
-            # A suppressed row carries no number at all.
-            models.CheckConstraint(
-                condition=models.Q(suppressed=False)
-                | models.Q(
-                    participants__isnull=True,
-                    needs_mapped__isnull=True,
-                    dots__isnull=True,
-                    gap_notes__isnull=True,
-                ),
-                name="suppressed_rows_carry_no_numbers",
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.workshop_id}: {self.strategy or self.approach}"
 
 
-# No published figure rests on fewer people than this (PRODUCT.md, "After the day").
+# No figure is shown that rests on fewer people than this (PRODUCT.md, "After the day"): on
+# the evidence, fewer as counted with noise (taxonomy/privacy.py says why).
 EVIDENCE_MINIMUM = 5

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_htmx.middleware import HtmxDetails
 
-from taxonomy import citations, evidence, queries
+from taxonomy import citations, evidence, privacy, queries
 from taxonomy.forms import SearchForm
 
 
@@ -108,7 +108,11 @@ def _evidence() -> evidence.Evidence:
 def evidence_page(request: HttpRequest) -> HttpResponse:
     """Across published workshops: the demand per strategy and approach against the
     research's attention to the community."""
-    return render(request, "taxonomy/evidence.html", {"evidence": _evidence()})
+    return render(
+        request,
+        "taxonomy/evidence.html",
+        {"evidence": _evidence(), "privacy": privacy.summary()},
+    )
 
 
 @require_safe

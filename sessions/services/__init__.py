@@ -29,6 +29,7 @@ from sessions.services.errors import (
     NotYours,
     ParticipantRemoved,
     PhaseClosed,
+    PrivacyBudgetSpent,
     SessionError,
     TooFast,
 )
@@ -56,7 +57,7 @@ from sessions.services.moderation import (
     remove_participant,
     restore_participant,
 )
-from sessions.services.publishing import publish_evidence, unpublish_evidence
+from sessions.services.publishing import evidence_budget, publish_evidence, unpublish_evidence
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
 from sessions.services.voting import add_dot, remove_dot
 
@@ -72,6 +73,7 @@ __all__ = [
     "NotYours",
     "ParticipantRemoved",
     "PhaseClosed",
+    "PrivacyBudgetSpent",
     "SessionError",
     "TooFast",
     "add_dot",
@@ -90,6 +92,7 @@ __all__ = [
     "duplicate_session",
     "edit_need",
     "erase_participant",
+    "evidence_budget",
     "join_session",
     "map_need",
     "merge_needs",

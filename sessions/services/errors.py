@@ -34,6 +34,10 @@ class CapReached(SessionError):
     """The item already holds the most dots one person may put on it."""
 
 
+class PrivacyBudgetSpent(SessionError):
+    """The session's evidence has spent its privacy budget: no further release."""
+
+
 class TooFast(SessionError):
     """A rate limit: the same action is allowed again after ``retry_after`` seconds."""
 

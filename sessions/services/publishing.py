@@ -1,25 +1,65 @@
 """Publishing a finished session's aggregate results to the evidence across workshops on the
 public taxonomy site, and taking them back. Opt-in, after a preview (the dashboard's evidence
-page shows sessions.stats.evidence.workshop_evidence first)."""
+page shows sessions.stats.evidence.workshop_evidence first).
+
+Every release is differentially private (taxonomy/privacy.py): it draws fresh noise and spends
+privacy.EPSILON_PER_RELEASE from the session's budget (privacy.EPSILON_PER_SESSION), kept in
+EvidenceRelease rows that outlive the publication."""
+
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions.enums import Phase
-from sessions.models import LiveSession
+from sessions.models import EvidenceRelease, LiveSession
 from sessions.services.common import locked_session, log
-from sessions.services.errors import InvalidInput, PhaseClosed
-from sessions.stats.evidence import workshop_evidence
+from sessions.services.errors import InvalidInput, PhaseClosed, PrivacyBudgetSpent
+from sessions.stats.evidence import noisy_release, workshop_evidence
+from taxonomy import privacy
 from taxonomy.models import EVIDENCE_MINIMUM, EvidenceCount, PublishedWorkshop
+
+
+@dataclass
+class Budget:
+    """A session's privacy budget: what its releases spent, and how many more it allows."""
+
+    spent: Decimal
+    total: Decimal
+    per_release: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.total - self.spent, Decimal(0))
+
+    @property
+    def releases_left(self) -> int:
+        return int(self.left // self.per_release)
+
+
+def evidence_budget(live_session: LiveSession) -> Budget:
+    """The session's privacy budget as it stands (one query)."""
+    spent = EvidenceRelease.objects.filter(live_session=live_session).aggregate(
+        spent=Sum("epsilon")
+    )["spent"]
+    return Budget(spent or Decimal(0), privacy.EPSILON_PER_SESSION, privacy.release_epsilon())
 
 
 @transaction.atomic
 def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
-    """Publish (or publish again, replacing) the session's counts per strategy and approach:
-    suppressed where fewer than EVIDENCE_MINIMUM participants are behind a figure. Refuses with
-    PhaseClosed before wrap-up or after a purge, InvalidInput with fewer than
-    EVIDENCE_MINIMUM participants. Emits nothing: no live screen shows the evidence."""
+    """Publish (or publish again, replacing) the session's counts per strategy and approach,
+    with fresh noise on each (the evidence withholds a total whose noisy count of people is
+    under EVIDENCE_MINIMUM). Spends privacy.release_epsilon() from the session's budget.
+
+    Refuses with PhaseClosed before wrap-up or after a purge, InvalidInput when fewer than
+    EVIDENCE_MINIMUM people contributed (joining alone does not count), PrivacyBudgetSpent
+    when the release would go past the session's budget. Emits nothing: no live screen shows
+    the evidence."""
+    # The session's row lock also serialises two publications, so that both cannot read the
+    # same budget left and spend it twice.
     live_session = locked_session(live_session)
     if live_session.purged_at:
         raise PhaseClosed(_("The contributions were purged: publish before purging."))
@@ -28,16 +68,30 @@ def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
     evidence = workshop_evidence(live_session)
     if not evidence.publishable:
         raise InvalidInput(
-            _("At least %(minimum)d participants are needed before anything is published.")
+            _(
+                "At least %(minimum)d people who contributed (mapped, voted on a mapping or "
+                "noted a gap) are needed before anything is published."
+            )
             % {"minimum": EVIDENCE_MINIMUM}
         )
+    budget = evidence_budget(live_session)
+    if budget.spent + budget.per_release > budget.total:
+        raise PrivacyBudgetSpent(
+            _(
+                "This session's privacy budget is spent: its evidence cannot be published "
+                "again. What is published stays until you take it back."
+            )
+        )
+    release = noisy_release(evidence)
+    EvidenceRelease.objects.create(live_session=live_session, epsilon=budget.per_release)
     workshop, _created = PublishedWorkshop.objects.update_or_create(
         source=live_session.code,
         defaults={
             "taxonomy_id": live_session.taxonomy_id,
             "title": live_session.title,
             "held_on": timezone.localdate(live_session.created),
-            "participants": evidence.participants,
+            "participants": release.participants,
+            "epsilon": budget.spent + budget.per_release,
         },
     )
     workshop.counts.all().delete()
@@ -47,19 +101,12 @@ def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
                 workshop=workshop,
                 strategy=row.strategy,
                 approach=row.approach,
-                suppressed=row.suppressed,
-                **(
-                    {}
-                    if row.suppressed
-                    else {
-                        "participants": row.participants,
-                        "needs_mapped": row.needs_mapped,
-                        "dots": row.dots,
-                        "gap_notes": row.gap_notes,
-                    }
-                ),
+                participants=row.participants,
+                needs_mapped=row.needs_mapped,
+                dots=row.dots,
+                gap_notes=row.gap_notes,
             )
-            for row in evidence.strategies + evidence.approaches
+            for row in release.strategies + release.approaches
         ]
     )
     log(live_session, actor, "publish-evidence", "session")
@@ -69,7 +116,7 @@ def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
 @transaction.atomic
 def unpublish_evidence(*, live_session: LiveSession, actor) -> bool:
     """Take the session's contribution out of the evidence at once; returns whether there was
-    one. Emits nothing."""
+    one. What its releases spent stays spent. Emits nothing."""
     deleted, _by_model = PublishedWorkshop.objects.filter(source=live_session.code).delete()
     if deleted:
         log(LiveSession.objects.get(pk=live_session.pk), actor, "unpublish-evidence", "session")

@@ -1,5 +1,6 @@
 """Publishing a finished session's counts to the evidence across workshops: a preview of
-exactly what would be published, then publish, publish again, or take it back."""
+the exact counts that go into the noise, the privacy budget left, then publish, publish again
+(while the budget lasts), or take it back; once published, what the publication gave."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,8 @@ from sessions import services
 from sessions.models import LiveSession
 from sessions.stats.evidence import workshop_evidence
 from sessions.views.decorators import facilitator_view
+from taxonomy import privacy
+from taxonomy.evidence import published_lines
 from taxonomy.models import EVIDENCE_MINIMUM, PublishedWorkshop
 
 
@@ -28,13 +31,17 @@ def evidence(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
         except services.SessionError as exc:
             messages.warning(request, str(exc))
         return redirect("sessions:evidence", code=live_session.code)
+    published = PublishedWorkshop.objects.filter(source=live_session.code).first()
     return render(
         request,
         "sessions/facilitator/evidence.html",
         {
             "live_session": live_session,
             "preview": workshop_evidence(live_session) if not live_session.purged_at else None,
-            "published": PublishedWorkshop.objects.filter(source=live_session.code).first(),
+            "published": published,
+            "published_lines": published_lines(published) if published else None,
+            "budget": services.evidence_budget(live_session),
+            "privacy": privacy.summary(),
             "minimum": EVIDENCE_MINIMUM,
         },
     )

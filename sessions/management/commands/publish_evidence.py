@@ -29,8 +29,9 @@ class Command(BaseCommand):
             workshop = services.publish_evidence(live_session=live_session, actor=None)
         except services.SessionError as exc:
             raise CommandError(str(exc)) from exc
-        suppressed = workshop.counts.filter(suppressed=True).count()
+        budget = services.evidence_budget(live_session)
         self.stdout.write(
-            f"Published {workshop.title!r}: {workshop.participants} participants, "
-            f"{suppressed} figures left out (fewer than 5 participants behind them)."
+            f"Published {workshop.title!r} with privacy noise: {workshop.participants} "
+            f"participants (noisy). Privacy budget: ε {budget.spent.normalize()} of "
+            f"{budget.total.normalize()} spent, {budget.releases_left} more publication(s)."
         )
