@@ -85,7 +85,5 @@ def in_one_session(similar_pairs: Scorer, pairs: list[Pair] | None = None) -> Qu
             ids.setdefault(text, len(ids) + 1)
     needs = [(pk, text) for text, pk in ids.items()]
     found = {(a, b) for a, b, *_ in similar_pairs(needs, needs)}
-    suggested = [
-        (min(ids[p.a], ids[p.b]), max(ids[p.a], ids[p.b])) in found for p in pairs
-    ]
+    suggested = [(min(ids[p.a], ids[p.b]), max(ids[p.a], ids[p.b])) in found for p in pairs]
     return _quality(pairs, suggested)

@@ -6,7 +6,7 @@ import pytest
 from sessions import queries, services
 from sessions.enums import ContributionStatus
 from sessions.models import MergeSuggestion, ModerationAction, Need
-from sessions.similarity import similar_pairs
+from sessions.similarity import THRESHOLD, similar_pairs
 from tests.factories import NeedFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_a_refresh_suggests_the_pairs_and_a_second_one_compares_nothing(live_ses
     (suggestion,) = queries.merge_suggestions(live_session)
     assert (compared, again) == (3, 0)
     assert (suggestion.need, suggestion.other) == (first, duplicate)
-    assert suggestion.score >= 85
+    assert suggestion.score >= THRESHOLD
 
 
 def test_a_new_need_is_compared_with_the_ones_already_there(live_session):
