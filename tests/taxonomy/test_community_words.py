@@ -20,6 +20,7 @@ from tests.taxonomy.test_views import result_names, search
 def names(response, kind: str) -> list[str]:
     return [unescape(name) for name in result_names(response, kind)]
 
+
 pytestmark = pytest.mark.django_db
 
 BUNDLED = yaml.safe_load(BUNDLED_TAXONOMY_FILE.read_text())
