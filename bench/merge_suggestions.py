@@ -35,6 +35,7 @@ _VOCABULARY = (
     "collecte recommandations pronoms modération signalements harcèlement classement"
 )
 WORDS = _VOCABULARY.split()
+BATCH = 50  # sessions/services/suggestions.py BATCH (importing it needs Django's settings)
 
 
 def needs(count: int, seed: int = 7) -> list[tuple[int, str]]:
@@ -128,6 +129,8 @@ def main() -> int:
     one_cold = timed(cold(lambda: suggestions(texts[-1:], texts)), args.runs * 4)
     suggestions(texts, texts)
     one = timed(lambda: suggestions(texts[-1:], texts), args.runs * 20)
+    # What one dashboard refresh compares at most (sessions/services/suggestions.py BATCH).
+    batch = timed(lambda: suggestions(texts[-BATCH:], texts), args.runs * 4)
     before = timed(lambda: word_overlap_pairs(texts, texts), args.runs)
     bare = timed(
         lambda: [
@@ -139,6 +142,7 @@ def main() -> int:
     print(f"all against all (first look): {describe(everything)}")
     print(f"one new need against all, features of the others cached: {describe(one)}")
     print(f"one new need against all, nothing cached (a fresh worker): {describe(one_cold)}")
+    print(f"{BATCH} changed needs against all (one refresh at most), cached: {describe(batch)}")
     print(f"word-overlap scoring before issue 25, all against all: {describe(before)}")
     print(f"bare baseline, all against all, plain ratio on raw text: {describe(bare)}")
     print(f"pairs suggested in this synthetic set: {len(suggestions(texts, texts))}")
