@@ -1,7 +1,14 @@
-"""How long merge suggestions take to compute for a large session: every need against every
-other (a dashboard's first look at a session of N needs) and one new need against all (each
-later look), beside a bare baseline of the same loop with rapidfuzz's plain ratio on the raw
-texts (no normalising, no pairing).
+"""How long merge suggestions take to compute for a large session, and how right they are.
+
+Time: every need against every other (a dashboard's first look at a session of N needs) and
+one new need against all (each later look, with the others' features cached by the worker or
+not), with the bundled taxonomy's glossary, beside two
+baselines measured in the same run: a bare loop of rapidfuzz's plain ratio on the raw texts
+(no normalising, no pairing), and the word-overlap scoring used before issue 25 (rapidfuzz
+token-set ratio at 85 on texts without small words).
+
+Quality: precision and recall of the suggestions and of the word-overlap scoring on the
+labelled pairs of tests/sessions/data/merge_pairs.yaml.
 
     .venv/bin/python bench/merge_suggestions.py            # 2,000 needs, 5 runs
     .venv/bin/python bench/merge_suggestions.py --needs 5000
@@ -15,7 +22,10 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 _VOCABULARY = (
     "safer visibility trans queer creators artists posts hidden shadowban appeal contest "
@@ -25,6 +35,7 @@ _VOCABULARY = (
     "collecte recommandations pronoms modération signalements harcèlement classement"
 )
 WORDS = _VOCABULARY.split()
+BATCH = 50  # sessions/services/suggestions.py BATCH (importing it needs Django's settings)
 
 
 def needs(count: int, seed: int = 7) -> list[tuple[int, str]]:
@@ -48,6 +59,45 @@ def describe(times: list[float]) -> str:
     )
 
 
+def bundled_glossary():
+    from sessions.similarity import Glossary
+
+    # Read as plain YAML: the bench runs without Django's settings.
+    path = os.path.join(ROOT, "taxonomy", "data", "commonground-taxonomy.yaml")
+    with open(path, encoding="utf-8") as file:
+        data = yaml.safe_load(file)
+    entries = list(data["taxonomy"].get("glossary") or [])
+    for section in ("strategies", "cases"):
+        for item in data[section]:
+            entries += item.get("synonyms") or []
+    return Glossary.from_terms(entries)
+
+
+def word_overlap_pairs(fresh, others, threshold=85):
+    """The scoring before issue 25: rapidfuzz's token-set ratio on folded texts without the
+    small words of either language, needs of fewer than three such words left out."""
+    from rapidfuzz import fuzz, process
+
+    from sessions.similarity import _SMALL_WORDS, words
+
+    def normalised(text):
+        return " ".join(word for word in words(text) if word not in _SMALL_WORDS)
+
+    fresh = [(pk, normalised(text)) for pk, text in fresh]
+    choices = {pk: normalised(text) for pk, text in others}
+    choices = {pk: text for pk, text in choices.items() if len(text.split()) >= 3}
+    pairs = {}
+    for pk, text in fresh:
+        if len(text.split()) < 3:
+            continue
+        for _choice, score, other in process.extract(
+            text, choices, scorer=fuzz.token_set_ratio, score_cutoff=threshold, limit=None
+        ):
+            if other != pk:
+                pairs[(min(pk, other), max(pk, other))] = round(score)
+    return [(a, b, score) for (a, b), score in sorted(pairs.items())]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--needs", type=int, default=2000)
@@ -55,13 +105,33 @@ def main() -> int:
     args = parser.parse_args()
     from rapidfuzz import fuzz, process
 
-    from sessions.similarity import similar_pairs
+    from sessions.similarity import _cached_features, similar_pairs
+    from tests.sessions.merge_quality import in_one_session, pairwise
+
+    glossary = bundled_glossary()
+
+    def suggestions(fresh, others):
+        return similar_pairs(fresh, others, glossary=glossary)
 
     texts = needs(args.needs)
     raw = dict(texts)
     print(f"# merge suggestions, {args.needs} needs, {os.getloadavg()[0]:.2f} load")
-    everything = timed(lambda: similar_pairs(texts, texts), args.runs)
-    one = timed(lambda: similar_pairs(texts[-1:], texts), args.runs * 20)
+
+    def cold(function):
+        # Each run as a fresh worker: no text's features cached yet.
+        def run():
+            _cached_features.cache_clear()
+            function()
+
+        return run
+
+    everything = timed(cold(lambda: suggestions(texts, texts)), args.runs)
+    one_cold = timed(cold(lambda: suggestions(texts[-1:], texts)), args.runs * 4)
+    suggestions(texts, texts)
+    one = timed(lambda: suggestions(texts[-1:], texts), args.runs * 20)
+    # What one dashboard refresh compares at most (sessions/services/suggestions.py BATCH).
+    batch = timed(lambda: suggestions(texts[-BATCH:], texts), args.runs * 4)
+    before = timed(lambda: word_overlap_pairs(texts, texts), args.runs)
     bare = timed(
         lambda: [
             process.extract(text, raw, scorer=fuzz.ratio, score_cutoff=85, limit=None)
@@ -70,9 +140,15 @@ def main() -> int:
         args.runs,
     )
     print(f"all against all (first look): {describe(everything)}")
-    print(f"one new need against all (each later look): {describe(one)}")
+    print(f"one new need against all, features of the others cached: {describe(one)}")
+    print(f"one new need against all, nothing cached (a fresh worker): {describe(one_cold)}")
+    print(f"{BATCH} changed needs against all (one refresh at most), cached: {describe(batch)}")
+    print(f"word-overlap scoring before issue 25, all against all: {describe(before)}")
     print(f"bare baseline, all against all, plain ratio on raw text: {describe(bare)}")
-    print(f"pairs suggested in this synthetic set: {len(similar_pairs(texts, texts))}")
+    print(f"pairs suggested in this synthetic set: {len(suggestions(texts, texts))}")
+    print(f"labelled pairs, each alone: {pairwise(suggestions)}")
+    print(f"labelled pairs, as one session: {in_one_session(suggestions)}")
+    print(f"labelled pairs, word overlap before issue 25: {pairwise(word_overlap_pairs)}")
     return 0
 
 

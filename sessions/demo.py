@@ -1,5 +1,6 @@
-"""A demo session with a dozen sample needs, mappings, dots and gap notes, built through the
-same services participants use, so the demo exercises the real rules."""
+"""A demo session with fourteen sample needs (two of them duplicates a facilitator would merge),
+mappings, dots and gap notes, built through the same services participants use, so the demo
+exercises the real rules."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -88,6 +89,20 @@ DEMO_NEEDS = [
         "",
         "room",
         ["demanding-less-discriminatory-algorithms", "model-extraction"],
+    ),
+    # Two needs that say again what others said, as a room does (one in French), so that the
+    # dashboard shows merge suggestions from the start.
+    (
+        "Savoir pourquoi nos publications disparaissent des fils quand on écrit « trans »",
+        "TikTok",
+        "remote",
+        ["folk-theorisation"],
+    ),
+    (
+        "Find out if we are shadowbanned, and collect proof without outing anyone",
+        "Instagram",
+        "room",
+        ["everyday-algorithmic-auditing"],
     ),
 ]
 

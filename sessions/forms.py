@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import lazy
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -327,8 +328,26 @@ class ModerateForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    keep = forms.IntegerField(label=_("Keep need"), min_value=1)
+    """Two different needs of a session: the one to keep and the duplicate merged into it.
+
+    Given the session's ``needs``, each list offers them after a blank "Choose a need" that it
+    starts on (and that the browser will not submit), so pressing Merge at once asks for two
+    needs instead of merging a need into itself; static/js/merge-form.js also takes the need
+    chosen in one list out of the other."""
+
+    keep = forms.IntegerField(label=_("Keep"), min_value=1)
     duplicate = forms.IntegerField(label=_("Merge this duplicate into it"), min_value=1)
+
+    def __init__(self, *args, needs=(), **kwargs):
+        kwargs.setdefault("auto_id", "merge-%s")
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Choose a need"))] + [
+            (need.pk, f"#{need.pk} {Truncator(need.text).chars(70)}") for need in needs
+        ]
+        for name in ("keep", "duplicate"):
+            self.fields[name].widget = forms.Select(
+                choices=choices, attrs={"class": "form-select mb-2", "data-merge-pair": ""}
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -10,8 +10,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sessions import pseudonyms
 from sessions.enums import ContributionStatus, GapKind, Phase, Presence
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a projector and typed on phones.
@@ -175,7 +177,8 @@ class Participant(models.Model):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.pseudonym
+        """The chosen name, or the pseudonym in the active language ("Loutre Lumineuse")."""
+        return self.display_name or pseudonyms.in_language(self.pseudonym, get_language())
 
     @property
     def is_remote(self) -> bool:

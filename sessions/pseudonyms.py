@@ -1,4 +1,13 @@
-"""Friendly pseudonyms ("Bright Otter") so nobody has to give a name."""
+"""Friendly pseudonyms ("Bright Otter") so nobody has to give a name, shown in the reader's
+language ("Loutre Lumineuse").
+
+A pseudonym is stored as its English words, which identify the pair of words (and stay the
+same in exports and the moderation log's details); ``in_language`` renders the same pair in
+French, the adjective agreeing with the animal's gender. Participant.name uses it, so every
+page, board region and live update that shows a participant's name shows it in the language
+it is rendered in."""
+
+from functools import cache
 
 ADJECTIVES = [
     "Amber",
@@ -86,6 +95,93 @@ ANIMALS = [
 ]
 
 
+# The French words, in the same order: each animal with its gender, each adjective in the
+# masculine and the feminine. Every pair renders to a different name (a test checks it).
+ANIMALS_FR = [
+    ("Axolotl", "m"),
+    ("Blaireau", "m"),
+    ("Castor", "m"),
+    ("Bison", "m"),
+    ("Grue", "f"),
+    ("Dauphin", "m"),
+    ("Libellule", "f"),
+    ("Faucon", "m"),
+    ("Furet", "m"),
+    ("Pinson", "m"),
+    ("Renard", "m"),
+    ("Gecko", "m"),
+    ("Lièvre", "m"),
+    ("Hérisson", "m"),
+    ("Héron", "m"),
+    ("Ibis", "m"),
+    ("Jaguar", "m"),
+    ("Koala", "m"),
+    ("Alouette", "f"),
+    ("Lémurien", "m"),
+    ("Lynx", "m"),
+    ("Pie", "f"),
+    ("Martre", "f"),
+    ("Orignal", "m"),
+    ("Narval", "m"),
+    ("Triton", "m"),
+    ("Pieuvre", "f"),
+    ("Orque", "f"),
+    ("Loutre", "f"),
+    ("Chouette", "f"),
+    ("Panda", "m"),
+    ("Pangolin", "m"),
+    ("Macareux", "m"),
+    ("Quokka", "m"),
+    ("Corbeau", "m"),
+    ("Salamandre", "f"),
+    ("Phoque", "m"),
+    ("Moineau", "m"),
+    ("Tapir", "m"),
+    ("Morse", "m"),
+]
+ADJECTIVES_FR = [
+    ("Ambré", "Ambrée"),
+    ("Audacieux", "Audacieuse"),
+    ("Courageux", "Courageuse"),
+    ("Lumineux", "Lumineuse"),
+    ("Calme", "Calme"),
+    ("Malin", "Maligne"),
+    ("Cosmique", "Cosmique"),
+    ("Curieux", "Curieuse"),
+    ("Hardi", "Hardie"),
+    ("Doux", "Douce"),
+    ("Rayonnant", "Rayonnante"),
+    ("Doré", "Dorée"),
+    ("Confiant", "Confiante"),
+    ("Joyeux", "Joyeuse"),
+    ("Gentil", "Gentille"),
+    ("Enjoué", "Enjouée"),
+    ("Chanceux", "Chanceuse"),
+    ("Paisible", "Paisible"),
+    ("Puissant", "Puissante"),
+    ("Brumeux", "Brumeuse"),
+    ("Agile", "Agile"),
+    ("Patient", "Patiente"),
+    ("Espiègle", "Espiègle"),
+    ("Fier", "Fière"),
+    ("Rapide", "Rapide"),
+    ("Tranquille", "Tranquille"),
+    ("Radieux", "Radieuse"),
+    ("Rosé", "Rosée"),
+    ("Serein", "Sereine"),
+    ("Pétillant", "Pétillante"),
+    ("Fougueux", "Fougueuse"),
+    ("Constant", "Constante"),
+    ("Ensoleillé", "Ensoleillée"),
+    ("Leste", "Leste"),
+    ("Tendre", "Tendre"),
+    ("Éclatant", "Éclatante"),
+    ("Chaleureux", "Chaleureuse"),
+    ("Sauvage", "Sauvage"),
+    ("Sage", "Sage"),
+    ("Spirituel", "Spirituelle"),
+]
+
 # Stepping through the pairs by a number coprime with their count visits every pair once before
 # any repeats, in an order that does not read alphabetically.
 _PAIRS = len(ADJECTIVES) * len(ANIMALS)
@@ -100,3 +196,32 @@ def nth_pseudonym(number: int, *, seed: int) -> str:
     name = f"{ADJECTIVES[index // len(ANIMALS)]} {ANIMALS[index % len(ANIMALS)]}"
     round_number = number // _PAIRS
     return name if round_number == 0 else f"{name} {round_number + 1}"
+
+
+def _french(adjective: int, animal: int) -> str:
+    noun, gender = ANIMALS_FR[animal]
+    masculine, feminine = ADJECTIVES_FR[adjective]
+    return f"{noun} {feminine if gender == 'f' else masculine}"
+
+
+@cache
+def _pairs() -> dict[str, tuple[int, int]]:
+    return {
+        f"{adjective} {animal}": (i, j)
+        for i, adjective in enumerate(ADJECTIVES)
+        for j, animal in enumerate(ANIMALS)
+    }
+
+
+def in_language(pseudonym: str, language: str | None) -> str:
+    """A stored pseudonym in ``language`` ("fr", "fr-ca"...): "Bright Otter 2" is "Loutre
+    Lumineuse 2" in French. English, another language, or text that is not one of our
+    pseudonyms (an older one, say) is given back as it is."""
+    if not language or language.split("-")[0] != "fr":
+        return pseudonym
+    words, _space, round_number = pseudonym.rpartition(" ")
+    if round_number.isdigit() and words in _pairs():
+        return f"{_french(*_pairs()[words])} {round_number}"
+    if pseudonym in _pairs():
+        return _french(*_pairs()[pseudonym])
+    return pseudonym

@@ -1,65 +1,251 @@
-"""Needs that look like the same need, in English or French: text similarity for the
-facilitators' merge suggestions (rapidfuzz, not a distance of our own).
+"""Needs that look like the same need, in English, in French or across the two: text similarity
+for the facilitators' merge suggestions.
 
-Texts are compared after folding case and accents and dropping the small words of either
-language, with rapidfuzz's token-set ratio (word order and extra words matter less than the
-words two needs share), in one C loop over the other needs for each new one."""
+A need becomes a set of features before two needs are compared:
+
+- the words and phrases of the taxonomy's bilingual glossary it contains (``glossary`` in the
+  data file, and the ``synonyms`` of its strategies and cases, docs/taxonomy-format.md) become
+  one feature per glossary entry, whichever language and form it is written in: "shadowbanned",
+  "masquées" and "shadowban" are one feature, "posts" and "publications" another;
+- every other word of substance becomes its Snowball stem (PyStemmer), in English or in French
+  as the need's small words say, so "explanations" and "explain" meet;
+- small words of either language are dropped.
+
+Two needs score the cosine of their feature sets (0-100). A word in a script the other need
+has none of (an Arabic need beside an English one) is left out of that comparison: nothing here
+reads that script, so it says neither that the needs agree nor that they differ.
+
+Scores depend only on the two texts and the glossary, never on the other needs of the room, so
+a pair scores the same in a session of two needs and of two thousand. Measured on the labelled
+pairs in tests/sessions/data/merge_pairs.yaml (tests/sessions/test_merge_quality.py);
+bench/merge_suggestions.py gives the time on 2,000 needs."""
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from math import sqrt
 
-from rapidfuzz import fuzz, process
+import Stemmer
 
-# A pair at or above this score (0-100) is suggested. Measured on the fixtures in
-# tests/sessions/test_merge_suggestions.py: paraphrases of one need score 86-100, distinct
-# needs on the same theme 40-75.
-THRESHOLD = 85
-SHORTEST = 3  # words of substance a text needs before it is compared at all
+# A pair at or above this score (0-100, the cosine of the two needs' features) is suggested.
+# Chosen on tests/sessions/data/merge_pairs.yaml: paraphrases and translations of one need
+# score 52-100, different needs on one theme mostly 0-50 (test_merge_quality.py holds the
+# precision and recall it gives).
+THRESHOLD = 52
+SHORTEST = 2  # features a need must have before it is compared at all
 
-# The small words of English and French, which two different needs share as readily as two
-# versions of one need.
-_SMALL_WORDS = """
-    a an and are as at be by for from has have in into is it its of on or our so than that the
-    their them these they this those to us was we were what when where which who will with
-    without would you your more less not no nor can could should must need needs want
-    au aux avec ce ces dans de des du elle elles en est et etre eux il ils je la le les leur
-    leurs lui ma mais me mes moi mon ne nos notre nous on ou par pas plus pour qu que qui sa
-    sans se ses son sur ta te tes toi ton tu un une vos votre vous y l d j n s t c m
-    besoin besoins avoir faut
+_ENGLISH_SMALL_WORDS = """
+    a about all an and any are as at be been being by can could did do does for from get gets
+    got has have i if in into is it its me more my need needs no not of on or our should so
+    than that the their them these they this those to us want was way ways we were what when
+    where whether which who will with without would you your actually really
 """
-_STOPWORDS = frozenset(_SMALL_WORDS.split())
+_FRENCH_SMALL_WORDS = """
+    a au aux avec c ce ces comment d dans de des du elle elles en est et etre eux il ils j je l
+    la le les leur leurs lui m ma mais me mes moi mon n ne nos notre nous on ont ou par pas plus
+    pour qu quand que qui s sa sans se ses son sont sur t ta te tes toi ton tu un une vos votre
+    vous y besoin besoins avoir faut vraiment
+"""
+_ENGLISH = frozenset(_ENGLISH_SMALL_WORDS.split())
+_FRENCH = frozenset(_FRENCH_SMALL_WORDS.split())
+_SMALL_WORDS = _ENGLISH | _FRENCH
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
 
 
-def normalised(text: str) -> str:
-    """The words that carry a need's meaning: no accents, no case, no small words."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(word for word in _WORD.findall(plain) if word not in _STOPWORDS)
+def folded(text: str) -> str:
+    """No case, no accents, apostrophes as spaces ("l'algorithme" is two words)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(folded(text))
+
+
+def _language(tokens: Sequence[str]) -> str:
+    french = sum(token in _FRENCH for token in tokens)
+    english = sum(token in _ENGLISH for token in tokens)
+    return "fr" if french > english else "en"
+
+
+def _script(token: str) -> str:
+    """ "" for Latin letters and digits (what the glossary and stemmers read), else the
+    Unicode script's name as the first word of the character's name ("ARABIC")."""
+    first = token[0]
+    if first.isascii():
+        return ""
+    return unicodedata.name(first, "OTHER").split()[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One concept of the glossary: its words and phrases in English and in French."""
+
+    english: tuple[str, ...]
+    french: tuple[str, ...] = ()
+
+    @property
+    def headword(self) -> str:
+        return folded((self.english or self.french)[0])
+
+
+# Compared by identity: one Glossary per set of entries (``_glossary`` caches them), so the
+# features of a text can be cached per glossary.
+@dataclass(frozen=True, eq=False)
+class Glossary:
+    """Phrases (as folded, English-stemmed or French-stemmed words) mapped to the concepts
+    that contain them. Entries with the same headword are one concept, so a word listed as a
+    synonym of several strategies counts once."""
+
+    phrases: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    longest: int = 0
+
+    @classmethod
+    def of(cls, entries: Iterable[Entry]) -> "Glossary":
+        return _glossary(tuple(sorted(set(entries), key=lambda e: (e.english, e.french))))
+
+    @classmethod
+    def from_terms(cls, entries: Iterable[dict]) -> "Glossary":
+        """From the data file's entries, {"en": [...], "fr": [...]} (taxonomy.queries.
+        term_entries, or a file's ``glossary`` and ``synonyms`` as read)."""
+        return cls.of(
+            Entry(tuple(entry.get("en") or ()), tuple(entry.get("fr") or ()))
+            for entry in entries
+            if entry.get("en") or entry.get("fr")
+        )
+
+
+@lru_cache(maxsize=8)
+def _glossary(entries: tuple[Entry, ...]) -> Glossary:
+    phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for entry in entries:
+        concept = f"~{entry.headword}"
+        for term in (*entry.english, *entry.french):
+            tokens = words(term)
+            if not tokens:
+                continue
+            # Matched in any of its forms: as written, or stemmed in either language, so
+            # "shadowbanned" meets "shadowban" and "publications" meets "publication".
+            phrases[tuple(tokens)].add(concept)
+            for stemmer in _STEMMERS.values():
+                stems = tuple(stemmer.stemWords(tokens))
+                # "ATS" stems to "at": a stem that is a small word would match everywhere.
+                if not (len(stems) == 1 and stems[0] in _SMALL_WORDS):
+                    phrases[stems].add(concept)
+    return Glossary(
+        phrases={phrase: frozenset(concepts) for phrase, concepts in phrases.items()},
+        longest=max(map(len, phrases), default=0),
+    )
+
+
+EMPTY_GLOSSARY = Glossary()
+
+
+def features(text: str, glossary: Glossary = EMPTY_GLOSSARY) -> frozenset[str]:
+    """What a need says, as comparable features: glossary concepts (``~headword``) and the
+    stems of its other words of substance. Glossary phrases are matched longest first."""
+    tokens = words(text)
+    stemmer = _STEMMERS[_language(tokens)]
+    forms = (tokens, _STEMMERS["en"].stemWords(tokens), _STEMMERS["fr"].stemWords(tokens))
+    found: set[str] = set()
+    index = 0
+    while index < len(tokens):
+        for length in range(min(glossary.longest, len(tokens) - index), 0, -1):
+            concepts = next(
+                (
+                    glossary.phrases[phrase]
+                    for form in forms
+                    if (phrase := tuple(form[index : index + length])) in glossary.phrases
+                ),
+                None,
+            )
+            if concepts:
+                found |= concepts
+                index += length
+                break
+        else:
+            token = tokens[index]
+            index += 1
+            if token not in _SMALL_WORDS and (len(token) > 1 or not token.isascii()):
+                found.add(stemmer.stemWord(token) if token.isascii() else token)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class _Need:
+    pk: int
+    features: frozenset[str]
+    scripts: frozenset[str]
+    norm: float  # the square root of the number of features
+
+
+@lru_cache(maxsize=8192)
+def _cached_features(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str]]:
+    # A session's needs are compared again at every refresh; their features stay the same
+    # while their text and the taxonomy's glossary do.
+    found = features(text, glossary)
+    return found, frozenset(_script(feature) for feature in found)
+
+
+def _need(pk: int, text: str, glossary: Glossary) -> _Need:
+    found, scripts = _cached_features(text, glossary)
+    return _Need(pk, found, scripts, sqrt(len(found)))
+
+
+def score(first: _Need, second: _Need, shared: int) -> float:
+    """The cosine of two feature sets, 0-100, over the scripts both needs are written in."""
+    sizes = []
+    for need, other in ((first, second), (second, first)):
+        unread = need.scripts - other.scripts
+        sizes.append(
+            len(need.features)
+            if not unread
+            else sum(1 for feature in need.features if _script(feature) not in unread)
+        )
+    if not all(sizes):
+        return 0.0
+    return 100 * shared / sqrt(sizes[0] * sizes[1])
 
 
 def similar_pairs(
     fresh: Sequence[tuple[int, str]],
     others: Sequence[tuple[int, str]],
     threshold: int = THRESHOLD,
+    glossary: Glossary = EMPTY_GLOSSARY,
 ) -> list[tuple[int, int, int]]:
     """Pairs (lower id, higher id, score) of a fresh need and another need whose texts score
     at least ``threshold``; each pair once, never a need with itself."""
-    fresh = [(pk, normalised(text)) for pk, text in fresh]
-    others = [(pk, normalised(text)) for pk, text in others]
-    fresh = [(pk, text) for pk, text in fresh if len(text.split()) >= SHORTEST]
-    others = [(pk, text) for pk, text in others if len(text.split()) >= SHORTEST]
-    if not fresh or not others:
+    fresh_needs = [_need(pk, text, glossary) for pk, text in fresh]
+    fresh_needs = [need for need in fresh_needs if len(need.features) >= SHORTEST]
+    if not fresh_needs:
         return []
-    choices = dict(others)
+    known = {need.pk: need for need in fresh_needs}
+    other_needs = [known.get(pk) or _need(pk, text, glossary) for pk, text in others]
+    other_needs = [need for need in other_needs if len(need.features) >= SHORTEST]
+    # An inverted index: only needs that share a feature are ever scored.
+    holders: dict[str, list[int]] = defaultdict(list)
+    for position, need in enumerate(other_needs):
+        for feature in need.features:
+            holders[feature].append(position)
     pairs: dict[tuple[int, int], int] = {}
-    for pk, text in fresh:
-        # One C loop over every other need per fresh need.
-        for _choice, score, other in process.extract(
-            text, choices, scorer=fuzz.token_set_ratio, score_cutoff=threshold, limit=None
-        ):
-            if other != pk:
-                key = (min(pk, other), max(pk, other))
-                pairs[key] = max(pairs.get(key, 0), round(score))
-    return [(a, b, score) for (a, b), score in sorted(pairs.items())]
+    compared: set[int] = set()  # fresh needs already scored against all (and itself)
+    for need in fresh_needs:
+        compared.add(need.pk)
+        shared = Counter(
+            position for feature in need.features for position in holders.get(feature, ())
+        )
+        for position, count in shared.items():
+            other = other_needs[position]
+            if other.pk in compared:
+                continue
+            if need.scripts == other.scripts:
+                value = 100 * count / (need.norm * other.norm)
+            else:
+                value = score(need, other, count)
+            if value >= threshold:
+                pairs[(min(need.pk, other.pk), max(need.pk, other.pk))] = round(value)
+    return sorted((a, b, value) for (a, b), value in pairs.items())

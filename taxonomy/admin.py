@@ -58,6 +58,17 @@ class TaxonomyAdmin(admin.ModelAdmin):
     inlines = [CategoryInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "version", "description", "is_default")}),
+        (_("French"), {"fields": ("title_fr", "description_fr")}),
+        (
+            _("Glossary"),
+            {
+                "fields": ("glossary",),
+                "description": _(
+                    "The workshop's words in English and French; merge suggestions read them "
+                    "with the strategies' and cases' synonyms."
+                ),
+            },
+        ),
         (
             _("The community the workshop is about"),
             {
@@ -113,6 +124,7 @@ class StrategyAdmin(admin.ModelAdmin):
         (None, {"fields": ("taxonomy", "category", "parent", "name", "slug", "approach")}),
         (_("Text"), {"fields": ("summary", "description", "position")}),
         (_("French"), {"fields": ("name_fr", "summary_fr", "description_fr")}),
+        (_("Search"), {"fields": ("synonyms",)}),
         (_("Links"), {"fields": ("references", "related")}),
     )
 

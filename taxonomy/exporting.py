@@ -5,7 +5,13 @@ from typing import Any
 
 import yaml
 
-from taxonomy.datafile.schema import CASE_FIELDS, SCHEMA_VERSION, TRANSLATION_LANGUAGE, item_keys
+from taxonomy.datafile.schema import (
+    CASE_FIELDS,
+    SCHEMA_VERSION,
+    TRANSLATION_LANGUAGE,
+    item_keys,
+    term_entries,
+)
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
 
 
@@ -45,6 +51,7 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
                 "default": taxonomy.is_default,
                 "community": taxonomy.community,
                 "community_name": taxonomy.community_name,
+                "glossary": _exported_terms(taxonomy.glossary),
                 TRANSLATION_LANGUAGE: _exported_translations(taxonomy),
             }.items()
             if name == "default" or value not in (None, "", [], {})
@@ -75,6 +82,7 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
                     "description": strategy.description,
                     "references": numbers(strategy.references),
                     "related": slugs(strategy.related),
+                    "synonyms": _exported_terms(strategy.synonyms),
                     TRANSLATION_LANGUAGE: _exported_translations(strategy),
                 }
             )
@@ -86,6 +94,7 @@ def export_taxonomy(taxonomy: Taxonomy) -> dict:
                     **{name: getattr(case, name) for name in CASE_FIELDS},
                     "strategies": slugs(case.strategies),
                     "references": numbers(case.references),
+                    "synonyms": _exported_terms(case.synonyms),
                     TRANSLATION_LANGUAGE: _exported_translations(case),
                 }
             )
@@ -103,6 +112,10 @@ def _exported_translations(obj) -> dict:
     return _without_empty(
         {name: getattr(obj, f"{name}_{TRANSLATION_LANGUAGE}") for name in obj.translated_fields}
     )
+
+
+def _exported_terms(entries: list[dict]) -> list[dict]:
+    return [_without_empty(entry) for entry in term_entries(entries)]
 
 
 def _without_empty(item: dict) -> dict:

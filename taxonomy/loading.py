@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models, transaction
 
 from taxonomy.datafile import TaxonomyFileError, TaxonomyPlan, read_taxonomy_file, validate_taxonomy
-from taxonomy.datafile.schema import CASE_FIELDS, TRANSLATION_LANGUAGE
+from taxonomy.datafile.schema import CASE_FIELDS, TRANSLATION_LANGUAGE, term_entries
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
 
 
@@ -81,6 +81,7 @@ def _write(plan: TaxonomyPlan) -> LoadSummary:
         "is_default": row["default"],
         "community": row["community"],
         "community_name": row["community_name"],
+        "glossary": term_entries(row["glossary"]),
         **_translated_values(row),
     }
     counts = {
@@ -259,6 +260,7 @@ def _sync_strategies(taxonomy, rows, categories, references, counts) -> dict[str
                 name: row[name]
                 for name in ("name", "approach", "summary", "description", "position")
             },
+            "synonyms": term_entries(row["synonyms"]),
             **_translated_values(row),
         }
         strategies[row["slug"]] = _upsert(
@@ -288,7 +290,9 @@ def _sync_cases(taxonomy, rows, strategies, references, counts: ModelCounts) -> 
         Case,
         taxonomy,
         {
-            row["slug"]: {name: row[name] for name in CASE_FIELDS[1:]} | _translated_values(row)
+            row["slug"]: {name: row[name] for name in CASE_FIELDS[1:]}
+            | {"synonyms": term_entries(row["synonyms"])}
+            | _translated_values(row)
             for row in rows
         },
         counts,

@@ -30,6 +30,25 @@ class Localized:
         return getattr(self, name)
 
 
+def validate_term_entries(value) -> None:
+    """Synonyms or a glossary: a list of entries, each the words of one concept in English
+    (at least one) and in French, as the data file has them (docs/taxonomy-format.md)."""
+    if not isinstance(value, list) or not all(
+        isinstance(entry, dict)
+        and set(entry) <= {"en", "fr"}
+        and isinstance(entry.get("en"), list)
+        and entry["en"]
+        and isinstance(entry.get("fr", []), list)
+        and all(
+            isinstance(term, str) and term.strip() for term in entry["en"] + entry.get("fr", [])
+        )
+        for entry in value
+    ):
+        raise ValidationError(
+            _('A list of entries such as {"en": ["shadowban"], "fr": ["shadowban", "masqué"]}.')
+        )
+
+
 def validate_community_slugs(value) -> None:
     """A reference's communities: a list of slugs (``lgbtqia2s``), as the data file has it."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -56,8 +75,15 @@ class Taxonomy(Localized, models.Model):
     )
     community_name = models.CharField(_("community name"), max_length=200, blank=True)
     community_name_fr = models.CharField(_("community name (French)"), max_length=200, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    # The workshop's everyday words in both languages ("posts", "publications"), which merge
+    # suggestions read beside the strategies' and cases' synonyms (sessions/similarity.py).
+    glossary = models.JSONField(
+        _("glossary"), default=list, blank=True, validators=[validate_term_entries]
+    )
 
-    translated_fields = ("community_name",)
+    translated_fields = ("title", "description", "community_name")
 
     class Meta:
         verbose_name = _("taxonomy")
@@ -179,6 +205,11 @@ class Strategy(Localized, models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
     summary_fr = models.CharField(_("summary (French)"), max_length=300, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
+    # The community's own words for it, in both languages (shadowban, algospeak): the public
+    # search finds the strategy by them, and merge suggestions read them as a glossary.
+    synonyms = models.JSONField(
+        _("synonyms"), default=list, blank=True, validators=[validate_term_entries]
+    )
 
     translated_fields = ("name", "summary", "description")
 
@@ -216,6 +247,9 @@ class Case(Localized, models.Model):
     platform_fr = models.CharField(_("platform (French)"), max_length=200, blank=True)
     summary_fr = models.CharField(_("summary (French)"), max_length=300, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
+    synonyms = models.JSONField(
+        _("synonyms"), default=list, blank=True, validators=[validate_term_entries]
+    )
 
     translated_fields = ("name", "community", "platform", "summary", "description")
 

@@ -287,19 +287,36 @@ def _all_terms_match(terms: list[str], fields: list[str]) -> Q:
     )
 
 
-def _authors_match(term: str) -> Q:
+def _json_match(name: str, term: str) -> Q:
     # SQLite stores JSON with non-ASCII characters escaped ("Sch\u00f6lkopf"), PostgreSQL
     # does not; matching both spellings finds "Schölkopf" on either database.
     escaped = json.dumps(term)[1:-1]
-    query = Q(authors__icontains=term)
-    return query | Q(authors__icontains=escaped) if escaped != term else query
+    query = Q(**{f"{name}__icontains": term})
+    return query | Q(**{f"{name}__icontains": escaped}) if escaped != term else query
 
 
-def _name_first(name_field: str, terms: list[str]):
-    """An annotation that is 1 when every term is in the name (or title), for ranking."""
+def _authors_match(term: str) -> Q:
+    return _json_match("authors", term)
+
+
+def _text_or_synonyms_match(terms: list[str], fields: list[str]) -> Q:
+    """Every term appears in one of the fields or among the community's words for the item
+    (its ``synonyms``, in either language: "shadowban" finds folk theorisation)."""
+    return reduce(
+        and_,
+        (_all_terms_match([term], fields) | _json_match("synonyms", term) for term in terms),
+    )
+
+
+def _name_first(name_field: str, terms: list[str], *, synonyms: bool = False):
+    """An annotation that is 1 when every term is in the name (or title), or with
+    ``synonyms`` among the item's synonyms, for ranking."""
+    matches = _all_terms_match(terms, [name_field])
+    if synonyms:
+        matches |= reduce(and_, (_json_match("synonyms", term) for term in terms))
     # models.Case, the SQL CASE expression, not our Case model.
     return models.Case(
-        models.When(_all_terms_match(terms, [name_field]), then=models.Value(1)),
+        models.When(matches, then=models.Value(1)),
         default=models.Value(0),
         output_field=models.IntegerField(),
     )
@@ -311,8 +328,8 @@ def _with_french(fields: list[str]) -> list[str]:
 
 
 def search(query: str) -> SearchResults:
-    """Strategies (name, summary, description), cases (name, community, platform, summary,
-    description) and references (title, authors, venue, key) of the default taxonomy that
+    """Strategies (name, summary, description, synonyms), cases (name, community, platform,
+    summary, description, synonyms) and references (title, authors, venue, key) of the default taxonomy that
     contain every word of ``query``; name and title matches rank first. 4 queries, none for
     an empty query."""
     terms = search_terms(query)
@@ -323,20 +340,20 @@ def search(query: str) -> SearchResults:
         return SearchResults(terms=terms)
     strategies = (
         Strategy.objects.filter(taxonomy=taxonomy)
-        .filter(_all_terms_match(terms, _with_french(["name", "summary", "description"])))
-        .annotate(name_match=_name_first("name", terms))
+        .filter(_text_or_synonyms_match(terms, _with_french(["name", "summary", "description"])))
+        .annotate(name_match=_name_first("name", terms, synonyms=True))
         .select_related("category")
         .order_by("-name_match", "category__position", "position", "name")
     )
     cases = (
         Case.objects.filter(taxonomy=taxonomy)
         .filter(
-            _all_terms_match(
+            _text_or_synonyms_match(
                 terms,
                 _with_french(["name", "community", "platform", "summary", "description"]),
             )
         )
-        .annotate(name_match=_name_first("name", terms))
+        .annotate(name_match=_name_first("name", terms, synonyms=True))
         .order_by("-name_match", "position", "name")
     )
     reference_fields = ["title", "venue", "key"]
@@ -360,3 +377,13 @@ def search(query: str) -> SearchResults:
         cases=list(cases),
         references=list(references),
     )
+
+
+def term_entries(taxonomy: Taxonomy) -> list[dict]:
+    """The taxonomy's bilingual glossary: its own ``glossary`` and the ``synonyms`` of its
+    strategies and cases, as entries {"en": [...], "fr": [...]} (two queries)."""
+    entries = list(taxonomy.glossary)
+    for model in (Strategy, Case):
+        for synonyms in model.objects.filter(taxonomy=taxonomy).values_list("synonyms", flat=True):
+            entries.extend(synonyms)
+    return entries

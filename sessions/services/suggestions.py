@@ -1,7 +1,8 @@
 """Merge suggestions: pairs of needs that look like the same need, kept up to date as needs
 are posted and edited, and dismissed by a facilitator who decides they are not duplicates.
 
-Only needs changed since the last refresh are compared (each against the session's other
+Needs are compared with the session's taxonomy's bilingual glossary (sessions/similarity.py), so
+a need and its French version are suggested too. Only needs changed since the last refresh are compared (each against the session's other
 needs), at most BATCH per refresh, so the dashboard that asks for a refresh on every look stays
 fast however many needs the session holds (bench/merge_suggestions.py, docs/performance.md):
 needs posted while the dashboard is open are compared as they come, and a dashboard opened on
@@ -14,7 +15,8 @@ from django.utils import timezone
 from sessions.enums import ContributionStatus
 from sessions.models import LiveSession, MergeSuggestion, Need
 from sessions.services.common import log
-from sessions.similarity import similar_pairs
+from sessions.similarity import Glossary, similar_pairs
+from taxonomy.queries import term_entries
 
 # Changed needs compared per refresh: against 2,000 others, about 0.1 s (1.5 us a pair, plus
 # 30 ms to fold the 2,000 texts).
@@ -30,7 +32,7 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     # One refresh at a time per session: concurrent dashboards must not compare twice.
     live_session = (
         LiveSession.objects.select_for_update()
-        .only("pk", "needs_compared_up_to")
+        .only("pk", "needs_compared_up_to", "taxonomy_id")
         .get(pk=live_session.pk)
     )
     shown = Need.objects.filter(live_session=live_session).exclude(status=ContributionStatus.HIDDEN)
@@ -42,13 +44,17 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
         return 0
     fresh_ids = [pk for pk, _, _ in fresh]
     others = list(shown.values_list("pk", "text"))
+    # The session's taxonomy's glossary and synonyms: "posts" meets "publications".
+    glossary = Glossary.from_terms(term_entries(live_session.taxonomy))
     MergeSuggestion.objects.filter(
         Q(need_id__in=fresh_ids) | Q(other_id__in=fresh_ids), dismissed_at__isnull=True
     ).delete()
     MergeSuggestion.objects.bulk_create(
         [
             MergeSuggestion(live_session=live_session, need_id=a, other_id=b, score=score)
-            for a, b, score in similar_pairs([(pk, text) for pk, text, _ in fresh], others)
+            for a, b, score in similar_pairs(
+                [(pk, text) for pk, text, _ in fresh], others, glossary=glossary
+            )
         ],
         ignore_conflicts=True,  # a pair already dismissed stays as it is
     )

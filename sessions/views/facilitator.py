@@ -98,13 +98,15 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "taxonomy", "spotlight_need", "spotlight_strategy"
     ).get(pk=live_session.pk)
     join_url = request.build_absolute_uri(live_session.join_path)
+    needs = queries.needs_for_moderation(live_session)
     return {
         "live_session": live_session,
         "counts": queries.participant_counts(live_session),
         "activity": queries.activity(live_session),
         "balance": queries.hybrid_balance(live_session),
         "queue": queries.moderation_queue(live_session),
-        "needs": queries.needs_for_moderation(live_session),
+        "needs": needs,
+        "merge_form": MergeForm(needs=needs),
         "gap_notes": GapNote.objects.filter(live_session=live_session)
         .select_related("author", "strategy")
         .order_by("-created")[:200],

@@ -67,6 +67,14 @@ def _section(item: dict) -> dict:
     return {"type": ["array", "null"], "items": item, "default": []}
 
 
+# A word or phrase a person would type: one line, at most TERM_LENGTH characters.
+TERM_LENGTH = 100
+_TERMS = {"type": "string", "minLength": 1, "maxLength": TERM_LENGTH}
+# One concept in both languages: its English words (the first is its headword) and French ones.
+TERM_ENTRY = _mapping({"en": _list(_TERMS, required=True), "fr": _list(_TERMS)}, required=("en",))
+# ``synonyms`` of a strategy or case, ``glossary`` of the taxonomy: lists of such entries.
+TERM_ENTRIES = _list(TERM_ENTRY)
+
 REFERENCE_NUMBERS = _list(_integer(minimum=1))
 STRATEGY_SLUGS = _list(_slug())
 
@@ -79,6 +87,7 @@ TAXONOMY = _mapping(
         "default": {"type": "boolean", "default": False},
         "community": _slug(Taxonomy, "community"),
         "community_name": _string(Taxonomy, "community_name"),
+        "glossary": TERM_ENTRIES,
         TRANSLATION_LANGUAGE: _translations(Taxonomy),
     },
     required=("slug", "title"),
@@ -107,6 +116,7 @@ STRATEGY = _mapping(
         "description": _string(),
         "references": REFERENCE_NUMBERS,
         "related": STRATEGY_SLUGS,
+        "synonyms": TERM_ENTRIES,
         TRANSLATION_LANGUAGE: _translations(Strategy),
     },
     required=("slug", "name", "category", "approach", "summary"),
@@ -123,6 +133,7 @@ CASE = _mapping(
         "description": _string(),
         "strategies": _list(_slug(), required=True),
         "references": REFERENCE_NUMBERS,
+        "synonyms": TERM_ENTRIES,
         TRANSLATION_LANGUAGE: _translations(Case),
     },
     required=("slug", "name", "summary", "strategies"),
@@ -177,5 +188,10 @@ def item_keys(section: str) -> list[str]:
 CASE_FIELDS = tuple(
     name
     for name in item_keys("cases")
-    if name not in ("strategies", "references", TRANSLATION_LANGUAGE)
+    if name not in ("strategies", "references", "synonyms", TRANSLATION_LANGUAGE)
 )
+
+
+def term_entries(entries: list[dict]) -> list[dict]:
+    """Synonyms or a glossary as stored and exported: each entry with both keys, in order."""
+    return [{"en": list(entry["en"]), "fr": list(entry.get("fr") or [])} for entry in entries]

@@ -98,3 +98,36 @@ class FacilitatorTests(BrowserTestCase):
         first.get_by_role("button", name="Next phase →").click()
 
         expect(second.locator("#controls")).to_contain_text("Phase: Needs", timeout=2_000)
+
+    def test_the_merge_form_never_offers_a_need_against_itself(self) -> None:
+        other = NeedFactory(
+            live_session=self.live_session,
+            author=ParticipantFactory(live_session=self.live_session),
+            text="Tools for old phones",
+        )
+        dashboard = self.log_in()
+        merges = []
+        dashboard.on(
+            "request", lambda request: merges.append(request) if "/merge/" in request.url else None
+        )
+        keep, duplicate = dashboard.locator("#merge-keep"), dashboard.locator("#merge-duplicate")
+        expect(keep).to_have_value("")
+        expect(duplicate).to_have_value("")
+
+        # Merge at once: the browser asks for a need, nothing is sent.
+        dashboard.get_by_role("button", name="Merge", exact=True).click()
+        dashboard.wait_for_timeout(300)
+        self.assertEqual(merges, [])
+
+        keep.select_option(str(other.pk))
+        expect(duplicate.locator(f'option[value="{other.pk}"]')).to_be_disabled()
+        duplicate.select_option(label="#" + str(other.pk - 1) + " Tools that work on old phones")
+        expect(keep.locator(f'option[value="{other.pk - 1}"]')).to_be_disabled()
+        dashboard.set_viewport_size({"width": 1440, "height": 900})
+        dashboard.locator("#merge-title").scroll_into_view_if_needed()
+        dashboard.screenshot(path="/tmp/newcomer-merge-form.png")
+        dashboard.get_by_role("button", name="Merge", exact=True).click()
+        expect(dashboard.locator("#flash")).to_contain_text(
+            "Merged “Tools that work on old phones” into “Tools for old phones”."
+        )
+        self.assert_accessible(dashboard)

@@ -147,3 +147,41 @@ class TaxonomySiteTests(BrowserTestCase):
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
                 self.assertLessEqual(overflow, 0, f"{path} scrolls sideways at 320 px")
+
+
+class CommunityWordsTests(BrowserTestCase):
+    """The bundled taxonomy in French, searched with the community's own words."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        from taxonomy.datafile import BUNDLED_TAXONOMY_FILE
+        from taxonomy.loading import load_taxonomy
+
+        load_taxonomy(BUNDLED_TAXONOMY_FILE)
+
+    def french_page(self, device=None):
+        from tests.e2e.base import PHONE_390
+
+        page = self.new_page(device or PHONE_390, locale="fr")
+        host = self.live_server_url.split("//")[1].split(":")[0]
+        page.context.add_cookies(
+            [{"name": "django_language", "value": "fr", "domain": host, "path": "/"}]
+        )
+        return page
+
+    def test_a_french_reader_finds_folk_theorisation_by_typing_shadowban(self) -> None:
+        page = self.french_page()
+        page.goto(f"{self.live_server_url}/taxonomy/")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Taxonomie de l’action collective dans les systèmes algorithmiques"
+        )
+        expect(page.locator(".lead-text")).to_contain_text("Les façons dont des personnes")
+        page.screenshot(path="/tmp/newcomer-taxonomy-fr-390.png")
+
+        page.get_by_role("searchbox").first.fill("shadowban")
+        page.get_by_role("searchbox").first.press("Enter")
+        results = page.locator("main")
+        expect(results).to_contain_text("Théorisation populaire")
+        expect(results).to_contain_text("Audit algorithmique au quotidien")
+        page.screenshot(path="/tmp/newcomer-search-shadowban-fr-390.png", full_page=True)
+        self.assert_accessible(page)

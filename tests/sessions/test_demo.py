@@ -36,11 +36,11 @@ def test_seed_demo_builds_a_lively_session_once_and_prints_the_urls(
     assert f"/join/{live_session.code}/" in out and f"/s/{live_session.code}/board/" in out
     assert "facilitator / commonground-demo" in out
     assert live_session.phase == Phase.MAPPING
-    assert Participant.objects.count() == 12
-    assert Participant.objects.filter(presence="remote").count() == 4
-    assert Need.objects.count() == 12
+    assert Participant.objects.count() == len(DEMO_NEEDS) == 14
+    assert Participant.objects.filter(presence="remote").count() == 5
+    assert Need.objects.count() == 14
     assert Mapping.objects.count() == sum(len(slugs) for *_, slugs in DEMO_NEEDS)
-    assert sum(Vote.objects.values_list("dots", flat=True)) == 12 * 4
+    assert sum(Vote.objects.values_list("dots", flat=True)) == 14 * 4
     assert GapNote.objects.count() == 3
     assert live_session.facilitators.get().username == "facilitator"
 

@@ -6,7 +6,7 @@ import pytest
 from sessions import queries, services
 from sessions.enums import ContributionStatus
 from sessions.models import MergeSuggestion, ModerationAction, Need
-from sessions.similarity import similar_pairs
+from sessions.similarity import THRESHOLD, similar_pairs
 from tests.factories import NeedFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_a_refresh_suggests_the_pairs_and_a_second_one_compares_nothing(live_ses
     (suggestion,) = queries.merge_suggestions(live_session)
     assert (compared, again) == (3, 0)
     assert (suggestion.need, suggestion.other) == (first, duplicate)
-    assert suggestion.score >= 85
+    assert suggestion.score >= THRESHOLD
 
 
 def test_a_new_need_is_compared_with_the_ones_already_there(live_session):
@@ -185,3 +185,47 @@ def test_another_sessions_suggestion_cannot_be_dismissed(facilitator_client, liv
     assert response.status_code == 404
     suggestion.refresh_from_db()
     assert suggestion.dismissed_at is None
+
+
+def merge_lists(page: str) -> dict[str, str]:
+    """The dashboard's two merge lists, by name, as rendered."""
+    import re
+
+    return dict(
+        re.findall(r'(<select name="(keep|duplicate)".*?</select>)', page, re.S)[i][::-1]
+        for i in range(2)
+    )
+
+
+def test_the_merge_form_starts_with_no_need_chosen_in_either_list(facilitator_client, live_session):
+    from django.urls import reverse
+
+    first, second = needs_of(live_session, ["Safe streaming", "Legal help"])
+
+    page = facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code])).text
+
+    lists = merge_lists(page)
+    for name in ("keep", "duplicate"):
+        # The blank first choice is the one shown, and the browser will not submit it.
+        assert 'required id="merge-' + name + '"' in lists[name]
+        assert '<option value="" selected>Choose a need</option>' in lists[name]
+        assert "selected" not in lists[name].split("</option>", 1)[1]
+        assert f'<option value="{first.pk}">#{first.pk} Safe streaming</option>' in lists[name]
+        assert "data-merge-pair" in lists[name]
+    assert "js/merge-form.js" in page
+
+
+def test_merge_pressed_with_no_need_chosen_asks_for_two_needs(facilitator_client, live_session):
+    from django.urls import reverse
+
+    needs_of(live_session, ["Safe streaming", "Legal help"])
+
+    response = facilitator_client.post(
+        reverse("sessions:merge", args=[live_session.code]),
+        {"keep": "", "duplicate": ""},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    assert "Choose two needs to merge." in response.text
+    assert Need.objects.count() == 2

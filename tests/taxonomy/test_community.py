@@ -72,7 +72,7 @@ def test_the_community_round_trips_through_export_and_load():
     text = taxonomy_to_yaml(data)
 
     assert data["taxonomy"]["community"] == "lgbtqia2s"
-    assert data["taxonomy"]["fr"] == {"community_name": "communautés LGBTQIA2S+"}
+    assert data["taxonomy"]["fr"]["community_name"] == "communautés LGBTQIA2S+"
     assert [r["number"] for r in data["references"] if r.get("communities")] == [6, 14, 22]
     assert "communities: [lgbtqia2s]" in text
     assert not load_taxonomy(data).changed

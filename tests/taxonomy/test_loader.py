@@ -691,9 +691,11 @@ def test_export_has_the_files_structure_and_content(bundled):
         "description": bundled_data["strategies"][6]["description"],
         "references": [27],
         "related": ["data-refusal"],
+        "synonyms": bundled_data["strategies"][6]["synonyms"],
         "fr": {
             "name": "Grèves de données",
             "summary": "Priver ensemble un système de données pour en réduire la valeur.",
+            "description": bundled_data["strategies"][6]["fr"]["description"],
         },
     }
 
