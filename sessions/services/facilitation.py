@@ -226,8 +226,8 @@ def spotlight(
     live_session.spotlight_need = need
     live_session.spotlight_strategy = strategy
     live_session.save(update_fields=["spotlight_need", "spotlight_strategy"])
-    target = f"need-{need.pk}" if need else f"strategy-{strategy.pk}" if strategy else "none"
-    log(live_session, actor, "spotlight", target)
+    target = "need" if need else "strategy" if strategy else "none"
+    log(live_session, actor, "spotlight", target, need=need, strategy=strategy)
     events.spotlight_changed(live_session)
     return live_session
 
