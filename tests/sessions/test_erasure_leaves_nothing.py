@@ -221,3 +221,37 @@ def test_a_participant_who_was_never_removed_leaves_nothing_either(room):
         reverse("sessions:join", args=[session.code]), {"presence": "room", "agree": "on"}
     )
     assert again.status_code == 302
+
+
+def test_the_screens_drop_what_an_erased_participant_wrote_at_once(room, capture_live_events):
+    """Pushes already sent cannot be called back: the erasure's own push takes the person's
+    needs, gap notes and spotlight off every board and phone at once."""
+    from sessions.live.events import LiveEvent
+    from sessions.live.render import change_for, render_messages
+
+    session, strategies, facilitator, other = room
+    _client, erin = join(session)
+    need = services.post_need(participant=erin, text="Zebrafinch visibility appeals")
+    services.spotlight(live_session=session, actor=facilitator, need=need)
+    phase(session, Phase.GAPS)
+    services.annotate_gap(
+        participant=erin, kind="safety", text="Okapi gap on a strategy", strategy=strategies[0]
+    )
+    phase(session, Phase.NEEDS)  # the board shows the needs' cards
+
+    with capture_live_events() as events:
+        services.erase_participant(participant=erin)
+
+    (event,) = events
+    assert event == LiveEvent(
+        "participant_erased", session.pk, {"written": [need.pk], "touched": []}
+    )
+    messages = render_messages(session.pk, change_for(event))
+    assert messages
+    for _group, message in messages:
+        html = message["html"]
+        assert f'<div id="need-{need.pk}" hx-swap-oob="delete"></div>' in html
+        assert "Zebrafinch" not in html and "Okapi" not in html
+    boards = [m["html"] for group, m in messages if ".board." in group]
+    assert boards  # the spotlight redrawn, empty
+    assert all('id="board-spotlight" class="board-spotlight" hidden' in html for html in boards)
