@@ -329,11 +329,13 @@ def correct_need(request: HttpRequest, live_session: LiveSession, need_id: int) 
         submit_label=_("Save correction"),
     )
     form.helper.attrs = {}
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.correct_need(actor=request.user, need=need, **form.cleaned_data)
         except services.SessionError as exc:
             form.add_error(None, str(exc))
+            refusal = exc
         else:
             messages.success(request, _("Correction saved and logged: the log offers to undo it."))
             return redirect("sessions:dashboard", code=live_session.code)
@@ -341,7 +343,7 @@ def correct_need(request: HttpRequest, live_session: LiveSession, need_id: int) 
         request,
         "sessions/facilitator/correct_need.html",
         {"live_session": live_session, "need": need, "form": form},
-        status=422 if form.errors else 200,
+        status=refusal.status if refusal else 422 if form.errors else 200,
     )
 
 

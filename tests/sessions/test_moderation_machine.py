@@ -386,6 +386,15 @@ class ModerationMachine(RuleBasedStateMachine):
                 )
             )
 
+    @rule(by=st.integers(0, 1), which=pick)
+    def spotlight(self, by, which):
+        need = chosen(self.needs(), which)
+        self.refused_or(
+            lambda: services.spotlight(
+                live_session=self.session, actor=self.facilitators[by], need=need
+            )
+        )
+
     @rule(by=st.integers(0, 1), who=pick, restore=st.booleans())
     def remove_or_restore(self, by, who, restore):
         person = chosen(self.people(), who)

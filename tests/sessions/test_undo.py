@@ -425,3 +425,88 @@ def test_an_undo_needs_csrf_and_the_sessions_facilitator(pair, facilitator):
     mine.force_login(facilitator)
     assert mine.post(reverse("sessions:undo", args=["ELSE34", result.entry.pk])).status_code == 404
     assert Need.objects.get(pk=pair["duplicate"].pk).status == MERGED
+
+
+def test_a_merged_away_need_cannot_be_spotlit_corrected_or_hidden(pair, facilitator):
+    duplicate = pair["duplicate"]
+    services.merge_needs(actor=facilitator, keep=pair["keep"], duplicate=duplicate)
+    duplicate.refresh_from_db()
+
+    for action in (
+        lambda: services.spotlight(live_session=pair["session"], actor=facilitator, need=duplicate),
+        lambda: services.correct_need(actor=facilitator, need=duplicate, text="x", context=""),
+        lambda: services.moderate(actor=facilitator, contribution=duplicate, status=HIDDEN),
+    ):
+        with pytest.raises(services.Conflict, match="You just merged “Safer streams”"):
+            action()
+
+
+def test_the_merge_and_its_undo_tell_the_screens(pair, facilitator, capture_live_events):
+    keep, duplicate = pair["keep"], pair["duplicate"]
+    with capture_live_events() as events:
+        result = services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
+        services.undo(actor=facilitator, entry=result.entry)
+
+    details = {"need_id": keep.pk, "duplicate_id": duplicate.pk}
+    assert events == [
+        LiveEvent("needs_merged", keep.live_session_id, details),
+        LiveEvent("merge_undone", keep.live_session_id, details),
+    ]
+
+
+def test_old_log_entries_become_references_without_words(live_session, facilitator):
+    """The data migration: an entry of the old log (a "kind-id" target, texts and pseudonyms
+    copied into its details) keeps its references and loses the words."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    migration = importlib.import_module(
+        "sessions.migrations.0009_moderation_log_keeps_references_only"
+    )
+    person = ParticipantFactory(live_session=live_session, pseudonym="Bright Otter")
+    need = NeedFactory(author=person, text="Corrected text")
+    other = NeedFactory(author=person, text="The other need")
+    hidden = NeedFactory(author=person, status=HIDDEN)
+    person.removed_at = timezone.now()
+    person.save()
+    suggestion = MergeSuggestion.objects.create(
+        live_session=live_session, need=need, other=other, score=90, dismissed_at=timezone.now()
+    )
+    old = [
+        ("edit", f"need-{need.pk}", {"before": {"text": "Old text", "context": ""}}),
+        ("merge", f"need-{need.pk}", {"merged": 999, "merged_text": "Gone duplicate"}),
+        ("dismiss-merge", f"need-{need.pk}", {"other": other.pk, "other_text": "The other"}),
+        (
+            "remove",
+            f"participant-{person.pk}",
+            {"pseudonym": "Bright Otter", "hidden": {"need": {str(hidden.pk): "visible"}}},
+        ),
+        ("hide", f"need-{need.pk}", {"before": "visible", "after": "hidden"}),
+    ]
+    for action, target, details in old:
+        ModerationAction.objects.create(
+            live_session=live_session,
+            actor=facilitator,
+            action=action,
+            target=target,
+            details=details,
+        )
+
+    migration.to_references(apps, None)
+
+    entries = {e.action: e for e in ModerationAction.objects.all()}
+    assert all(e.target in ("need", "participant") for e in entries.values())
+    assert entries["edit"].need == need and entries["edit"].correction.text_before == "Old text"
+    assert entries["merge"].need == need and entries["merge"].details == {}
+    assert (entries["dismiss-merge"].other_need, entries["dismiss-merge"].suggestion) == (
+        other,
+        suggestion,
+    )
+    assert entries["remove"].participant == person and entries["remove"].details == {}
+    assert entries["hide"].details == {"before": "visible", "after": "hidden"}
+    hidden.refresh_from_db()
+    assert hidden.status_before_removal == "visible"  # the undo of the removal shows it
+    words = str(list(ModerationAction.objects.values_list("target", "details")))
+    assert "Bright Otter" not in words and "Gone duplicate" not in words and "999" not in words
