@@ -284,3 +284,57 @@ def test_two_facilitators_undoing_one_merge_at_once_undo_it_once():
         }
     assert shown_dots(session) == dots_merged
     assert LiveSession.objects.get(pk=session.pk).sequence > 0
+
+
+def test_an_erasure_or_a_removal_during_a_merge_waits_for_it_and_answers_no_500(slow_merge):
+    """The duplicate's author erases themselves, and a voter is removed, while a facilitator
+    merges: each waits for the merge's locks, then goes through; nothing answers 500 and no
+    dot is left on anything merged away."""
+    session = LiveSessionFactory(phase=Phase.VOTING, dot_budget=10, dot_cap=3)
+    first, second = facilitators_of(session)
+    keeper, leaver, voter = ParticipantFactory.create_batch(3, live_session=session)
+    keep = NeedFactory(live_session=session, author=keeper, text="Kept")
+    duplicate = NeedFactory(live_session=session, author=leaver, text="Kept too")
+    for need in (keep, duplicate):
+        VoteFactory(participant=voter, need=need, dots=2)
+    VoteFactory(participant=leaver, need=keep, dots=1)
+
+    def merge():
+        return (
+            logged_in(first)
+            .post(
+                reverse("sessions:merge", args=[session.code]),
+                {"keep": keep.pk, "duplicate": duplicate.pk},
+                headers=HTMX,
+            )
+            .status_code
+        )
+
+    def erase():
+        client = Client(raise_request_exception=False)
+        client.cookies[participant_cookie_name(session)] = leaver.token
+        return client.post(reverse("sessions:erase", args=[session.code])).status_code
+
+    def remove():
+        return (
+            logged_in(second)
+            .post(
+                reverse("sessions:remove_participant", args=[session.code, voter.pk]),
+                headers=HTMX,
+            )
+            .status_code
+        )
+
+    statuses = fire_in_parallel([merge, after(0.6, erase), after(0.6, remove)])
+
+    # The merge first (typical: the others wait for its locks), or, on a slow machine, the
+    # erasure first and the merge refused in words: never a 500.
+    assert statuses[0] in (200, 409) and statuses[1:] == [302, 200]
+    assert not Need.objects.filter(pk=duplicate.pk).exists()  # erased, with its author
+    assert Need.objects.get(pk=keep.pk).status == VISIBLE
+    held = list(Vote.with_hidden.filter(participant=voter).values_list("dots", "hidden"))
+    if statuses[0] == 200:
+        # The voter's 2 + 2 made 3 on the kept need (1 back to their budget), now hidden.
+        assert held == [(3, True)]
+    else:  # their 2 on the erased need went with it
+        assert held == [(2, True)]
