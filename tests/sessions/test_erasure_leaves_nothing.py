@@ -166,8 +166,14 @@ def write_through_every_path(session, strategies, facilitator, other) -> dict:
         "public id": erin.public_id,
         "token hash": erin.token_hash,
         "device hash": erin.device_hash,
-        "device hash (rate-limit key)": ratelimit.cache_key_name(erin.device_hash),
-        "participant pk (rate-limit key)": ratelimit.cache_key_name(str(erin.pk)),
+        # The keys of counters kept for them (a session's counters hash the session's pk,
+        # which may be the same number as theirs: hence the scope in the needle).
+        "device hash (rate-limit key)": "rl:join-browser:"
+        + ratelimit.cache_key_name(erin.device_hash),
+        "participant pk (rate-limit key, posts)": "rl:need:"
+        + ratelimit.cache_key_name(str(erin.pk)),
+        "participant pk (rate-limit key, writes)": "rl:write:"
+        + ratelimit.cache_key_name(str(erin.pk)),
         "participant target": f"participant-{erin.pk}",
         "reason": "Pangolin reason",
         "gap on a strategy": "Okapi gap",
