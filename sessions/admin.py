@@ -65,7 +65,11 @@ class GapNoteAdmin(ContributionAdmin):
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):
-    list_display = ["participant", "need", "mapping", "dots", "live_session"]
+    list_display = ["participant", "need", "mapping", "dots", "hidden", "live_session"]
     list_select_related = ["participant", "need", "mapping", "live_session"]
     raw_id_fields = ["participant", "need", "mapping"]
-    list_filter = ["live_session"]
+    list_filter = ["live_session", "hidden"]
+
+    def get_queryset(self, request):
+        # A removed participant's dots too (hidden, counted nowhere): the admin shows every row.
+        return Vote.with_hidden.select_related(*self.list_select_related)

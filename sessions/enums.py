@@ -32,3 +32,14 @@ class ContributionStatus(models.TextChoices):
     VISIBLE = "visible", _("Visible")
     PENDING = "pending", _("Waiting for moderation")
     HIDDEN = "hidden", _("Hidden by a facilitator")
+    # A need merged into another (or one of its mappings folded into the other need's mapping
+    # of the same strategy): kept, shown nowhere, so that the merge can be undone.
+    MERGED = "merged", _("Merged into another need")
+
+
+# What a facilitator can set a contribution to (a merge alone makes one MERGED).
+MODERATION_STATUSES = [
+    ContributionStatus.VISIBLE,
+    ContributionStatus.PENDING,
+    ContributionStatus.HIDDEN,
+]

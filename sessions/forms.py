@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from sessions.enums import ContributionStatus, GapKind, Phase, Presence
+from sessions.enums import MODERATION_STATUSES, GapKind, Phase, Presence
 from sessions.models import (
     ANNOUNCEMENT_MAX_LENGTH,
     CONTEXT_MAX_LENGTH,
@@ -324,7 +324,9 @@ class ControlForm(forms.Form):
 class ModerateForm(forms.Form):
     kind = forms.ChoiceField(choices=[("need", "need"), ("mapping", "mapping"), ("gap", "gap")])
     item = forms.IntegerField(min_value=1)
-    status = forms.ChoiceField(choices=ContributionStatus.choices)
+    status = forms.ChoiceField(
+        choices=[(status.value, status.label) for status in MODERATION_STATUSES]
+    )
 
 
 class MergeForm(forms.Form):

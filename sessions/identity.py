@@ -10,8 +10,9 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 
-from sessions.models import LiveSession, Participant
+from sessions.models import LiveSession, Participant, RemovedBrowser
 from sessions.permissions import live_session_or_404, plausible_code
 
 COOKIE_MAX_AGE = 60 * 60 * 24 * 14  # a workshop and its follow-up, not forever
@@ -44,6 +45,13 @@ def device_id(request: HttpRequest) -> str:
 def device_hash(device: str, live_session: LiveSession) -> str:
     """What a session keeps of a device: bound to the session, so no id links two sessions."""
     return hashlib.sha256(f"{live_session.code}:{device}".encode()).hexdigest()
+
+
+def removed_digest(device_hash_: str) -> str:
+    """What a session keeps of a removed browser once its participant erased themselves: a
+    keyed hash of its device hash, so the row holds neither that hash nor anything that
+    finds the erased participant's other traces (there are none left) or another session's."""
+    return salted_hmac("commonground.removed-browser", device_hash_).hexdigest()
 
 
 def set_device_cookie(response: HttpResponse, device: str) -> None:
@@ -80,16 +88,16 @@ def forget_participant_cookie(response: HttpResponse, live_session: LiveSession)
     response.delete_cookie(participant_cookie_name(live_session), samesite="Lax")
 
 
-def _participant_holding(token: str, **session) -> Participant | None:
-    """The participant (not removed) whose device cookie is ``token``, in the session that
-    ``session`` selects, read with that session and its taxonomy (one query)."""
+def _participant_holding(token: str, *, removed_too: bool = False, **session) -> Participant | None:
+    """The participant (not removed, unless ``removed_too``) whose device cookie is ``token``,
+    in the session that ``session`` selects, read with that session and its taxonomy (one
+    query)."""
     if not token:
         return None
-    return (
-        Participant.objects.filter(token_hash=hash_token(token), removed_at__isnull=True, **session)
-        .select_related("live_session__taxonomy")
-        .first()
-    )
+    people = Participant.objects.filter(token_hash=hash_token(token), **session)
+    if not removed_too:
+        people = people.filter(removed_at__isnull=True)
+    return people.select_related("live_session__taxonomy").first()
 
 
 def participant_for_token(live_session: LiveSession, token: str) -> Participant | None:
@@ -102,9 +110,13 @@ def participant_by_code(code: str, token: str) -> Participant | None:
     return _participant_holding(token, live_session__code=code)
 
 
-def current_participant(request: HttpRequest, live_session: LiveSession) -> Participant | None:
+def current_participant(
+    request: HttpRequest, live_session: LiveSession, *, removed_too: bool = False
+) -> Participant | None:
+    """This browser's participant in ``live_session``; ``removed_too``: also one a facilitator
+    removed (who may still erase themselves)."""
     token = request.COOKIES.get(participant_cookie_name(live_session), "")
-    return participant_for_token(live_session, token)
+    return _participant_holding(token, removed_too=removed_too, live_session=live_session)
 
 
 def participant_for_scope(live_session: LiveSession, scope: dict) -> Participant | None:
@@ -130,7 +142,8 @@ def session_and_participant(
 
 def removed_here(request: HttpRequest, live_session: LiveSession) -> bool:
     """Was this browser's participant in ``live_session`` removed by a facilitator? Known by
-    the participant's cookie, or by the device cookie when that one was dropped."""
+    the participant's cookie, or by the device cookie when that one was dropped (or when the
+    participant erased themselves since: sessions.models.RemovedBrowser)."""
     token = request.COOKIES.get(participant_cookie_name(live_session), "")
     removed = Participant.objects.filter(live_session=live_session, removed_at__isnull=False)
     if token and removed.filter(token_hash=hash_token(token)).exists():
@@ -139,4 +152,10 @@ def removed_here(request: HttpRequest, live_session: LiveSession) -> bool:
         device = signing.loads(request.COOKIES.get(DEVICE_COOKIE, ""), salt=_DEVICE_SALT)
     except signing.BadSignature:
         return False
-    return removed.filter(device_hash=device_hash(device, live_session)).exists()
+    browser = device_hash(device, live_session)
+    return (
+        removed.filter(device_hash=browser).exists()
+        or RemovedBrowser.objects.filter(
+            live_session=live_session, digest=removed_digest(browser)
+        ).exists()
+    )

@@ -1,7 +1,10 @@
 """A live session and what participants contribute to it.
 
 Everything a participant writes hangs off their Participant row with CASCADE, so erasing a
-participant erases their needs, mappings, votes and gap notes in one delete."""
+participant erases their needs, mappings, votes and gap notes in one delete; and everything
+kept about a facilitator's action on it (a correction's previous text, what a merge moved)
+hangs off the contribution, so it goes too. The moderation log only points at rows (SET_NULL):
+it holds no participant's words and no id of theirs once they are erased."""
 
 import secrets
 
@@ -191,6 +194,11 @@ class Contribution(models.Model):
     status = models.CharField(
         max_length=10, choices=ContributionStatus, default=ContributionStatus.VISIBLE
     )
+    # The status a facilitator's removal of the author hid it from, given back when the
+    # removal is undone; empty when no removal hid it.
+    status_before_removal = models.CharField(
+        max_length=10, choices=ContributionStatus, blank=True, default="", editable=False
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -242,6 +250,15 @@ class Mapping(Contribution):
         return f"{self.need} → {self.strategy}"
 
 
+class CountedVotes(models.Manager):
+    """Votes that count: a removed participant's dots are kept (hidden) for the undo of the
+    removal, and left out of every count, budget and export by being left out here, the one
+    place every read of votes goes through."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(hidden=False)
+
+
 class Vote(models.Model):
     """A participant's dots on one need or one mapping (1..the session's cap)."""
 
@@ -252,9 +269,17 @@ class Vote(models.Model):
         Mapping, models.CASCADE, null=True, blank=True, related_name="votes"
     )
     dots = models.PositiveSmallIntegerField(default=1)
+    # Set while a facilitator has removed the participant (services.remove_participant).
+    hidden = models.BooleanField(default=False, editable=False)
+
+    # Every row, hidden ones included: for the services that move, hide and give back dots.
+    with_hidden = models.Manager()
+    objects = CountedVotes()
 
     class Meta:
         verbose_name = _("vote")
+        # Related managers (need.votes, participant.votes) count what counts too.
+        default_manager_name = "objects"
         verbose_name_plural = _("votes")
         constraints = [
             models.CheckConstraint(
@@ -315,9 +340,149 @@ class MergeSuggestion(models.Model):
         return f"{self.need_id} ~ {self.other_id} ({self.score})"
 
 
+class NeedCorrection(models.Model):
+    """A facilitator's correction of a need, with the text it replaced, so that it can be
+    undone. Part of the need (CASCADE): it goes when the need or its author goes."""
+
+    need = models.ForeignKey(Need, models.CASCADE, related_name="corrections")
+    text_before = models.CharField(max_length=NEED_MAX_LENGTH)
+    context_before = models.CharField(max_length=CONTEXT_MAX_LENGTH, blank=True)
+    edited_before = models.BooleanField(default=False)
+    text_after = models.CharField(max_length=NEED_MAX_LENGTH)
+    context_after = models.CharField(max_length=CONTEXT_MAX_LENGTH, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("need correction")
+        verbose_name_plural = _("need corrections")
+
+    def __str__(self) -> str:
+        return f"{self.need_id}: {self.text_before} → {self.text_after}"
+
+
+class NeedMerge(models.Model):
+    """A facilitator's merge of ``duplicate`` into ``keep``, kept so that it can be undone.
+
+    The duplicate stays as a row of status MERGED; MergedDots, MergedMapping and
+    MergedGapNote record what moved. Everything hangs off the needs, mappings and
+    participants concerned (CASCADE), so that erasing any of their authors erases it."""
+
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="+")
+    keep = models.ForeignKey(Need, models.CASCADE, related_name="merges_in")
+    duplicate = models.ForeignKey(Need, models.CASCADE, related_name="merges_out")
+    duplicate_status = models.CharField(max_length=10, choices=ContributionStatus)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge of needs")
+        verbose_name_plural = _("merges of needs")
+        ordering = ["created", "pk"]
+        constraints = [
+            # A need is merged away by one merge at a time (the one not undone).
+            models.UniqueConstraint(
+                fields=["duplicate"],
+                condition=Q(undone_at__isnull=True),
+                name="one_open_merge_per_duplicate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} → {self.keep_id}"
+
+
+class MergedDots(models.Model):
+    """One participant's dots that a merge took off the duplicate (``from_mapping`` None) or
+    off one of its mappings folded into the kept need's mapping of the same strategy
+    (``to_mapping``): ``moved`` went onto the kept item, ``returned`` (what the cap cut)
+    back to the participant's budget."""
+
+    merge = models.ForeignKey(NeedMerge, models.CASCADE, related_name="dots")
+    participant = models.ForeignKey(Participant, models.CASCADE, related_name="+")
+    from_mapping = models.ForeignKey(
+        Mapping, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    to_mapping = models.ForeignKey(Mapping, models.CASCADE, null=True, blank=True, related_name="+")
+    moved = models.PositiveSmallIntegerField(default=0)
+    returned = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dots moved by a merge")
+        verbose_name_plural = _("dots moved by merges")
+
+    def __str__(self) -> str:
+        return f"{self.moved} moved, {self.returned} returned ({self.merge_id})"
+
+
+class MergedMapping(models.Model):
+    """A mapping of the duplicate that a merge moved over to the kept need (``folded`` false)
+    or folded into the kept need's mapping of the same strategy (then the mapping is MERGED,
+    and ``status`` is what it was)."""
+
+    merge = models.ForeignKey(NeedMerge, models.CASCADE, related_name="mappings")
+    mapping = models.ForeignKey(Mapping, models.CASCADE, related_name="+")
+    folded = models.BooleanField(default=False)
+    # Folded: the kept need's mapping it went into, and the status it had.
+    into = models.ForeignKey(Mapping, models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=ContributionStatus, blank=True)
+
+    class Meta:
+        verbose_name = _("mapping moved by a merge")
+        verbose_name_plural = _("mappings moved by merges")
+
+    def __str__(self) -> str:
+        return f"{self.mapping_id} ({'folded' if self.folded else 'moved'}, {self.merge_id})"
+
+
+class MergedGapNote(models.Model):
+    """A gap note that a merge moved from a folded mapping of the duplicate."""
+
+    merge = models.ForeignKey(NeedMerge, models.CASCADE, related_name="gap_notes")
+    gap_note = models.ForeignKey(GapNote, models.CASCADE, related_name="+")
+    from_mapping = models.ForeignKey(Mapping, models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("gap note moved by a merge")
+        verbose_name_plural = _("gap notes moved by merges")
+
+    def __str__(self) -> str:
+        return f"{self.gap_note_id} from {self.from_mapping_id} ({self.merge_id})"
+
+
+class RemovedBrowser(models.Model):
+    """A browser a facilitator removed from the session, kept after its participant erased
+    themselves so that a removal still holds (the brief's "a removed person stays removed").
+
+    Only a keyed digest of the browser's device hash (sessions.identity.removed_digest): it
+    matches the same browser coming back, and links to no row, no text and no id of the
+    erased participant (the device hash itself, which the participant row held, is gone)."""
+
+    live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("removed browser")
+        verbose_name_plural = _("removed browsers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live_session", "digest"], name="one_digest_per_removed_browser"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 class ModerationAction(models.Model):
-    """Who did what to which contribution or participant, and when (kept for accountability;
-    it names facilitators, never a participant's words beyond the edited text)."""
+    """Who did what to which contribution or participant, and when, kept for accountability.
+
+    An entry points at what it concerns (SET_NULL) and renders its words from those rows
+    (sessions.moderation_log): it holds no participant's text or id of its own, so erasing a
+    participant leaves entries that read "erased". ``target`` names a kind ("need",
+    "participant") or, for actions on the session, what changed (a phase, "session")."""
 
     live_session = models.ForeignKey(LiveSession, models.CASCADE, related_name="moderation_log")
     actor = models.ForeignKey(
@@ -326,6 +491,27 @@ class ModerationAction(models.Model):
     action = models.CharField(_("action"), max_length=30)
     target = models.CharField(_("target"), max_length=60)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    need = models.ForeignKey(Need, models.SET_NULL, null=True, blank=True, related_name="+")
+    # The second need: a merge's duplicate, a dismissed suggestion's other need.
+    other_need = models.ForeignKey(Need, models.SET_NULL, null=True, blank=True, related_name="+")
+    mapping = models.ForeignKey(Mapping, models.SET_NULL, null=True, blank=True, related_name="+")
+    gap_note = models.ForeignKey(GapNote, models.SET_NULL, null=True, blank=True, related_name="+")
+    participant = models.ForeignKey(
+        Participant, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    strategy = models.ForeignKey(
+        "taxonomy.Strategy", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What an undo needs (a merge, a correction, a dismissed suggestion): gone with the rows
+    # they belong to, after which the entry can no longer be undone.
+    merge = models.ForeignKey(NeedMerge, models.SET_NULL, null=True, blank=True, related_name="+")
+    correction = models.ForeignKey(
+        NeedCorrection, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    suggestion = models.ForeignKey(
+        "live_sessions.MergeSuggestion", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,11 @@
 """The moderation log in words, for the dashboard: who did what, naming the needs and the
 people concerned rather than internal ids ("Ada merged “Safer streams” into “Safe
-streaming”", "Ada removed Bright Otter"). Reads a fixed number of queries, whatever the log
-holds."""
+streaming”: 3 dots moved, 1 returned to Bright Otter's budget", "Ada removed Bright Otter").
+
+An entry keeps references only (sessions.models.ModerationAction): every word is read from
+the rows it points at, as they are now. Once a participant erased themselves, what pointed
+at them or at what they wrote is gone, and the entry reads "an erased participant", "an
+erased or withdrawn need". Reads a fixed number of queries, whatever the log holds."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -12,14 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from sessions.enums import Phase
-from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need, Participant
-from taxonomy.models import Strategy
+from sessions.models import LiveSession, MergedDots, ModerationAction
 
 
 @dataclass(frozen=True)
 class LogLine:
     created: datetime
     text: str
+    undo: int | None = None  # the entry's pk, while the dashboard offers to undo it
+    undone: bool = False
 
 
 def quoted(text: str) -> str:
@@ -27,43 +32,100 @@ def quoted(text: str) -> str:
     return f"“{Truncator(text).chars(60)}”"
 
 
-def _names(entries: list[ModerationAction]) -> dict[str, dict[int, str]]:
-    """What each "kind-id" target of the entries is called now, one query per kind."""
-    ids: dict[str, set[int]] = defaultdict(set)
-    for entry in entries:
-        kind, _sep, pk = entry.target.rpartition("-")
-        if pk.isdecimal():
-            ids[kind].add(int(pk))
-    mappings = Mapping.objects.filter(pk__in=ids["mapping"]).select_related("need", "strategy")
-    return {
-        "need": {
-            pk: quoted(text)
-            for pk, text in Need.objects.filter(pk__in=ids["need"]).values_list("pk", "text")
-        },
-        "mapping": {
-            m.pk: f"{quoted(m.need.text)} → {m.strategy.localized('name')}" for m in mappings
-        },
-        "gapnote": {
-            pk: quoted(text)
-            for pk, text in GapNote.objects.filter(pk__in=ids["gapnote"]).values_list("pk", "text")
-        },
-        "participant": {
-            p.pk: p.name for p in Participant.objects.filter(pk__in=ids["participant"])
-        },
-        "strategy": {
-            s.pk: s.localized("name") for s in Strategy.objects.filter(pk__in=ids["strategy"])
-        },
-    }
+def dots_moved(moved: int, returned: list[tuple[str, int]], returned_total: int = 0) -> str:
+    """What a merge did to the dots, in words: "3 dots moved, 1 returned to Bright Otter's
+    budget" (``returned``: (name, dots) per participant; ``returned_total``: dots returned to
+    people no longer named, who erased themselves since). Empty when no dot moved."""
+    parts = []
+    if moved:
+        parts.append(
+            ngettext("%(count)d dot moved", "%(count)d dots moved", moved) % {"count": moved}
+        )
+    for name, count in returned:
+        parts.append(
+            ngettext(
+                "%(count)d returned to %(name)s's budget",
+                "%(count)d returned to %(name)s's budget",
+                count,
+            )
+            % {"count": count, "name": name}
+        )
+    unnamed = returned_total - sum(count for _name, count in returned)
+    if unnamed > 0:
+        parts.append(
+            ngettext(
+                "%(count)d returned to its owner's budget",
+                "%(count)d returned to their owners' budgets",
+                unnamed,
+            )
+            % {"count": unnamed}
+        )
+    return ", ".join(parts)
 
 
-def _target(entry: ModerationAction, names: dict) -> str:
-    kind, _sep, pk = entry.target.rpartition("-")
-    known = names.get(kind, {}).get(int(pk)) if pk.isdecimal() else None
-    if known:
-        return known
+def dots_moved_back(
+    moved: int, given: list[tuple[str, int]], kept: list[tuple[str, int]], given_total: int = 0
+) -> str:
+    """What undoing a merge did to the dots: "3 dots moved back, 1 put back from Bright
+    Otter's budget" (``given``); ``kept``: dots the cap had returned that stay where their
+    owner placed them since (their budget has no room for them). Empty when nothing moved."""
+    parts = []
+    if moved:
+        parts.append(
+            ngettext("%(count)d dot moved back", "%(count)d dots moved back", moved)
+            % {"count": moved}
+        )
+    for name, count in given:
+        parts.append(
+            ngettext(
+                "%(count)d put back from %(name)s's budget",
+                "%(count)d put back from %(name)s's budget",
+                count,
+            )
+            % {"count": count, "name": name}
+        )
+    if not given and given_total:
+        parts.append(
+            ngettext(
+                "%(count)d put back from its owner's budget",
+                "%(count)d put back from their owners' budgets",
+                given_total,
+            )
+            % {"count": given_total}
+        )
+    for name, count in kept:
+        parts.append(
+            ngettext(
+                "%(count)d stays where %(name)s placed it since",
+                "%(count)d stay where %(name)s placed them since",
+                count,
+            )
+            % {"count": count, "name": name}
+        )
+    return ", ".join(parts)
+
+
+def need_words(need) -> str:
+    return quoted(need.text) if need is not None else _("an erased or withdrawn need")
+
+
+def _item(entry: ModerationAction) -> str:
+    """What the entry acted on, as it is now (or what became of it)."""
+    kind = entry.target
     if kind == "participant":
-        return entry.details.get("pseudonym") or _("a participant")
-    return _("an item that no longer exists")
+        return entry.participant.name if entry.participant else _("an erased participant")
+    if kind == "mapping":
+        if entry.mapping is None:
+            return _("an erased or withdrawn mapping")
+        mapping = entry.mapping
+        return f"{quoted(mapping.need.text)} → {mapping.strategy.localized('name')}"
+    if kind == "gapnote":
+        if entry.gap_note is None:
+            return _("an erased or withdrawn gap note")
+        return quoted(entry.gap_note.text)
+    if kind == "strategy" and entry.strategy is not None:
+        return entry.strategy.localized("name")
+    return need_words(entry.need)
 
 
 def _moderation_sentence(entry: ModerationAction) -> str:
@@ -98,32 +160,56 @@ def _timer_sentence(entry: ModerationAction) -> str:
     }.get(command, _("%(actor)s changed the timer"))
 
 
-def describe(entry: ModerationAction, names: dict) -> str:
-    """One log entry as a sentence (``names``: from ``_names``)."""
+def with_dots(sentence: str, dots: str) -> str:
+    """A sentence, then what happened to the dots if anything did."""
+    # Translators: what was done, then what happened to the dots ("3 dots moved, ...").
+    return _("%(done)s: %(dots)s") % {"done": sentence, "dots": dots} if dots else sentence
+
+
+def describe(entry: ModerationAction, returned: dict | None = None) -> str:
+    """One log entry as a sentence (``returned``: per merge, the (name, dots) the cap returned
+    to budgets, from ``_returned``)."""
     actor = entry.actor.get_full_name() or entry.actor.get_username() if entry.actor else ""
     action = entry.action
-    values = {"actor": actor or _("A facilitator")}
+    values = {"actor": actor or _("A facilitator"), "item": ""}
+    details = entry.details
     if action in ("hide", "show", "pending"):
         sentence = _moderation_sentence(entry)
-        values["item"] = _target(entry, names)
+        values["item"] = _item(entry)
     elif action == "edit":
         sentence = _("%(actor)s corrected %(item)s")
-        values["item"] = _target(entry, names)
-    elif action == "merge":
-        sentence = _("%(actor)s merged %(duplicate)s into %(item)s")
-        values["item"] = _target(entry, names)
-        values["duplicate"] = quoted(entry.details.get("merged_text", ""))
-    elif action == "dismiss-merge":
-        sentence = _("%(actor)s kept %(item)s and %(other)s apart")
-        values["item"] = _target(entry, names)
-        values["other"] = quoted(entry.details.get("other_text", ""))
+        values["item"] = _item(entry)
+    elif action == "undo-edit":
+        sentence = _("%(actor)s undid a correction of %(item)s")
+        values["item"] = _item(entry)
+    elif action in ("merge", "undo-merge"):
+        sentence = (
+            _("%(actor)s merged %(duplicate)s into %(item)s")
+            if action == "merge"
+            else _("%(actor)s undid the merge of %(duplicate)s into %(item)s")
+        )
+        values["item"] = need_words(entry.need)
+        values["duplicate"] = need_words(entry.other_need)
+        moved, total = details.get("moved", 0), details.get("returned", 0)
+        if action == "merge":
+            named = (returned or {}).get(entry.merge_id, [])
+            return with_dots(sentence % values, dots_moved(moved, named, total))
+        return with_dots(sentence % values, dots_moved_back(moved, [], [], total))
+    elif action in ("dismiss-merge", "undo-dismiss-merge"):
+        sentence = (
+            _("%(actor)s kept %(item)s and %(other)s apart")
+            if action == "dismiss-merge"
+            else _("%(actor)s suggested merging %(item)s and %(other)s again")
+        )
+        values["item"] = need_words(entry.need)
+        values["other"] = need_words(entry.other_need)
     elif action in ("remove", "restore"):
         sentence = (
             _("%(actor)s removed %(name)s")
             if action == "remove"
             else _("%(actor)s restored %(name)s")
         )
-        values["name"] = _target(entry, names)
+        values["name"] = _item(entry)
     elif action == "phase":
         sentence = _("%(actor)s moved to the %(phase)s phase")
         values["phase"] = (
@@ -131,21 +217,21 @@ def describe(entry: ModerationAction, names: dict) -> str:
         )
     elif action.startswith("timer-"):
         sentence = _timer_sentence(entry)
-        values["minutes"] = entry.details.get("minutes") or 0
+        values["minutes"] = details.get("minutes") or 0
     elif action == "spotlight":
         sentence = (
             _("%(actor)s cleared the spotlight")
             if entry.target == "none"
             else _("%(actor)s put %(item)s in the spotlight")
         )
-        values["item"] = _target(entry, names)
+        values["item"] = _item(entry)
     elif action == "announce":
         sentence = (
             _("%(actor)s announced %(item)s")
-            if entry.details.get("text")
+            if details.get("text")
             else _("%(actor)s cleared the announcement")
         )
-        values["item"] = quoted(entry.details.get("text", ""))
+        values["item"] = quoted(details.get("text", ""))
     else:
         sentence = {
             "lock": _("%(actor)s locked input"),
@@ -157,8 +243,47 @@ def describe(entry: ModerationAction, names: dict) -> str:
     return sentence % values
 
 
+def _returned(entries: list[ModerationAction]) -> dict[int, list[tuple[str, int]]]:
+    """Per merge of ``entries``, the (name, dots) its cap returned to budgets (one query)."""
+    merges = [entry.merge_id for entry in entries if entry.action == "merge" and entry.merge_id]
+    totals: dict[int, dict[int, list]] = defaultdict(dict)
+    records = (
+        MergedDots.objects.filter(merge_id__in=merges, returned__gt=0)
+        .select_related("participant")
+        .order_by("participant__joined_at", "pk")
+    )
+    for record in records:
+        person = totals[record.merge_id].setdefault(
+            record.participant_id, [record.participant.name, 0]
+        )
+        person[1] += record.returned
+    return {merge: [tuple(pair) for pair in people.values()] for merge, people in totals.items()}
+
+
 def log_lines(live_session: LiveSession, *, limit: int = 30) -> list[LogLine]:
-    """The newest ``limit`` entries of the session's moderation log, in words."""
-    entries = list(live_session.moderation_log.select_related("actor")[:limit])
-    names = _names(entries)
-    return [LogLine(entry.created, describe(entry, names)) for entry in entries]
+    """The newest ``limit`` entries of the session's moderation log, in words, each with its
+    undo while the dashboard offers one (two queries)."""
+    from sessions.services.undoing import can_undo
+
+    entries = list(
+        live_session.moderation_log.select_related(
+            "actor",
+            "need",
+            "other_need",
+            "mapping__need",
+            "mapping__strategy",
+            "gap_note",
+            "participant",
+            "strategy",
+        )[:limit]
+    )
+    returned = _returned(entries)
+    return [
+        LogLine(
+            entry.created,
+            describe(entry, returned),
+            undo=entry.pk if can_undo(entry) else None,
+            undone=entry.undone_at is not None,
+        )
+        for entry in entries
+    ]

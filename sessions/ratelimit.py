@@ -55,6 +55,20 @@ def forget(scope: str, key: str, *, window: int) -> None:
     _ask_cache(scope, lambda: cache.delete(cache_key))
 
 
+def forget_all(scopes: list[str], key: str, *, window: int) -> None:
+    """Drop every count kept under ``key`` in ``scopes``: this window's and the last one's
+    (a counter outlives its window by a second). Erasing a participant drops theirs, so no
+    key derived from their id or their browser outlives them."""
+    now = int(time.time())
+    start = now // window * window
+    names = [
+        f"rl:{scope}:{cache_key_name(key)}:{at}"
+        for scope in scopes
+        for at in (start, start - window)
+    ]
+    _ask_cache("erase", lambda: cache.delete_many(names))
+
+
 def cache_key_name(key: str) -> str:
     """What a key is stored as: a keyed hash, never the key itself."""
     return salted_hmac("commonground.ratelimit", key).hexdigest()[:32]

@@ -58,6 +58,7 @@ urlpatterns += [
         name="dismiss_suggestion",
     ),
     path("facilitate/<str:code>/purge/", facilitator.purge, name="purge"),
+    path("facilitate/<str:code>/undo/<int:entry_id>/", facilitator.undo, name="undo"),
     path(
         "facilitate/<str:code>/needs/<int:need_id>/correct/",
         facilitator.correct_need,

@@ -186,5 +186,10 @@ def needs_merged(keep: Need, duplicate_id: int) -> None:
     _emit(keep.live_session_id, "needs_merged", need_id=keep.pk, duplicate_id=duplicate_id)
 
 
+def merge_undone(keep: Need, duplicate: Need) -> None:
+    """A merge was undone: the duplicate is a need of its own again, with what moved back."""
+    _emit(keep.live_session_id, "merge_undone", need_id=keep.pk, duplicate_id=duplicate.pk)
+
+
 def contributions_purged(live_session: LiveSession) -> None:
     _emit(live_session.pk, "contributions_purged")

@@ -35,8 +35,9 @@ def _need(regions: set[str]) -> Callable[[dict], Change]:
 
 
 def _person_left(d: dict) -> Change:
+    # The spotlight too: it may have shown one of their needs, gone with them.
     return Change.of(
-        regions=_EVERYWHERE,
+        regions=_EVERYWHERE | {"spotlight"},
         needs_removed=d["written"],
         needs_changed=d["touched"],
         # A removed person's own phone is told, so that it stops offering actions.
@@ -80,6 +81,9 @@ REDRAWS: dict[str, Callable[[dict], Change]] = {
     "gap_note_moderated": lambda d: Change.of(regions={"gaps", "grid"}),
     "needs_merged": lambda d: Change.of(
         regions=_EVERYWHERE, needs_changed=[d["need_id"]], needs_removed=[d["duplicate_id"]]
+    ),
+    "merge_undone": lambda d: Change.of(
+        regions=_EVERYWHERE, needs_changed=[d["need_id"], d["duplicate_id"]]
     ),
     "contributions_purged": lambda d: Change.of(regions=ALL_REGIONS),
 }

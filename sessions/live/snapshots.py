@@ -37,6 +37,10 @@ def snapshot(live_session: LiveSession, audience: str) -> str:
                 return _rendered[key]
         html = render.render_snapshot(live_session, audience)
         with _lock:
+            # Older renders of this session are never asked for again (a screen asks for the
+            # state as of now), and may hold what someone has erased since: dropped.
+            for older in [k for k in _rendered if k[0] == key[0] and k[1] < key[1]]:
+                del _rendered[older]
             _rendered[key] = html
             while len(_rendered) > KEEP:
                 _rendered.popitem(last=False)

@@ -236,13 +236,20 @@ def moderation_queue(live_session: LiveSession) -> dict:
 
 
 def needs_for_moderation(live_session: LiveSession, limit: int = 300) -> list[Need]:
-    """The newest needs, hidden ones too, with dots and mappings, newest first."""
+    """The newest needs, hidden ones too (not those merged into another), with dots and
+    mappings, newest first."""
     return list(
         Need.objects.filter(live_session=live_session)
+        .exclude(status=ContributionStatus.MERGED)
         .select_related("author")
         .annotate(dot_total=_dots_subquery("need"))
         .prefetch_related(
-            Prefetch("mappings", queryset=Mapping.objects.select_related("strategy", "author"))
+            Prefetch(
+                "mappings",
+                queryset=Mapping.objects.exclude(status=ContributionStatus.MERGED).select_related(
+                    "strategy", "author"
+                ),
+            )
         )
         .order_by("-created", "-pk")[:limit]
     )
@@ -251,11 +258,11 @@ def needs_for_moderation(live_session: LiveSession, limit: int = 300) -> list[Ne
 def merge_suggestions(live_session: LiveSession, limit: int = 10) -> list[MergeSuggestion]:
     """The open merge suggestions whose two needs are both still shown, likeliest first, with
     both needs and their authors (one query)."""
-    hidden = ContributionStatus.HIDDEN
+    gone = [ContributionStatus.HIDDEN, ContributionStatus.MERGED]
     return list(
         MergeSuggestion.objects.filter(live_session=live_session, dismissed_at__isnull=True)
-        .exclude(need__status=hidden)
-        .exclude(other__status=hidden)
+        .exclude(need__status__in=gone)
+        .exclude(other__status__in=gone)
         .select_related("need__author", "other__author")
         .order_by("-score", "pk")[:limit]
     )

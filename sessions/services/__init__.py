@@ -12,6 +12,7 @@ from sessions.services.common import (
     NEEDS_PER_MINUTE_PER_SESSION,
     WRITES_PER_MINUTE,
     clean_text,
+    merged_away,
 )
 from sessions.services.contributions import (
     annotate_gap,
@@ -25,6 +26,7 @@ from sessions.services.contributions import (
 from sessions.services.errors import (
     BudgetExhausted,
     CapReached,
+    Conflict,
     InvalidInput,
     NotYours,
     ParticipantRemoved,
@@ -49,9 +51,9 @@ from sessions.services.facilitation import (
     spotlight,
 )
 from sessions.services.joining import erase_participant, join_session, touch, update_participant
+from sessions.services.merging import merge_needs, undo_merge
 from sessions.services.moderation import (
     correct_need,
-    merge_needs,
     moderate,
     purge_contributions,
     remove_participant,
@@ -59,6 +61,7 @@ from sessions.services.moderation import (
 )
 from sessions.services.publishing import evidence_budget, publish_evidence, unpublish_evidence
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
+from sessions.services.undoing import can_undo, undo
 from sessions.services.voting import add_dot, remove_dot
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "WRITES_PER_MINUTE",
     "BudgetExhausted",
     "CapReached",
+    "Conflict",
     "InvalidInput",
     "NotYours",
     "ParticipantRemoved",
@@ -78,6 +82,7 @@ __all__ = [
     "TooFast",
     "add_dot",
     "add_facilitator",
+    "can_undo",
     "announce",
     "annotate_gap",
     "clean_text",
@@ -96,6 +101,7 @@ __all__ = [
     "join_session",
     "map_need",
     "merge_needs",
+    "merged_away",
     "moderate",
     "next_phase",
     "post_need",
@@ -112,6 +118,8 @@ __all__ = [
     "set_timer",
     "spotlight",
     "touch",
+    "undo",
+    "undo_merge",
     "unpublish_evidence",
     "update_participant",
 ]

@@ -24,10 +24,15 @@ from sessions.services.common import (
     WRITES_PER_MINUTE,
     clean_text,
     initial_status,
+    lock_needs,
     locked_participant,
+    merged_away,
     rate_limited,
     require_author,
     require_phase,
+    retry_on_lock_conflict,
+    share_mapping,
+    share_need,
 )
 from sessions.services.errors import InvalidInput
 from taxonomy.models import Strategy
@@ -93,14 +98,18 @@ def post_need(
 
 
 @rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
+@retry_on_lock_conflict
 @transaction.atomic
 def edit_need(*, participant: Participant, need: Need, text: str, context: str = "") -> Need:
     """Edit one's own need while needs can be posted. Refuses with NotYours, PhaseClosed,
-    InvalidInput or TooFast. Emits ``need_edited``."""
+    InvalidInput, Conflict (a facilitator merged it into another a moment ago) or TooFast.
+    Emits ``need_edited``."""
     participant, live_session = locked_participant(participant)
     need = Need.objects.select_for_update().get(pk=need.pk)
     require_author(participant, need)
     require_phase(live_session, "need")
+    if need.status == ContributionStatus.MERGED:
+        raise merged_away(need)
     need.text, need.context = clean_need_text(text, context, field=_("Your need"))
     need.edited = True
     need.save(update_fields=["text", "context", "edited", "updated"])
@@ -108,21 +117,40 @@ def edit_need(*, participant: Participant, need: Need, text: str, context: str =
     return need
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def delete_need(*, participant: Participant, need: Need) -> None:
-    """Withdraw one's own need (any phase), with its mappings, votes and gap notes. Refuses
-    with NotYours. Emits ``need_withdrawn``."""
+    """Withdraw one's own need (any phase), with its mappings, votes and gap notes. Needs a
+    facilitator merged into it come back first, with what moved with them (undone merges,
+    sessions.services.merging), rather than go with it. Withdrawing a need already gone is a
+    no-op. Refuses with NotYours. Emits ``merge_undone`` for each merge undone, then
+    ``need_withdrawn``."""
     participant, live_session = locked_participant(participant)
     require_author(participant, need)
-    need_id = need.pk
-    need.delete()
-    events.need_withdrawn(live_session.pk, need_id)
+    withdraw_needs([need.pk])
+    events.need_withdrawn(live_session.pk, need.pk)
+
+
+def withdraw_needs(pks: list[int]) -> None:
+    """Delete these needs (the caller holds their author's lock), after undoing the merges
+    into them and unfolding what was folded into their mappings (sessions.services.merging),
+    so that nothing anyone else contributed goes with them but their own mappings, dots and
+    gap notes."""
+    from sessions.services import merging
+
+    lock_needs([*pks, *merging.duplicates_of(pks)])
+    merging.undo_merges_into(pks)
+    mappings = list(Mapping.objects.filter(need_id__in=pks).values_list("pk", flat=True))
+    unfolded = merging.unfold_into(mappings)
+    Need.objects.filter(pk__in=pks).delete()
+    merging.settle_unfolded(unfolded)
 
 
 # --- mapping --------------------------------------------------------------------------------
 
 
 @rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
+@retry_on_lock_conflict
 @transaction.atomic
 def map_need(
     *, participant: Participant, need: Need, strategies: list[Strategy], reason: str = ""
@@ -131,9 +159,15 @@ def map_need(
 
     A pair already mapped by someone is kept as it is (they can vote on it instead); the
     returned list holds only the mappings this call created. Refuses with PhaseClosed,
-    InvalidInput or TooFast. Emits ``need_mapped`` when it created any."""
+    InvalidInput, Conflict (the need was merged a moment ago) or TooFast. Emits
+    ``need_mapped`` when it created any."""
     participant, live_session = locked_participant(participant)
     require_phase(live_session, "mapping")
+    # Read again under a share lock: a merge of the need waits for this mapping, or this
+    # mapping sees the merge and is refused in words.
+    need = share_need(need.pk) or need
+    if need.status == ContributionStatus.MERGED:
+        raise merged_away(need)
     if need.live_session_id != live_session.pk or need.status != ContributionStatus.VISIBLE:
         raise InvalidInput(_("That need is not available."))
     if not strategies:
@@ -163,21 +197,41 @@ def map_need(
     return created
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def delete_mapping(*, participant: Participant, mapping: Mapping) -> None:
-    """Withdraw one's own mapping (any phase), with the dots and gap notes on it. Refuses with
-    NotYours. Emits ``mapping_withdrawn``."""
+    """Withdraw one's own mapping (any phase), with the dots and gap notes on it; mappings a
+    merge folded into it come back first with their own (sessions.services.merging). Refuses
+    with NotYours. Emits ``mapping_withdrawn``."""
     participant, live_session = locked_participant(participant)
     require_author(participant, mapping)
-    need_id, mapping_id = mapping.need_id, mapping.pk
-    mapping.delete()
-    events.mapping_withdrawn(live_session.pk, need_id=need_id, mapping_id=mapping_id)
+    mapping = withdraw_mappings([mapping.pk]).get(mapping.pk, mapping)
+    events.mapping_withdrawn(live_session.pk, need_id=mapping.need_id, mapping_id=mapping.pk)
+
+
+def withdraw_mappings(pks: list[int]) -> dict[int, Mapping]:
+    """Delete these mappings (the caller holds their author's lock) after unfolding what a
+    merge folded into them; returns them as they were."""
+    from sessions.models import MergedMapping
+    from sessions.services import merging
+
+    needs = set(Mapping.objects.filter(pk__in=pks).values_list("need_id", flat=True))
+    folded = MergedMapping.objects.filter(into_id__in=pks, folded=True).values_list(
+        "mapping__need_id", flat=True
+    )
+    lock_needs([*needs, *folded])
+    gone = {mapping.pk: mapping for mapping in Mapping.objects.filter(pk__in=pks)}
+    unfolded = merging.unfold_into(pks)
+    Mapping.objects.filter(pk__in=pks).delete()
+    merging.settle_unfolded(unfolded)
+    return gone
 
 
 # --- gaps -----------------------------------------------------------------------------------
 
 
 @rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
+@retry_on_lock_conflict
 @transaction.atomic
 def annotate_gap(
     *,
@@ -188,15 +242,19 @@ def annotate_gap(
     mapping: Mapping | None = None,
 ) -> GapNote:
     """Note what is missing for one's community, on a strategy or on a mapping (then the
-    note's strategy is the mapping's). Refuses with PhaseClosed, InvalidInput or TooFast.
-    Emits ``gap_noted``."""
+    note's strategy is the mapping's). Refuses with PhaseClosed, InvalidInput, Conflict (a
+    merge folded the mapping into another a moment ago) or TooFast. Emits ``gap_noted``."""
     participant, live_session = locked_participant(participant)
     require_phase(live_session, "gap")
     if kind not in GapKind.values:
         raise InvalidInput(_("Choose what kind of gap this is."))
     if mapping is not None:
-        if mapping.live_session_id != live_session.pk:
+        # Read again under a share lock on its need: a merge may have moved or folded it.
+        mapping = share_mapping(mapping.pk)
+        if mapping is None or mapping.live_session_id != live_session.pk:
             raise InvalidInput(_("That mapping is not available."))
+        if mapping.status == ContributionStatus.MERGED:
+            raise merged_away(mapping.need)
         strategy = mapping.strategy
     if strategy is None or strategy.taxonomy_id != live_session.taxonomy_id:
         raise InvalidInput(_("Choose a strategy or a mapping for this gap."))
@@ -206,12 +264,15 @@ def annotate_gap(
     return note
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def delete_gap_note(*, participant: Participant, gap_note: GapNote) -> None:
     """Withdraw one's own gap note (any phase). Refuses with NotYours. Emits
     ``gap_withdrawn``."""
     participant, live_session = locked_participant(participant)
     require_author(participant, gap_note)
+    if gap_note.mapping_id:  # a merge moves notes between mappings: after it, or before it
+        share_mapping(gap_note.mapping_id)
     gap_note_id = gap_note.pk
     gap_note.delete()
     events.gap_withdrawn(live_session.pk, gap_note_id)

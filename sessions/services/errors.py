@@ -48,5 +48,10 @@ class TooFast(SessionError):
         self.retry_after = max(int(retry_after), 1)
 
 
+class Conflict(SessionError):
+    """Someone else changed it first: another facilitator, another tab, or its author (a
+    need merged or withdrawn a moment ago); the message says who did what."""
+
+
 class ParticipantRemoved(SessionError):
     """A facilitator removed the participant, or they erased themselves."""

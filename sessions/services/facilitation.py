@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.enums import PHASE_ORDER, Phase
+from sessions.enums import PHASE_ORDER, ContributionStatus, Phase
 from sessions.live import events
 from sessions.models import ANNOUNCEMENT_MAX_LENGTH, LiveSession, Need, new_join_code
-from sessions.services.common import clean_text, locked_session, log
+from sessions.services.common import clean_text, locked_session, log, merged_away
 from sessions.services.errors import InvalidInput, NotYours, PhaseClosed, SessionError
 from sessions.setups import SETUP_FIELDS, TEMPLATES
 from taxonomy.models import Strategy, Taxonomy
@@ -217,17 +217,20 @@ def spotlight(
     *, live_session: LiveSession, actor, need: Need | None = None, strategy: Strategy | None = None
 ) -> LiveSession:
     """Put one need or one strategy in the spotlight on the board (neither clears it). Refuses
-    with InvalidInput for a need or strategy of another session. Emits ``spotlight_changed``."""
+    with InvalidInput for a need or strategy of another session, Conflict for a need merged
+    into another (the merge put that one in the spotlight). Emits ``spotlight_changed``."""
     live_session = locked_session(live_session)
     if need is not None and need.live_session_id != live_session.pk:
         raise InvalidInput(_("That need is not part of this session."))
+    if need is not None and need.status == ContributionStatus.MERGED:
+        raise merged_away(need, facilitator=actor)
     if strategy is not None and strategy.taxonomy_id != live_session.taxonomy_id:
         raise InvalidInput(_("That strategy is not part of this session's taxonomy."))
     live_session.spotlight_need = need
     live_session.spotlight_strategy = strategy
     live_session.save(update_fields=["spotlight_need", "spotlight_strategy"])
-    target = f"need-{need.pk}" if need else f"strategy-{strategy.pk}" if strategy else "none"
-    log(live_session, actor, "spotlight", target)
+    target = "need" if need else "strategy" if strategy else "none"
+    log(live_session, actor, "spotlight", target, need=need, strategy=strategy)
     events.spotlight_changed(live_session)
     return live_session
 

@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sessions import ratelimit
 from sessions.enums import Presence
-from sessions.identity import new_device_secret
+from sessions.identity import new_device_secret, removed_digest
 from sessions.live import events
 from sessions.models import DISPLAY_NAME_MAX_LENGTH, LiveSession, Need, Participant
 from sessions.pseudonyms import nth_pseudonym
@@ -16,9 +17,12 @@ from sessions.services.common import (
     JOINS_PER_MINUTE_PER_BROWSER,
     JOINS_PER_MINUTE_PER_SESSION,
     clean_text,
+    lock_needs,
     locked_participant,
+    needs_of,
     needs_touched_by,
     rate,
+    retry_on_lock_conflict,
 )
 from sessions.services.errors import InvalidInput, ParticipantRemoved, SessionError
 
@@ -68,12 +72,8 @@ def join_session(
 def _add_participant(
     *, live_session: LiveSession, presence: str, display_name: str, browser_key: str
 ) -> tuple[Participant, str]:
-    if browser_key:
-        removed = live_session.participants.filter(
-            device_hash=browser_key, removed_at__isnull=False
-        )
-        if removed.exists():
-            raise ParticipantRemoved(_("A facilitator has removed you from this session."))
+    if browser_key and browser_removed(live_session, browser_key):
+        raise ParticipantRemoved(_("A facilitator has removed you from this session."))
     token, token_hash = new_device_secret()
     # The session row lock orders joins (the live event bumps that row anyway): each takes the
     # next number and so the next pseudonym, without reading the room's names.
@@ -118,15 +118,67 @@ def update_participant(
     return participant
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def erase_participant(*, participant: Participant) -> None:
-    """Erase a participant and everything they wrote or voted. Emits ``participant_erased``
-    with their needs and the others' needs that lose their dots or mappings."""
-    participant, live_session = locked_participant(participant)
-    written = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
+    """Erase a participant, removed or not, with everything they wrote or voted and every
+    trace that links to them: nothing of theirs remains in any table or cache key.
+
+    Everything they wrote, and what the facilitators' actions kept of it (a correction's old
+    text, a merge's records), hangs off their row and goes with it (CASCADE); the moderation
+    log only points at rows (SET_NULL) and then reads "erased". Needs of others that a
+    facilitator merged into theirs come back first, and so do mappings folded into theirs
+    (sessions.services.merging), rather than go with them. Their rate-limit counters go after
+    commit. A removed participant's browser stays removed: only a keyed digest of its device
+    hash is kept (models.RemovedBrowser), linked to nothing they wrote.
+
+    Emits ``merge_undone`` for each merge undone, then ``participant_erased`` with their
+    needs and the others' needs that lose their dots or mappings."""
+    from sessions.models import Mapping, MergedMapping, RemovedBrowser
+    from sessions.services import merging
+
+    participant, live_session = locked_participant(participant, removed_too=True)
+    own = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
+    mappings = Mapping.objects.filter(author=participant)
+    folded_into_theirs = MergedMapping.objects.filter(
+        into__in=mappings.values("pk"), folded=True
+    ).values_list("mapping__need_id", flat=True)
+    lock_needs(needs_of(participant) | set(merging.duplicates_of(own)) | set(folded_into_theirs))
+    written = own
     touched = needs_touched_by(participant)
+    merging.undo_merges_into(own)
+    unfolded = merging.unfold_into(
+        list(mappings.exclude(need_id__in=own).values_list("pk", flat=True))
+    )
+    if participant.removed_at and participant.device_hash:
+        RemovedBrowser.objects.get_or_create(
+            live_session=live_session, digest=removed_digest(participant.device_hash)
+        )
+    forget = (str(participant.pk), participant.device_hash)
     participant.delete()
+    merging.settle_unfolded(unfolded)
+    transaction.on_commit(lambda: _forget_counters(*forget), robust=True)
     events.participant_left(live_session.pk, written=written, touched=touched, removed=False)
+
+
+def _forget_counters(participant_key: str, browser_key: str) -> None:
+    """The erased participant's rate-limit counters (keyed by their pk and their browser)."""
+    ratelimit.forget_all(["need", "write"], participant_key, window=60)
+    if browser_key:
+        ratelimit.forget_all(["join-browser"], browser_key, window=60)
+
+
+def browser_removed(live_session: LiveSession, browser_key: str) -> bool:
+    """Was the participant of this browser (``browser_key``: its device hash) removed from the
+    session, even if they have erased themselves since?"""
+    from sessions.models import RemovedBrowser
+
+    return (
+        live_session.participants.filter(device_hash=browser_key, removed_at__isnull=False).exists()
+        or RemovedBrowser.objects.filter(
+            live_session=live_session, digest=removed_digest(browser_key)
+        ).exists()
+    )
 
 
 def touch(participant: Participant) -> None:

@@ -1,190 +1,235 @@
 """Keeping a session safe and tidy: hide, restore or approve contributions, correct a need,
-merge duplicates, remove a participant, and purge contributions after the session. Callers
+remove a participant (and undo each), and purge contributions after the session. Merges are in
+sessions.services.merging, undoing any logged action in sessions.services.undoing. Callers
 have checked that ``actor`` facilitates the session (sessions.permissions); every action is
-kept in the moderation log."""
+kept in the moderation log, as references to the rows it concerns."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.enums import ContributionStatus
+from sessions.enums import MODERATION_STATUSES, ContributionStatus
 from sessions.live import events
-from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
-from sessions.services.common import locked_session, log, needs_touched_by
+from sessions.models import (
+    GapNote,
+    LiveSession,
+    Mapping,
+    ModerationAction,
+    Need,
+    NeedCorrection,
+    Participant,
+    Vote,
+)
+from sessions.services.common import (
+    lock_needs,
+    lock_participants,
+    locked_session,
+    log,
+    merged_away,
+    needs_of,
+    needs_touched_by,
+    retry_on_lock_conflict,
+    withdrawn_meanwhile,
+)
 from sessions.services.contributions import clean_need_text
-from sessions.services.errors import InvalidInput
+from sessions.services.errors import Conflict, InvalidInput
+
+HIDDEN, MERGED = ContributionStatus.HIDDEN, ContributionStatus.MERGED
+ACTIONS = {ContributionStatus.HIDDEN: "hide", ContributionStatus.VISIBLE: "show"}
+# The log entry's reference to each kind of contribution.
+REFERENCE = {Need: "need", Mapping: "mapping", GapNote: "gap_note"}
 
 
-@transaction.atomic
-def moderate(*, actor, contribution, status: str) -> None:
-    """Hide, restore or approve (from the pre-moderation queue) a need, mapping or gap note.
-    Refuses with InvalidInput for an unknown status; setting the status it has is a no-op.
-    Emits ``need_moderated``, ``mapping_moderated`` or ``gap_note_moderated``."""
-    if status not in ContributionStatus.values:
-        raise InvalidInput(_("Unknown moderation status."))
+def lock_contribution(contribution):
+    """The contribution re-read FOR UPDATE after its need (the lock order of
+    sessions.services.common), or None if its author withdrew or erased it meanwhile."""
     model = type(contribution)
-    contribution = model.objects.select_for_update().get(pk=contribution.pk)
+    if model is Need:
+        return lock_needs([contribution.pk]).get(contribution.pk)
+    for _attempt in range(3):
+        current = model.objects.filter(pk=contribution.pk).first()
+        if current is None:
+            return None
+        mapping = current if model is Mapping else current.mapping
+        need_id = mapping.need_id if mapping is not None else None
+        if need_id is not None:
+            lock_needs([need_id])
+        locked = model.objects.select_for_update().filter(pk=contribution.pk).first()
+        locked_mapping = locked if model is Mapping else getattr(locked, "mapping", None)
+        if locked is None or locked_mapping is None or locked_mapping.need_id == need_id:
+            return locked
+    return locked
+
+
+def refuse_merged(contribution, actor) -> None:
+    """Conflict for a facilitator acting on something a merge made part of another need."""
+    if contribution.status != MERGED:
+        return
+    if isinstance(contribution, Need):
+        raise merged_away(contribution, facilitator=actor)
+    raise Conflict(
+        _("A merge folded this mapping into another of the same need: undo the merge first.")
+    )
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def moderate(*, actor, contribution, status: str) -> ModerationAction | None:
+    """Hide, restore or approve (from the pre-moderation queue) a need, mapping or gap note;
+    returns the log entry (None when it already had ``status``: a no-op, nothing emitted).
+
+    Refuses with InvalidInput for a status a facilitator cannot set, Conflict for something
+    withdrawn or merged a moment ago. Emits ``need_moderated``, ``mapping_moderated`` or
+    ``gap_note_moderated``."""
+    if status not in MODERATION_STATUSES:
+        raise InvalidInput(_("Unknown moderation status."))
+    locked = lock_contribution(contribution)
+    if locked is None:
+        raise withdrawn_meanwhile()
+    refuse_merged(locked, actor)
+    return set_status(actor, locked, status)
+
+
+def set_status(actor, contribution, status: str) -> ModerationAction | None:
+    """``moderate`` once the contribution is locked (and the undo of a moderation)."""
     before = contribution.status
     if before == status:
-        return
+        return None
     contribution.status = status
-    contribution.save(update_fields=["status", "updated"])
-    log(
+    # A facilitator's own decision: an undone removal no longer changes it.
+    contribution.status_before_removal = ""
+    contribution.save(update_fields=["status", "status_before_removal", "updated"])
+    model = type(contribution)
+    entry = log(
         LiveSession.objects.get(pk=contribution.live_session_id),
         actor,
-        {ContributionStatus.HIDDEN: "hide", ContributionStatus.VISIBLE: "show"}.get(status, status),
-        f"{model._meta.model_name}-{contribution.pk}",
+        ACTIONS.get(status, status),
+        REFERENCE[model].replace("_", ""),
+        **{REFERENCE[model]: contribution},
         before=before,
         after=status,
     )
     events.contribution_moderated(contribution)
+    return entry
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def correct_need(*, actor, need: Need, text: str, context: str) -> Need:
-    """Fix a typo in someone's need; the old and new text are kept in the moderation log.
-    Refuses with InvalidInput. Emits ``need_corrected``."""
-    need = Need.objects.select_for_update().get(pk=need.pk)
-    before = {"text": need.text, "context": need.context}
-    need.text, need.context = clean_need_text(text, context, field=_("Need"))
-    need.edited = True
-    need.save(update_fields=["text", "context", "edited", "updated"])
+    """Fix a typo in someone's need. The text it replaces is kept in a NeedCorrection of the
+    need (for the undo; it goes with the need), the log points at both. Refuses with
+    InvalidInput, Conflict for a need merged or withdrawn a moment ago. Emits
+    ``need_corrected``."""
+    locked = lock_needs([need.pk]).get(need.pk)
+    if locked is None:
+        raise withdrawn_meanwhile()
+    refuse_merged(locked, actor)
+    text, context = clean_need_text(text, context, field=_("Need"))
+    correction = NeedCorrection.objects.create(
+        need=locked,
+        text_before=locked.text,
+        context_before=locked.context,
+        edited_before=locked.edited,
+        text_after=text,
+        context_after=context,
+    )
+    locked.text, locked.context, locked.edited = text, context, True
+    locked.save(update_fields=["text", "context", "edited", "updated"])
     log(
-        LiveSession.objects.get(pk=need.live_session_id),
+        LiveSession.objects.get(pk=locked.live_session_id),
         actor,
         "edit",
-        f"need-{need.pk}",
-        before=before,
-        after={"text": need.text, "context": need.context},
+        "need",
+        need=locked,
+        correction=correction,
     )
-    events.need_edited(need, by_facilitator=True)
-    return need
+    events.need_edited(locked, by_facilitator=True)
+    return locked
 
 
+_AUTHORED = (Need, Mapping, GapNote)
+
+
+@retry_on_lock_conflict
 @transaction.atomic
-def merge_needs(*, actor, keep: Need, duplicate: Need) -> Need:
-    """Merge ``duplicate`` into ``keep``: its mappings and dots move over, then it goes.
-
-    A participant who had dots on both keeps the larger of the two (never more than the cap),
-    so no vote is counted twice and nobody's budget is exceeded; mappings to the same strategy
-    merge the same way. Refuses with InvalidInput for the same need twice or needs of two
-    sessions. Emits ``needs_merged``."""
-    if keep.pk == duplicate.pk or keep.live_session_id != duplicate.live_session_id:
-        raise InvalidInput(_("Choose two different needs of this session."))
-    live_session = locked_session(LiveSession.objects.get(pk=keep.live_session_id))
-    # Lock both needs in a fixed order so concurrent merges cannot deadlock.
-    list(Need.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk"))
-    _merge_votes(Vote.objects.filter(need=duplicate), "need", keep, live_session.dot_cap)
-    kept_by_strategy = {m.strategy_id: m for m in Mapping.objects.filter(need=keep)}
-    for mapping in Mapping.objects.filter(need=duplicate):
-        target = kept_by_strategy.get(mapping.strategy_id)
-        if target is None:
-            mapping.need = keep
-            mapping.save(update_fields=["need", "updated"])
-        else:
-            _merge_votes(
-                Vote.objects.filter(mapping=mapping), "mapping", target, live_session.dot_cap
-            )
-            GapNote.objects.filter(mapping=mapping).update(mapping=target)
-            mapping.delete()
-    text = duplicate.text
-    duplicate_id = duplicate.pk
-    duplicate.delete()
-    log(live_session, actor, "merge", f"need-{keep.pk}", merged=duplicate_id, merged_text=text)
-    events.needs_merged(keep, duplicate_id)
-    return keep
-
-
-def _merge_votes(votes, field: str, target, cap: int) -> None:
-    existing = {v.participant_id: v for v in Vote.objects.filter(**{field: target})}
-    for vote in votes:
-        kept = existing.get(vote.participant_id)
-        if kept is None:
-            setattr(vote, field, target)
-            vote.save(update_fields=[field])
-        else:
-            kept.dots = min(cap, max(kept.dots, vote.dots))
-            kept.save(update_fields=["dots"])
-            vote.delete()
-
-
-_AUTHORED = {"need": Need, "mapping": Mapping, "gap_note": GapNote}
-
-
-@transaction.atomic
-def remove_participant(*, actor, participant: Participant) -> None:
-    """Remove a participant: they can no longer act, their dots go, and everything they wrote
-    is hidden (kept, so a mistaken removal can be undone with ``restore_participant``; the log
-    keeps what it hid). Removing someone already removed is a no-op. Emits
-    ``participant_removed``."""
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    if participant.removed_at:
-        return
-    participant.removed_at = timezone.now()
-    participant.save(update_fields=["removed_at"])
-    written = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
-    touched = needs_touched_by(participant)
-    hidden = {}
-    for name, model in _AUTHORED.items():
-        shown = model.objects.filter(author=participant).exclude(status=ContributionStatus.HIDDEN)
-        hidden[name] = {str(pk): status for pk, status in shown.values_list("pk", "status")}
-        shown.update(status=ContributionStatus.HIDDEN)
-    Vote.objects.filter(participant=participant).delete()
-    log(
-        LiveSession.objects.get(pk=participant.live_session_id),
+def remove_participant(*, actor, participant: Participant) -> ModerationAction | None:
+    """Remove a participant: they can no longer act, and everything they wrote and their
+    dots are hidden, not deleted, so that ``restore_participant`` gives all of it back (each
+    row remembers the status the removal hid it from; votes are flagged hidden and counted
+    nowhere, sessions.models.CountedVotes). Returns the log entry; removing someone already
+    removed is a no-op (None). Refuses with Conflict for someone who erased themselves a
+    moment ago. Emits ``participant_removed``."""
+    locked = lock_participants([participant.pk]).get(participant.pk)
+    if locked is None:
+        raise Conflict(_("This participant just erased themselves."))
+    if locked.removed_at:
+        return None
+    lock_needs(needs_of(locked))
+    written = list(Need.objects.filter(author=locked).values_list("pk", flat=True))
+    touched = needs_touched_by(locked)
+    locked.removed_at = timezone.now()
+    locked.save(update_fields=["removed_at"])
+    for model in _AUTHORED:
+        model.objects.filter(author=locked).exclude(status__in=[HIDDEN, MERGED]).update(
+            status_before_removal=F("status"), status=HIDDEN
+        )
+    Vote.with_hidden.filter(participant=locked).update(hidden=True)
+    entry = log(
+        LiveSession.objects.get(pk=locked.live_session_id),
         actor,
         "remove",
-        f"participant-{participant.pk}",
-        pseudonym=participant.pseudonym,
-        hidden=hidden,
+        "participant",
+        participant=locked,
     )
     events.participant_left(
-        participant.live_session_id,
+        locked.live_session_id,
         written=written,
         touched=touched,
         removed=True,
-        public_id=participant.public_id,
+        public_id=locked.public_id,
     )
+    return entry
 
 
+@retry_on_lock_conflict
 @transaction.atomic
-def restore_participant(*, actor, participant: Participant) -> None:
-    """Undo a removal: the participant can act again and what the removal hid is shown as it
-    was (their dots are not given back: they place them again). Restoring someone who is not
-    removed is a no-op. Emits ``participant_restored``."""
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    if not participant.removed_at:
-        return
-    participant.removed_at = None
-    participant.save(update_fields=["removed_at"])
-    live_session = LiveSession.objects.get(pk=participant.live_session_id)
-    removal = (
-        live_session.moderation_log.filter(action="remove", target=f"participant-{participant.pk}")
-        .order_by("-created", "-pk")
-        .first()
+def restore_participant(*, actor, participant: Participant) -> ModerationAction | None:
+    """Undo a removal: the participant can act again, what the removal hid is shown as it was
+    (what a facilitator hid before, or changed since, stays as it is) and their dots count
+    again where they are now (a merge since may have moved them). Returns the log entry;
+    restoring someone who is not removed is a no-op (None). Refuses with Conflict for someone
+    who erased themselves since. Emits ``participant_restored``."""
+    locked = lock_participants([participant.pk]).get(participant.pk)
+    if locked is None:
+        raise Conflict(_("This participant erased themselves since."))
+    if not locked.removed_at:
+        return None
+    lock_needs(needs_of(locked))
+    locked.removed_at = None
+    locked.save(update_fields=["removed_at"])
+    hidden_by_removal = {"status": HIDDEN, "author": locked}
+    restored = list(
+        Need.objects.filter(**hidden_by_removal)
+        .exclude(status_before_removal="")
+        .values_list("pk", flat=True)
     )
-    hidden = removal.details.get("hidden", {}) if removal else {}
-    restored = []
-    for name, model in _AUTHORED.items():
-        by_status: dict[str, list[int]] = {}
-        for pk, status in hidden.get(name, {}).items():
-            by_status.setdefault(status, []).append(int(pk))
-        for status, pks in by_status.items():
-            model.objects.filter(
-                pk__in=pks, author=participant, status=ContributionStatus.HIDDEN
-            ).update(status=status)
-        if name == "need":
-            restored = [pk for pks in by_status.values() for pk in pks]
-    log(
-        live_session,
-        actor,
-        "restore",
-        f"participant-{participant.pk}",
-        pseudonym=participant.pseudonym,
-    )
-    events.participant_restored(participant, needs=restored)
+    for model in _AUTHORED:
+        model.objects.filter(**hidden_by_removal).exclude(status_before_removal="").update(
+            status=F("status_before_removal"), status_before_removal=""
+        )
+    Vote.with_hidden.filter(participant=locked).update(hidden=False)
+    live_session = LiveSession.objects.get(pk=locked.live_session_id)
+    now = timezone.now()
+    ModerationAction.objects.filter(
+        live_session=live_session, action="remove", participant=locked, undone_at__isnull=True
+    ).update(undone_at=now)
+    entry = log(live_session, actor, "restore", "participant", participant=locked)
+    events.participant_restored(locked, needs=sorted(set(restored) | needs_touched_by(locked)))
+    return entry
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def purge_contributions(*, live_session: LiveSession, actor) -> dict:
     """Retention: delete every participant and everything they contributed, keeping only the

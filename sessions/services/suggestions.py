@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sessions.enums import ContributionStatus
-from sessions.models import LiveSession, MergeSuggestion, Need
-from sessions.services.common import log
+from sessions.models import LiveSession, MergeSuggestion, ModerationAction, Need
+from sessions.services.common import log, withdrawn_meanwhile
 from sessions.similarity import Glossary, similar_pairs
 from taxonomy.queries import term_entries
 
@@ -35,7 +35,9 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
         .only("pk", "needs_compared_up_to", "taxonomy_id")
         .get(pk=live_session.pk)
     )
-    shown = Need.objects.filter(live_session=live_session).exclude(status=ContributionStatus.HIDDEN)
+    shown = Need.objects.filter(live_session=live_session).exclude(
+        status__in=[ContributionStatus.HIDDEN, ContributionStatus.MERGED]
+    )
     fresh_needs = shown
     if live_session.needs_compared_up_to is not None:
         fresh_needs = shown.filter(updated__gt=live_session.needs_compared_up_to)
@@ -64,23 +66,28 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
 
 
 @transaction.atomic
-def dismiss_merge_suggestion(*, actor, suggestion: MergeSuggestion) -> None:
-    """Not the same need: the pair is no longer suggested (kept in the log). Dismissing twice
-    is a no-op. Emits nothing."""
+def dismiss_merge_suggestion(*, actor, suggestion: MergeSuggestion) -> ModerationAction | None:
+    """Not the same need: the pair is no longer suggested (the log points at it, and its undo
+    suggests it again). Returns the log entry; dismissing twice is a no-op (None). Refuses
+    with Conflict for a suggestion gone with a need erased a moment ago. Emits nothing."""
     suggestion = (
         MergeSuggestion.objects.select_for_update(of=("self",))
-        .select_related("other")
-        .get(pk=suggestion.pk)
+        .select_related("need", "other")
+        .filter(pk=suggestion.pk)
+        .first()
     )
+    if suggestion is None:
+        raise withdrawn_meanwhile()
     if suggestion.dismissed_at:
-        return
+        return None
     suggestion.dismissed_at = timezone.now()
     suggestion.save(update_fields=["dismissed_at"])
-    log(
+    return log(
         LiveSession.objects.get(pk=suggestion.live_session_id),
         actor,
         "dismiss-merge",
-        f"need-{suggestion.need_id}",
-        other=suggestion.other_id,
-        other_text=suggestion.other.text,
+        "need",
+        need=suggestion.need,
+        other_need=suggestion.other,
+        suggestion=suggestion,
     )

@@ -12,19 +12,30 @@ from sessions.services.common import (
     PER_PARTICIPANT,
     WRITES_PER_MINUTE,
     locked_participant,
+    merged_away,
     rate_limited,
     require_phase,
+    retry_on_lock_conflict,
+    share_mapping,
+    share_need,
 )
 from sessions.services.errors import BudgetExhausted, CapReached, InvalidInput
 
 
 def _vote_target(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> dict:
+    """The need or mapping voted on, read again once its need is locked FOR SHARE: a merge of
+    that need waits for this vote, or this vote for the merge, which it then sees (refused in
+    words: the dot goes where the need went). Raises InvalidInput, Conflict."""
     if (need is None) == (mapping is None):
         raise InvalidInput(_("Vote for one need or one mapping."))
-    item = need or mapping
-    if item.live_session_id != live_session.pk or item.status != ContributionStatus.VISIBLE:
+    item = share_need(need.pk) if need is not None else share_mapping(mapping.pk)
+    if item is None or item.live_session_id != live_session.pk:
         raise InvalidInput(_("That item is not available."))
-    return {"need": need} if need else {"mapping": mapping}
+    if item.status == ContributionStatus.MERGED:
+        raise merged_away(item if need is not None else item.need)
+    if item.status != ContributionStatus.VISIBLE:
+        raise InvalidInput(_("That item is not available."))
+    return {"need": item} if need is not None else {"mapping": item}
 
 
 def _dots_changed(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> None:
@@ -47,6 +58,7 @@ def _held(votes: list[Vote]) -> PersonalDots:
 
 
 @rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
+@retry_on_lock_conflict
 @transaction.atomic
 def add_dot(
     *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
@@ -55,11 +67,12 @@ def add_dot(
 
     The participant row is locked first, so the budget holds even against concurrent requests
     from the same person on several devices. Refuses with BudgetExhausted past the budget,
-    CapReached past the per-item cap, PhaseClosed, InvalidInput or TooFast. Emits
-    ``dots_changed``."""
+    CapReached past the per-item cap, PhaseClosed, InvalidInput, Conflict (the need was merged
+    a moment ago) or TooFast. Emits ``dots_changed``."""
     participant, live_session = locked_participant(participant)
     require_phase(live_session, "vote")
     target = _vote_target(live_session, need, mapping)
+    need, mapping = target.get("need"), target.get("mapping")
     # All of the participant's votes in one query: the budget is their sum, and the one on
     # this item (if any) is among them.
     votes = list(Vote.objects.filter(participant=participant))
@@ -86,6 +99,7 @@ def add_dot(
     return _held(votes)
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def remove_dot(
     *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
@@ -95,7 +109,8 @@ def remove_dot(
     error. Emits ``dots_changed``."""
     participant, live_session = locked_participant(participant)
     require_phase(live_session, "vote")
-    _vote_target(live_session, need, mapping)
+    target = _vote_target(live_session, need, mapping)
+    need, mapping = target.get("need"), target.get("mapping")
     votes = list(Vote.objects.filter(participant=participant))
     vote = next((v for v in votes if _is_vote_on(v, need, mapping)), None)
     if vote is None:

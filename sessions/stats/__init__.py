@@ -32,9 +32,11 @@ class Visibility:
     """The rows of one session that count.
 
     ``exclude_removed`` also leaves out what a removed participant wrote or voted. Removing
-    someone hides all they wrote and deletes their dots (services.remove_participant), so this
-    changes something only if a facilitator showed some of it again: the board then shows it,
-    an export does not. ``include_hidden``: every row."""
+    someone hides all they wrote and their dots (services.remove_participant; hidden votes
+    are left out of every read by sessions.models.CountedVotes), so this changes something
+    only if a facilitator showed some of it again: the board then shows it, an export does
+    not. ``include_hidden``: every row, but for needs and mappings a merge made part of
+    another (status MERGED: their dots and gap notes are counted where they moved)."""
 
     # Whether long reads stream in chunks through a server-side cursor: an export's may be
     # huge and keep memory flat that way; the board's are read again on every push, where the
@@ -66,7 +68,7 @@ class Visibility:
         """Rows whose contribution at ``prefix`` is visible (and, with ``exclude_removed``,
         whose author was not removed)."""
         if self.include_hidden:
-            return Q()
+            return ~Q(**{f"{prefix}status": ContributionStatus.MERGED})
         included = Q(**{f"{prefix}status": VISIBLE})
         if self.exclude_removed:
             included &= ~Q(**{f"{prefix}author__in": self._removed()})

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sessions import queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
 from sessions.live import screens
-from sessions.models import GapNote, LiveSession, Mapping, MergeSuggestion, Need, Participant
+from sessions.models import (
+    GapNote,
+    LiveSession,
+    Mapping,
+    MergeSuggestion,
+    ModerationAction,
+    Need,
+    Participant,
+)
 from sessions.moderation_log import log_lines
 from sessions.qr import join_qr
 from sessions.views import facilitator_answers as answers
@@ -149,11 +157,11 @@ def _after_control(
     status=200,
     *,
     done: str = "",
-    undo: Participant | None = None,
+    undo: ModerationAction | None = None,
 ):
     """The dashboard's regions with the outcome in a toast (htmx), or back to the dashboard
-    with it: ``error`` for a refusal, ``done`` for what was done (``undo``: a removed
-    participant the toast offers to restore)."""
+    with it: ``error`` for a refusal, ``done`` for what was done (``undo``: the log entry of
+    the action, which the toast offers to undo; without htmx the log line offers it)."""
     if request.htmx:
         context = _dashboard_context(request, live_session)
         context.update(
@@ -241,11 +249,16 @@ def moderate(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
     model = MODERATED[form.cleaned_data["kind"]]
     contribution = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
     before = contribution.status
-    services.moderate(
-        actor=request.user, contribution=contribution, status=form.cleaned_data["status"]
-    )
+    try:
+        entry = services.moderate(
+            actor=request.user, contribution=contribution, status=form.cleaned_data["status"]
+        )
+    except services.SessionError as exc:
+        return _refused(request, live_session, exc)
+    if entry is not None:
+        before = entry.details["before"]
     done = answers.moderated(contribution, before=before, after=form.cleaned_data["status"])
-    return _after_control(request, live_session, done=done)
+    return _after_control(request, live_session, done=done, undo=entry)
 
 
 @require_POST
@@ -264,10 +277,10 @@ def merge(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
         Need, pk=form.cleaned_data["duplicate"], live_session=live_session
     )
     try:
-        services.merge_needs(actor=request.user, keep=keep, duplicate=duplicate)
+        result = services.merge_needs(actor=request.user, keep=keep, duplicate=duplicate)
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
-    return _after_control(request, live_session, done=answers.merged(keep, duplicate))
+    return _after_control(request, live_session, done=answers.merged(result), undo=result.entry)
 
 
 @require_POST
@@ -281,8 +294,29 @@ def dismiss_suggestion(
         pk=suggestion_id,
         live_session=live_session,
     )
-    services.dismiss_merge_suggestion(actor=request.user, suggestion=suggestion)
-    return _after_control(request, live_session, done=answers.kept_apart(suggestion))
+    try:
+        entry = services.dismiss_merge_suggestion(actor=request.user, suggestion=suggestion)
+    except services.SessionError as exc:
+        return _refused(request, live_session, exc)
+    return _after_control(request, live_session, done=answers.kept_apart(suggestion), undo=entry)
+
+
+@require_POST
+@facilitator_view
+def undo(request: HttpRequest, live_session: LiveSession, entry_id: int) -> HttpResponse:
+    """Undo the action of a moderation log entry (from its toast or its log line)."""
+    entry = get_object_or_404(
+        ModerationAction.objects.select_related(
+            "need", "other_need", "mapping__need", "mapping__strategy", "gap_note", "participant"
+        ),
+        pk=entry_id,
+        live_session=live_session,
+    )
+    try:
+        done = services.undo(actor=request.user, entry=entry)
+    except services.SessionError as exc:
+        return _refused(request, live_session, exc)
+    return _after_control(request, live_session, done=answers.undone(done))
 
 
 @require_http_methods(["GET", "POST"])
@@ -297,19 +331,21 @@ def correct_need(request: HttpRequest, live_session: LiveSession, need_id: int) 
         submit_label=_("Save correction"),
     )
     form.helper.attrs = {}
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.correct_need(actor=request.user, need=need, **form.cleaned_data)
         except services.SessionError as exc:
             form.add_error(None, str(exc))
+            refusal = exc
         else:
-            messages.success(request, _("Correction saved and logged."))
+            messages.success(request, _("Correction saved and logged: the log offers to undo it."))
             return redirect("sessions:dashboard", code=live_session.code)
     return render(
         request,
         "sessions/facilitator/correct_need.html",
         {"live_session": live_session, "need": need, "form": form},
-        status=422 if form.errors else 200,
+        status=refusal.status if refusal else 422 if form.errors else 200,
     )
 
 
@@ -322,13 +358,18 @@ def remove_participant(
     (``restore``), undo the removal."""
     participant = get_object_or_404(Participant, pk=participant_id, live_session=live_session)
     name = {"name": participant.name}
-    if restore:
-        services.restore_participant(actor=request.user, participant=participant)
-        done = _("%(name)s is back: what the removal hid is shown again.") % name
-        return _after_control(request, live_session, done=done)
-    services.remove_participant(actor=request.user, participant=participant)
-    done = _("%(name)s is removed: what they wrote is hidden.") % name
-    return _after_control(request, live_session, done=done, undo=participant)
+    try:
+        if restore:
+            services.restore_participant(actor=request.user, participant=participant)
+            done = (
+                _("%(name)s is back: what the removal hid is shown again, with their dots.") % name
+            )
+            return _after_control(request, live_session, done=done)
+        entry = services.remove_participant(actor=request.user, participant=participant)
+    except services.SessionError as exc:
+        return _refused(request, live_session, exc)
+    done = _("%(name)s is removed: what they wrote and their dots are hidden.") % name
+    return _after_control(request, live_session, done=done, undo=entry)
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from sessions.enums import ContributionStatus
-from sessions.models import GapNote, LiveSession, Mapping, Need
-from sessions.moderation_log import quoted
+from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need
+from sessions.moderation_log import dots_moved, dots_moved_back, need_words, quoted, with_dots
 
 
 def _timer_done(command: str, minutes: int) -> str:
@@ -72,11 +72,41 @@ def moderated(contribution: Need | Mapping | GapNote, *, before: str, after: str
     return _("Shown again: %(item)s.") % {"item": words}
 
 
-def merged(keep: Need, duplicate: Need) -> str:
-    return _("Merged %(duplicate)s into %(keep)s.") % {
-        "duplicate": quoted(duplicate.text),
-        "keep": quoted(keep.text),
+def merged(result) -> str:
+    """The toast after a merge (``result``: services.merging.MergeResult), with what happened
+    to the dots: "Merged “Safer streams” into “Safe streaming”: 3 dots moved, 1 returned to
+    Bright Otter's budget." """
+    sentence = _("Merged %(duplicate)s into %(keep)s") % {
+        "duplicate": quoted(result.duplicate.text),
+        "keep": quoted(result.keep.text),
     }
+    return with_dots(sentence, dots_moved(result.dots.moved, result.dots.returned)) + "."
+
+
+def undone(done) -> str:
+    """The toast after an undo (``done``: services.undoing.Undone)."""
+    entry: ModerationAction = done.entry
+    action = entry.action
+    if action == "merge":
+        sentence = _("Merge undone: %(duplicate)s is a need of its own again") % {
+            "duplicate": need_words(entry.other_need)
+        }
+        dots = done.dots
+        words = dots_moved_back(dots.moved, dots.returned, dots.kept) if dots else ""
+        return with_dots(sentence, words) + "."
+    if action == "edit":
+        return _("Correction undone: %(need)s reads as before.") % {"need": need_words(entry.need)}
+    if action == "dismiss-merge":
+        return _("%(need)s and %(other)s are suggested as the same need again.") % {
+            "need": need_words(entry.need),
+            "other": need_words(entry.other_need),
+        }
+    if action == "remove":
+        return _("%(name)s is back: what the removal hid is shown again, with their dots.") % {
+            "name": entry.participant.name if entry.participant else ""
+        }
+    contribution = entry.need or entry.mapping or entry.gap_note
+    return moderated(contribution, before=entry.details["after"], after=entry.details["before"])
 
 
 def kept_apart(suggestion) -> str:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sessions import services
@@ -18,9 +19,8 @@ from sessions.identity import (
     set_device_cookie,
     set_participant_cookie,
 )
-from sessions.models import LiveSession, Participant
+from sessions.models import LiveSession
 from sessions.permissions import live_session_or_404
-from sessions.views.decorators import participant_view
 from sessions.views.refusals import with_retry_after
 from sessions.views.removal import removed_page
 
@@ -111,11 +111,17 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return with_retry_after(response, refusal)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
-@participant_view
-def erase(request: HttpRequest, participant: Participant) -> HttpResponse:
-    """Erase oneself from the session: everything written and voted goes, on every screen."""
-    live_session = participant.live_session
+def erase(request: HttpRequest, code: str) -> HttpResponse:
+    """Erase oneself from the session: everything written and voted goes, on every screen.
+    A participant a facilitator removed may erase themselves too (and stays removed)."""
+    live_session = live_session_or_404(code)
+    participant = current_participant(request, live_session, removed_too=True)
+    if participant is None:
+        if removed_here(request, live_session):
+            return removed_page(request, live_session)
+        return redirect("sessions:join", code=live_session.code)
     if request.method == "POST":
         services.erase_participant(participant=participant)
         messages.success(

@@ -186,13 +186,20 @@ def delete_need(request: HttpRequest, participant: Participant, need_id: int) ->
 def map_need(request: HttpRequest, participant: Participant, need_id: int) -> HttpResponse:
     """The strategy picker for one need: the four categories, filterable by typing."""
     live_session = participant.live_session
+    # A need merged a moment ago is answered in words (where it went), not with a 404.
     need = get_object_or_404(
-        Need, pk=need_id, live_session=live_session, status=ContributionStatus.VISIBLE
+        Need,
+        pk=need_id,
+        live_session=live_session,
+        status__in=[ContributionStatus.VISIBLE, ContributionStatus.MERGED],
     )
     categories = queries.strategy_choices(live_session)
     strategy_ids = [s.pk for category in categories for s in category.strategies.all()]
     form = MappingForm(request.POST or None, strategy_ids=strategy_ids)
     refusal = None
+    if request.method == "GET" and need.status == ContributionStatus.MERGED:
+        refusal = services.merged_away(need)
+        form.add_error(None, str(refusal))
     if request.method == "POST" and form.is_valid():
         chosen = list(
             Strategy.objects.filter(

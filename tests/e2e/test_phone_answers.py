@@ -236,7 +236,9 @@ class PhoneAnswerTests(BrowserTestCase):
         )
 
         dashboard.get_by_role("button", name="Remove Bright Otter").click()
-        expect(toast).to_contain_text("Bright Otter is removed: what they wrote is hidden.")
+        expect(toast).to_contain_text(
+            "Bright Otter is removed: what they wrote and their dots are hidden."
+        )
         expect(dashboard.locator(".moderation-log")).to_contain_text("ada removed Bright Otter")
         dashboard.screenshot(path="test-results/dashboard-removal-toast.png")
         self.assert_accessible(dashboard)

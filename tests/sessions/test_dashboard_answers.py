@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from sessions import services
 from sessions.enums import ContributionStatus
-from sessions.models import Participant
+from sessions.models import ModerationAction
 from sessions.moderation_log import log_lines
-from tests.factories import MappingFactory, NeedFactory, ParticipantFactory
+from tests.factories import MappingFactory, NeedFactory, ParticipantFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -48,10 +48,11 @@ def test_a_removal_is_answered_with_a_way_to_undo_it(facilitator_client, live_se
     removed = facilitator_client.post(
         reverse("sessions:remove_participant", args=[live_session.code, person.pk]), headers=HTMX
     )
-    undo = reverse("sessions:restore_participant", args=[live_session.code, person.pk])
+    entry = ModerationAction.objects.get(action="remove")
+    undo = reverse("sessions:undo", args=[live_session.code, entry.pk])
 
-    assert "Bright Otter is removed: what they wrote is hidden." in toast(removed)
-    assert f'hx-post="{undo}"' in removed.text
+    assert "Bright Otter is removed: what they wrote and their dots are hidden." in toast(removed)
+    assert f'hx-post="{undo}"' in toast(removed)
     restored = facilitator_client.post(undo, headers=HTMX)
     assert "Bright Otter is back" in toast(restored)
     person.refresh_from_db()
@@ -117,7 +118,6 @@ def test_the_moderation_log_says_who_did_what_in_words(live_session, facilitator
     services.remove_participant(actor=facilitator, participant=person)
     services.restore_participant(actor=facilitator, participant=person)
     services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=3)
-    Participant.objects.filter(pk=person.pk).delete()  # erased since: the log keeps the name
 
     lines = [line.text for line in log_lines(live_session)]
 
@@ -128,6 +128,12 @@ def test_the_moderation_log_says_who_did_what_in_words(live_session, facilitator
         f"Ada hid “Safe streaming” → {mapping.strategy.name}",
         "Ada merged “Safer streams” into “Safe streaming”",
     ]
+    # Erased since: the log keeps no name, no text of theirs (issue 21).
+    services.erase_participant(participant=person)
+    assert [line.text for line in log_lines(live_session)][1:3] == [
+        "Ada restored an erased participant",
+        "Ada removed an erased participant",
+    ]
 
 
 @pytest.mark.parametrize("actions", [1, 8])
@@ -136,11 +142,15 @@ def test_the_moderation_log_reads_a_fixed_number_of_queries(
 ):
     for _ in range(actions):
         need = NeedFactory(author=ParticipantFactory(live_session=live_session))
+        other = NeedFactory(author=need.author)
+        VoteFactory(participant=need.author, need=need)
+        VoteFactory(participant=need.author, need=other)
         services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.HIDDEN)
+        services.merge_needs(actor=facilitator, keep=need, duplicate=other)
         services.remove_participant(actor=facilitator, participant=need.author)
 
-    # the entries with their actors, the needs and the people they name
-    with django_assert_num_queries(3):
+    # the entries with their actors and what they point at; the dots the merges returned
+    with django_assert_num_queries(2):
         lines = log_lines(live_session)
 
-    assert len(lines) == 2 * actions
+    assert len(lines) == 3 * actions

@@ -63,15 +63,18 @@ def test_timer_refuses_absurd_durations(live_session, facilitator, capture_live_
     assert events == []
 
 
-def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(
+def test_a_merge_adds_each_persons_dots_up_to_the_cap_and_returns_the_rest(
     live_session, facilitator, capture_live_events
 ):
-    LiveSession.objects.filter(pk=live_session.pk).update(dot_cap=3, dot_budget=5)
+    """Issue 21: a merge kept the larger of a person's dots on the two needs, silently. It
+    adds them up to the cap, returns what the cap cuts to the person's budget, and says so."""
+    LiveSession.objects.filter(pk=live_session.pk).update(dot_cap=3, dot_budget=8)
     live_session.refresh_from_db()
     author = ParticipantFactory(live_session=live_session)
     keep = NeedFactory(author=author, text="Safer visibility")
     duplicate = NeedFactory(author=author, text="Safer visibility!")
-    both, only_dup = ParticipantFactory.create_batch(2, live_session=live_session)
+    both = ParticipantFactory(live_session=live_session, pseudonym="Bright Otter")
+    only_dup = ParticipantFactory(live_session=live_session)
     VoteFactory(participant=both, need=keep, dots=2)
     VoteFactory(participant=both, need=duplicate, dots=3)
     VoteFactory(participant=only_dup, need=duplicate, dots=1)
@@ -82,35 +85,41 @@ def test_merge_keeps_totals_exact_and_never_breaks_cap_or_budget(
     dup_mapping_other = MappingFactory(need=duplicate, strategy=other)
     VoteFactory(participant=only_dup, mapping=kept_mapping, dots=1)
     VoteFactory(participant=only_dup, mapping=dup_mapping_same, dots=1)
-    GapNoteFactory(author=author, strategy=shared, mapping=dup_mapping_same)
-
-    duplicate_id = duplicate.pk
+    note = GapNoteFactory(author=author, strategy=shared, mapping=dup_mapping_same)
+    dots_before = queries.activity(live_session)["dots"]
 
     with capture_live_events() as events:
-        services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
+        result = services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
 
-    assert list(Need.objects.all()) == [keep]
-    # A person with dots on both keeps the larger, never the sum: nothing counted twice.
+    # 2 + 3 on a cap of 3: 1 of the 3 moves, 2 go back to Bright Otter's budget.
     assert Vote.objects.get(participant=both, need=keep).dots == 3
     assert Vote.objects.get(participant=only_dup, need=keep).dots == 1
-    assert set(Mapping.objects.values_list("pk", flat=True)) == {
+    assert Vote.objects.get(participant=only_dup, mapping=kept_mapping).dots == 2
+    assert not Vote.objects.filter(need=duplicate).exists()
+    assert (result.dots.moved, result.dots.returned) == (3, [("Bright Otter", 2)])
+    assert queries.activity(live_session)["dots"] == dots_before - 2
+    assert queries.dots_in(queries.personal_dots(both)) == 3  # 2 to place again
+    # The duplicate and the folded mapping stay, merged away, for the undo; the other moved.
+    duplicate.refresh_from_db()
+    dup_mapping_same.refresh_from_db()
+    assert duplicate.status == dup_mapping_same.status == ContributionStatus.MERGED
+    assert set(Mapping.objects.filter(need=keep).values_list("pk", flat=True)) == {
         kept_mapping.pk,
         dup_mapping_other.pk,
     }
-    assert Vote.objects.get(participant=only_dup, mapping=kept_mapping).dots == 1
-    assert GapNote.objects.get().mapping == kept_mapping
-    for person in (both, only_dup):
-        assert queries.dots_in(queries.personal_dots(person)) <= 5
-    entry = ModerationAction.objects.get(action="merge")
-    assert entry.actor == facilitator and entry.details["merged"] == duplicate_id
+    assert GapNote.objects.get(pk=note.pk).mapping == kept_mapping
+    assert result.entry.details == {"moved": 3, "returned": 2}
+    assert (result.entry.need, result.entry.other_need) == (keep, duplicate)
     assert events == [
         LiveEvent(
-            "needs_merged", live_session.pk, {"need_id": keep.pk, "duplicate_id": duplicate_id}
+            "needs_merged", live_session.pk, {"need_id": keep.pk, "duplicate_id": duplicate.pk}
         )
     ]
 
 
-def test_correcting_a_need_records_the_change(live_session, facilitator, capture_live_events):
+def test_correcting_a_need_can_be_undone_and_the_log_keeps_no_text(
+    live_session, facilitator, capture_live_events
+):
     need = NeedFactory(
         live_session=live_session,
         author=ParticipantFactory(live_session=live_session),
@@ -123,9 +132,15 @@ def test_correcting_a_need_records_the_change(live_session, facilitator, capture
     need.refresh_from_db()
     entry = ModerationAction.objects.get(action="edit")
     assert need.text == "Safer visibility" and need.edited
-    assert entry.details["before"]["text"] == "Safer visiblity"
-    assert entry.details["after"]["text"] == "Safer visibility"
+    assert entry.details == {} and entry.need == need
+    assert entry.correction.text_before == "Safer visiblity"
     assert events == [LiveEvent("need_corrected", live_session.pk, {"need_id": need.pk})]
+
+    services.undo(actor=facilitator, entry=entry)
+
+    need.refresh_from_db()
+    assert (need.text, need.edited) == ("Safer visiblity", False)
+    assert not need.corrections.exists()
 
 
 def test_hide_and_restore_are_logged_and_change_visibility(
@@ -167,7 +182,9 @@ def test_removing_a_participant_hides_their_content_and_blocks_them(
         services.remove_participant(actor=facilitator, participant=person)  # already: no-op
 
     need.refresh_from_db()
+    # Hidden, not deleted: the undo gives them back.
     assert need.status == "hidden" and not Vote.objects.exists()
+    assert Vote.with_hidden.filter(participant=person, hidden=True).count() == 2
     assert events == [
         LiveEvent(
             "participant_removed",

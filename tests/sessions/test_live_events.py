@@ -125,11 +125,28 @@ def test_nothing_reaches_the_screens_from_a_write_that_rolls_back(
         ("dots_changed", {"need_id": 4, "mapping_id": 9}, {"grid", "split"}, set(), set(), {4}),
         ("need_mapped", {"need_id": 4, "mapping_ids": [9]}, {"grid", "split"}, {4}, set(), set()),
         (
+            # The spotlight too: it may show one of their needs.
             "participant_removed",
             {"public_id": "abc", "written": [1, 2], "touched": [3]},
-            {"counts", "grid", "split", "gaps"},
+            {"counts", "grid", "split", "gaps", "spotlight"},
             {3},
             {1, 2},
+            set(),
+        ),
+        (
+            "participant_erased",
+            {"written": [1, 2], "touched": [3]},
+            {"counts", "grid", "split", "gaps", "spotlight"},
+            {3},
+            {1, 2},
+            set(),
+        ),
+        (
+            "merge_undone",
+            {"need_id": 4, "duplicate_id": 5},
+            {"counts", "grid", "split", "gaps"},
+            {4, 5},
+            set(),
             set(),
         ),
         ("phase_changed", {"phase": "voting"}, {"phase", "spotlight"}, set(), set(), set()),
@@ -198,5 +215,6 @@ def _calls(name, session, need):
         "gap_withdrawn": [lambda f: f(1, 5)],
         "contribution_moderated": [lambda f: f(need), lambda f: f(mapping), lambda f: f(note)],
         "needs_merged": [lambda f: f(need, 9)],
+        "merge_undone": [lambda f: f(need, Need(pk=9, live_session_id=1))],
     }
     return table.get(name, [lambda f: f(session)])

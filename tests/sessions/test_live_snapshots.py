@@ -91,3 +91,19 @@ def test_polling_from_behind_reuses_the_snapshot_until_the_session_changes(rende
     assert [response.status_code for response in first] == [200] * 5
     assert "Second" in second.text
     assert len(renders) == 2  # one per sequence number, not one per poll
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_kept_snapshot_holds_what_someone_erased_since(renders):
+    from sessions.live import snapshots
+
+    session = LiveSessionFactory(code="K7HQ4P", phase=Phase.NEEDS)
+    url = reverse("sessions:live", args=[session.code]) + "?audience=board&since=0"
+    author = ParticipantFactory(live_session=session)
+    services.post_need(participant=author, text="Zebrafinch appeals")
+    assert "Zebrafinch" in Client().get(url).text
+
+    services.erase_participant(participant=author)
+    assert "Zebrafinch" not in Client().get(url).text
+
+    assert not any("Zebrafinch" in html for html in snapshots._rendered.values())

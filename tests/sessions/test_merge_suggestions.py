@@ -5,7 +5,7 @@ import pytest
 
 from sessions import queries, services
 from sessions.enums import ContributionStatus
-from sessions.models import MergeSuggestion, ModerationAction, Need
+from sessions.models import ModerationAction, Need
 from sessions.similarity import THRESHOLD, similar_pairs
 from tests.factories import NeedFactory, ParticipantFactory
 
@@ -109,10 +109,17 @@ def test_merging_a_suggested_pair_leaves_no_suggestion_behind(live_session, faci
     services.refresh_merge_suggestions(live_session=live_session)
     (suggestion,) = queries.merge_suggestions(live_session)
 
-    services.merge_needs(actor=facilitator, keep=suggestion.need, duplicate=suggestion.other)
+    result = services.merge_needs(
+        actor=facilitator, keep=suggestion.need, duplicate=suggestion.other
+    )
 
-    assert list(Need.objects.all()) == [first]
-    assert not MergeSuggestion.objects.exists()
+    assert list(Need.objects.exclude(status=ContributionStatus.MERGED)) == [first]
+    assert queries.merge_suggestions(live_session) == []
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert queries.merge_suggestions(live_session) == []
+    # Undone, the pair is suggested again, as it was.
+    services.undo(actor=facilitator, entry=result.entry)
+    assert [s.pk for s in queries.merge_suggestions(live_session)] == [suggestion.pk]
 
 
 def test_hidden_needs_are_neither_compared_nor_suggested(live_session, facilitator):
@@ -163,7 +170,7 @@ def test_a_suggested_pair_merges_in_one_tap(facilitator_client, live_session):
     )
 
     assert merged.status_code == 200
-    assert list(Need.objects.all()) == [first]
+    assert list(Need.objects.exclude(status=ContributionStatus.MERGED)) == [first]
     assert "These look like the same need" not in merged.text
 
 

@@ -267,9 +267,10 @@ def test_a_vote_costs_the_same_few_queries_however_many_dots_are_placed(
     for need in needs[:votes_already]:
         participant_client.post(url, {"kind": "need", "item": need.pk, "action": "add"})
 
-    # participant with session, item, savepoint, lock, votes, write, sequence, release: the
-    # service hands the participant's dots back for the answer, which does not read them again
-    with django_assert_num_queries(8):
+    # participant with session, item, savepoint, lock, the item again under a share lock (a
+    # merge waits for it or it sees the merge), votes, write, sequence, release: the service
+    # hands the participant's dots back for the answer, which does not read them again
+    with django_assert_num_queries(9):
         response = participant_client.post(
             url, {"kind": "need", "item": needs[-1].pk, "action": "add"}, headers=HTMX
         )
