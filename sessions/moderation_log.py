@@ -98,6 +98,33 @@ def _timer_sentence(entry: ModerationAction) -> str:
     }.get(command, _("%(actor)s changed the timer"))
 
 
+def _burst_sentence(entry: ModerationAction) -> tuple[str, int, int]:
+    """A sweep of the door (sessions.services.door) or its undo, with how many it concerned."""
+    if entry.action == "remove-burst":
+        count = len(entry.details.get("participants", []))
+        return (
+            ngettext(
+                "%(actor)s removed the %(count)d person who joined in the last %(minutes)d "
+                "minutes and contributed nothing",
+                "%(actor)s removed the %(count)d people who joined in the last %(minutes)d "
+                "minutes and contributed nothing",
+                count,
+            ),
+            count,
+            entry.details.get("minutes") or 0,
+        )
+    count = entry.details.get("count") or 0
+    return (
+        ngettext(
+            "%(actor)s brought back the %(count)d person removed with a burst",
+            "%(actor)s brought back the %(count)d people removed with a burst",
+            count,
+        ),
+        count,
+        0,
+    )
+
+
 def describe(entry: ModerationAction, names: dict) -> str:
     """One log entry as a sentence (``names``: from ``_names``)."""
     actor = entry.actor.get_full_name() or entry.actor.get_username() if entry.actor else ""
@@ -139,6 +166,8 @@ def describe(entry: ModerationAction, names: dict) -> str:
             else _("%(actor)s put %(item)s in the spotlight")
         )
         values["item"] = _target(entry, names)
+    elif action in ("remove-burst", "restore-burst"):
+        sentence, values["count"], values["minutes"] = _burst_sentence(entry)
     elif action == "announce":
         sentence = (
             _("%(actor)s announced %(item)s")
@@ -152,6 +181,8 @@ def describe(entry: ModerationAction, names: dict) -> str:
             "unlock": _("%(actor)s unlocked input"),
             "configure": _("%(actor)s changed the settings"),
             "purge": _("%(actor)s purged the contributions"),
+            "door-close": _("%(actor)s closed the door: nobody new can join"),
+            "door-open": _("%(actor)s opened the door again"),
         }.get(action, _("%(actor)s did “%(action)s”"))
         values["action"] = action
     return sentence % values
