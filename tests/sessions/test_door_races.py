@@ -65,9 +65,7 @@ def test_a_sweep_never_takes_someone_whose_need_went_in(round_):
 
     others = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(r, services.ParticipantRemoved) for r in others), others
-    removed = set(
-        Participant.objects.filter(removed_at__isnull=False).values_list("pk", flat=True)
-    )
+    removed = set(Participant.objects.filter(removed_at__isnull=False).values_list("pk", flat=True))
     with_needs = set(Need.objects.values_list("author_id", flat=True))
     # Whoever got a need in stays; whoever was removed has no need (theirs was refused).
     assert not removed & with_needs
