@@ -1,24 +1,25 @@
 """A phone's extra time to join through the door's proof of work.
 
-Starts a uvicorn worker as production runs it (DEBUG=false, PostgreSQL, Redis, static files
-collected) twice on a database of its own, one asking the proof of work (JOIN_CHALLENGE=true)
-and one not (the baseline, in the same run), and joins a session through each with Chromium as
-a mid-range phone: a 390x844 touch viewport and 4x CPU throttling through CDP
+Starts two uvicorn workers as production runs them (DEBUG=false, PostgreSQL, Redis, static
+files collected) on a database of its own, one asking the proof of work (JOIN_CHALLENGE=true)
+and one not (the baseline), and has each phone join through one and then the other, back to
+back (which first alternates), so that the machine's load weighs on both alike. The phone is
+Chromium at a 390x844 touch viewport with 4x CPU throttling through CDP
 (Emulation.setCPUThrottlingRate). That throttling slows the page's main thread but not the
 threads WebCrypto's PBKDF2 runs on (measured: 4x changes a two-worker solve by a few per
 cent), so each measure is also taken with the whole browser inside half a core (a cgroup CPU
 quota, --cpu-quota 0 0.5), where the web workers' search is slowed too: a pessimistic phone
-(the main thread then suffers both). A phone scans the QR code (the page opens
-with "in the room" chosen), ticks the agreement and taps Join, either at once ("hurried": as
-soon as the button can be tapped, the worst case) or after 3 s of reading ("reading").
-Prints, per case, the median and range of the time from opening the link to the participant
-page with and without the check, their difference, the check's own time (the widget's), and
-the phone's time per attempt (what bench/joins.py uses to account for 1,000 phones' work).
+(its main thread then suffers both). A phone scans the QR code (the page opens with "in the
+room" chosen), ticks the agreement and taps Join, either at once ("hurried": as soon as the
+button can be tapped, the worst case) or after 3 s of reading ("reading"). Prints, per case,
+the median and range of the time from opening the link to the participant page with and
+without the check and of their difference, the check's own time, and the phone's time per
+attempt (what bench/joins.py uses to account for 1,000 phones' work).
 
     .venv/bin/python bench/phone_join.py                       # 8 phones per case
     .venv/bin/python bench/phone_join.py --phones 12 --cpu-quota 0
 
-Not part of the test suite. Talks to 127.0.0.1 only; removes its server, database and cgroup
+Not part of the test suite. Talks to 127.0.0.1 only; removes its servers, database and cgroup
 on exit.
 """
 
@@ -195,23 +196,27 @@ def main() -> int:
                 )
                 results: dict[tuple[str, str], list[float]] = {}
                 checks: list[dict] = []
+                # Both servers at once, each phone joining through one then the other (in
+                # turn first): the machine's load, shared with other work, weighs on both.
+                doors = {}
                 for challenge in ("true", "false"):
                     env = base_env(DATABASE, **common, JOIN_CHALLENGE=challenge)
-                    servers = start_servers(env, 1, f"phone-{challenge}", kind="uvicorn")
-                    port = servers[0].port
-                    code = new_session()
+                    started = start_servers(env, 1, f"phone-{challenge}", kind="uvicorn")
+                    servers += started
                     label = "with the check" if challenge == "true" else "without (baseline)"
-                    one_join(browser, port, code, args.throttle, 0)  # warm the server up
-                    for _ in range(args.phones):
-                        for case, wait in (("hurried", 0.0), ("reading", args.reading)):
-                            run = one_join(browser, port, code, args.throttle, wait)
+                    doors[label] = (started[0].port, new_session())
+                    one_join(browser, *doors[label], args.throttle, 0)  # warm it up
+                for index in range(args.phones):
+                    order = list(doors) if index % 2 == 0 else list(reversed(doors))
+                    for case, wait in (("hurried", 0.0), ("reading", args.reading)):
+                        for label in order:
+                            run = one_join(browser, *doors[label], args.throttle, wait)
                             results.setdefault((label, case), []).append(run["seconds"] - wait)
                             failures += run["errors"]
-                        if challenge == "true":
-                            checks.append(check_time(browser, port, code, args.throttle))
-                    stop_servers(servers)
-                    servers = []
-                    print(f"{quota:g} core: {label} done; {load_average()}", flush=True)
+                    checks.append(check_time(browser, *doors["with the check"], args.throttle))
+                stop_servers(servers)
+                servers = []
+                print(f"{quota:g} core done; {load_average()}", flush=True)
                 browser.close()
                 remove_cgroup()
                 limit = f"inside {quota:g} core" if executable else "no CPU quota"
@@ -245,7 +250,8 @@ def describe(args, limit: str, results: dict, checks: list[dict]) -> str:
     for case in ("hurried", "reading"):
         with_check = results[("with the check", case)]
         without = results[("without (baseline)", case)]
-        extra = [a - b for a, b in zip(sorted(with_check), sorted(without), strict=True)]
+        # Each pair was measured back to back (one phone through each door).
+        extra = [a - b for a, b in zip(with_check, without, strict=True)]
         rows.append(
             [
                 case,
@@ -262,7 +268,7 @@ def describe(args, limit: str, results: dict, checks: list[dict]) -> str:
                 "with the check",
                 "without (baseline)",
                 "extra (medians)",
-                "extra (paired by rank)",
+                "extra, each pair",
             ],
             rows,
         )
