@@ -128,7 +128,9 @@ def free_port() -> int:
 class Server:
     """One server process (own process group), its log in a temporary file."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], port: int, name: str) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], port: int, name: str, cwd: Path = ROOT
+    ) -> None:
         self.port = port
         self.name = name
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
@@ -136,7 +138,7 @@ class Server:
         )
         self.proc = subprocess.Popen(
             argv,
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -166,7 +168,11 @@ class Server:
 
     @classmethod
     def uvicorn(
-        cls, env: dict[str, str], name: str = "uvicorn", app: str = "commonground.asgi:application"
+        cls,
+        env: dict[str, str],
+        name: str = "uvicorn",
+        app: str = "commonground.asgi:application",
+        cwd: Path = ROOT,
     ) -> "Server":
         port = free_port()
         argv = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
@@ -174,7 +180,7 @@ class Server:
         argv += ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
         argv += ["--lifespan", "off", "--ws", "websockets-sansio", "--ws-max-size", "16384"]
         argv += ["--ws-per-message-deflate", "false", app]
-        return cls(argv, env, port, name)
+        return cls(argv, env, port, name, cwd)
 
     @classmethod
     def granian(
@@ -228,12 +234,18 @@ def start_servers(
     name: str,
     app: str = "commonground.asgi:application",
     kind: str = "daphne",
+    cwd: Path = ROOT,
 ) -> list[Server]:
+    """``cwd``: the checkout the servers run (another commit's tree, for a before and after)."""
     servers: list[Server] = []
-    start = {"uvicorn": Server.uvicorn, "granian": Server.granian}.get(kind, Server.daphne)
     try:
         for index in range(workers):
-            servers.append(start(env, name=f"{name}-{index}", app=app))
+            if kind == "uvicorn":
+                servers.append(Server.uvicorn(env, name=f"{name}-{index}", app=app, cwd=cwd))
+            elif kind == "granian":
+                servers.append(Server.granian(env, name=f"{name}-{index}", app=app))
+            else:
+                servers.append(Server.daphne(env, name=f"{name}-{index}", app=app))
         for server in servers:
             server.wait_ready()
     except BaseException:

@@ -274,6 +274,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # The join's proof of work runs in web workers loaded from our own static files
+        # (static/vendor/altcha/): never a blob: or data: worker.
+        "worker-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
@@ -368,6 +371,18 @@ LIVE_COALESCE_MAX_SECONDS = env.float("LIVE_COALESCE_MAX_SECONDS", default=1.0)
 
 # Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+
+# The join's proof of work (sessions.proof_of_work, docs/door.md): a browser solves a small
+# ALTCHA challenge before it joins, so that a script pays CPU for every participant it makes.
+# COST: PBKDF2 iterations per attempt; NUMBER: the most attempts at a calm door (on average
+# half), about 1 s of one core of this project's test machine at most, less on a phone's
+# several cores; it grows when joins come faster than a plenary's. Challenges expire after
+# SECONDS. Browsers can solve only in a secure context (HTTPS or localhost): elsewhere
+# (make run on a room's Wi-Fi) the join page asks none.
+JOIN_CHALLENGE = env.bool("JOIN_CHALLENGE", default=True)
+JOIN_CHALLENGE_COST = env.int("JOIN_CHALLENGE_COST", default=5000)
+JOIN_CHALLENGE_NUMBER = env.int("JOIN_CHALLENGE_NUMBER", default=800)
+JOIN_CHALLENGE_SECONDS = env.int("JOIN_CHALLENGE_SECONDS", default=600)
 
 # Rate-limit counters are shared by every worker when Redis is configured.
 CACHES = (

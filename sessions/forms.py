@@ -356,3 +356,18 @@ class MergeForm(forms.Form):
         if cleaned.get("keep") and cleaned.get("keep") == cleaned.get("duplicate"):
             raise forms.ValidationError(_("Choose two different needs."))
         return cleaned
+
+
+class DoorForm(forms.Form):
+    """Close the door to new participants, or open it again (sessions.services.door)."""
+
+    door = forms.ChoiceField(choices=[("close", "close"), ("open", "open")])
+
+
+class SweepForm(forms.Form):
+    """Remove those who joined in the ``minutes`` before ``until`` (when the dashboard read
+    the figures) and contributed nothing; ``confirmed`` once the facilitator said yes."""
+
+    minutes = forms.IntegerField(min_value=1, max_value=60)
+    until = forms.DateTimeField()
+    confirmed = forms.BooleanField(required=False)

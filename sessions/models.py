@@ -66,6 +66,9 @@ class LiveSession(models.Model):
     )
     phase = models.CharField(_("phase"), max_length=10, choices=Phase, default=Phase.LOBBY)
     input_locked = models.BooleanField(_("input locked"), default=False)
+    # The door: while closed nobody new joins (those already in carry on); a facilitator
+    # closes it in one tap when a script floods it (sessions.services.door).
+    door_closed = models.BooleanField(_("door closed to new participants"), default=False)
     # Timer: running when phase_ends_at is set; paused when timer_remaining is set instead.
     phase_ends_at = models.DateTimeField(_("phase ends at"), null=True, blank=True)
     timer_remaining = models.DurationField(_("time remaining (paused)"), null=True, blank=True)
@@ -173,6 +176,11 @@ class Participant(models.Model):
             models.UniqueConstraint(
                 fields=["live_session", "pseudonym"], name="unique_pseudonym_per_session"
             ),
+        ]
+        # The door's figures (joins in the last minute, the silent burst) and the challenge's
+        # cost read a session's newest joins: an index, not a scan of the room.
+        indexes = [
+            models.Index(fields=["live_session", "joined_at"], name="participant_joined_idx")
         ]
 
     def __str__(self) -> str:

@@ -166,6 +166,32 @@ def with_dots(sentence: str, dots: str) -> str:
     return _("%(done)s: %(dots)s") % {"done": sentence, "dots": dots} if dots else sentence
 
 
+def _burst_sentence(entry: ModerationAction) -> tuple[str, int, int]:
+    """A sweep of the door (sessions.services.door) or its undo, with how many it concerned."""
+    count = entry.details.get("count") or 0
+    if entry.action == "remove-burst":
+        return (
+            ngettext(
+                "%(actor)s removed the %(count)d person who joined in the last %(minutes)d "
+                "minutes and contributed nothing",
+                "%(actor)s removed the %(count)d people who joined in the last %(minutes)d "
+                "minutes and contributed nothing",
+                count,
+            ),
+            count,
+            entry.details.get("minutes") or 0,
+        )
+    return (
+        ngettext(
+            "%(actor)s brought back the %(count)d person removed with a burst",
+            "%(actor)s brought back the %(count)d people removed with a burst",
+            count,
+        ),
+        count,
+        0,
+    )
+
+
 def describe(entry: ModerationAction, returned: dict | None = None) -> str:
     """One log entry as a sentence (``returned``: per merge, the (name, dots) the cap returned
     to budgets, from ``_returned``)."""
@@ -225,6 +251,8 @@ def describe(entry: ModerationAction, returned: dict | None = None) -> str:
             else _("%(actor)s put %(item)s in the spotlight")
         )
         values["item"] = _item(entry)
+    elif action in ("remove-burst", "restore-burst"):
+        sentence, values["count"], values["minutes"] = _burst_sentence(entry)
     elif action == "announce":
         sentence = (
             _("%(actor)s announced %(item)s")
@@ -238,6 +266,8 @@ def describe(entry: ModerationAction, returned: dict | None = None) -> str:
             "unlock": _("%(actor)s unlocked input"),
             "configure": _("%(actor)s changed the settings"),
             "purge": _("%(actor)s purged the contributions"),
+            "door-close": _("%(actor)s closed the door: nobody new can join"),
+            "door-open": _("%(actor)s opened the door again"),
         }.get(action, _("%(actor)s did “%(action)s”"))
         values["action"] = action
     return sentence % values
@@ -265,8 +295,10 @@ def log_lines(live_session: LiveSession, *, limit: int = 30) -> list[LogLine]:
     undo while the dashboard offers one (two queries)."""
     from sessions.services.undoing import can_undo
 
+    # A sweep of the door is one line: the removals it made, one entry each for their undo
+    # and their references, would push the rest of the log out of view.
     entries = list(
-        live_session.moderation_log.select_related(
+        live_session.moderation_log.exclude(details__has_key="burst").select_related(
             "actor",
             "need",
             "other_need",

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from sessions.views import (
     board,
+    door,
     evidence,
     facilitator,
     facilitators,
@@ -18,6 +19,7 @@ urlpatterns = [
     path("facilitate/<str:code>/export/", include("sessions.export_urls")),
     path("join/", joining.join_form, name="join_form"),
     path("join/<str:code>/", joining.join, name="join"),
+    path("join/<str:code>/challenge/", joining.join_challenge, name="join_challenge"),
     path("s/<str:code>/", participant.participant_home, name="participant"),
     path("s/<str:code>/needs/", participant.post_need, name="post_need"),
     path("s/<str:code>/needs/<int:need_id>/edit/", participant.edit_need, name="edit_need"),
@@ -59,6 +61,13 @@ urlpatterns += [
     ),
     path("facilitate/<str:code>/purge/", facilitator.purge, name="purge"),
     path("facilitate/<str:code>/undo/<int:entry_id>/", facilitator.undo, name="undo"),
+    path("facilitate/<str:code>/door/", door.door, name="door"),
+    path("facilitate/<str:code>/door/sweep/", door.sweep, name="sweep"),
+    path(
+        "facilitate/<str:code>/door/sweep/<int:entry_id>/undo/",
+        door.sweep_undo,
+        name="sweep_undo",
+    ),
     path(
         "facilitate/<str:code>/needs/<int:need_id>/correct/",
         facilitator.correct_need,

@@ -7,9 +7,20 @@ from dataclasses import dataclass, field
 
 # Regions of the live screens; phones show some (sessions.live.render), the board those of its
 # current screen (sessions.live.screens). "screen" redraws the board's whole screen; "reveal",
-# the results at wrap-up.
+# the results at wrap-up; "door", whether new participants can join.
 ALL_REGIONS = frozenset(
-    {"phase", "spotlight", "counts", "grid", "split", "gaps", "all_needs", "screen", "reveal"}
+    {
+        "phase",
+        "spotlight",
+        "counts",
+        "grid",
+        "split",
+        "gaps",
+        "all_needs",
+        "screen",
+        "reveal",
+        "door",
+    }
 )
 
 

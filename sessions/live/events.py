@@ -162,6 +162,11 @@ def results_revealed(live_session: LiveSession) -> None:
     _emit(live_session.pk, "results_revealed", revealed=live_session.results_revealed)
 
 
+def door_changed(live_session: LiveSession) -> None:
+    """A facilitator closed the door to new participants, or opened it again."""
+    _emit(live_session.pk, "door_changed", closed=live_session.door_closed)
+
+
 def settings_changed(live_session: LiveSession) -> None:
     _emit(live_session.pk, "settings_changed")
 

@@ -75,6 +75,8 @@ REDRAWS: dict[str, Callable[[dict], Change]] = {
     "spotlight_changed": lambda d: Change.of(regions={"spotlight"}),
     "results_revealed": lambda d: Change.of(regions={"reveal"}),
     "settings_changed": lambda d: Change.of(regions=ALL_REGIONS),
+    # The board says the door is closed (or open again); the phones already in are unaffected.
+    "door_changed": lambda d: Change.of(regions={"door"}),
     "need_moderated": _need(_EVERYWHERE),
     # Hiding a mapping also takes the gap notes on it off the board.
     "mapping_moderated": _need({"grid", "split", "gaps"}),

@@ -1,10 +1,10 @@
 """The projector board's screens: one per phase, each showing its own regions of the live
 state (templates in sessions/templates/sessions/board/screens.html).
 
-Besides the phase banner, the counts and the spotlight, which every screen has, the lobby shows
-who is arriving, needs the newest needs, mapping the heat of every strategy (and the newest
-needs, to map), voting the rankings and the dots left, gaps the notes by kind, and wrap-up the
-reveal. A phase change redraws the whole screen; any other change only the regions of the
+Besides the phase banner, the counts, the spotlight and whether the door is closed, which
+every screen has, the lobby shows who is arriving, needs the newest needs, mapping the heat of
+every strategy (and the newest needs, to map), voting the rankings and the dots left, gaps the
+notes by kind, and wrap-up the reveal. A phase change redraws the whole screen; any other change only the regions of the
 current screen that it touched, read once for every board of the session."""
 
 from collections.abc import Callable
@@ -22,11 +22,12 @@ SCREENS: dict[str, frozenset[str]] = {
     Phase.GAPS: frozenset({"gap_board"}),
     Phase.WRAPUP: frozenset({"wrap_up"}),
 }
-ON_EVERY_SCREEN = frozenset({"counts", "spotlight"})
+ON_EVERY_SCREEN = frozenset({"counts", "spotlight", "door"})
 
 READERS: dict[str, Callable[[LiveSession, dict], dict]] = {
     "counts": lambda live_session, _: {"counts": queries.participant_counts(live_session)},
     "spotlight": lambda live_session, _: {"spotlight": queries.spotlight(live_session)},
+    "door": lambda live_session, _: {"door": {"closed": live_session.door_closed}},
     "arrivals": lambda live_session, _: {"arrivals": queries.recent_arrivals(live_session)},
     "newest_needs": lambda live_session, _: _newest(queries.newest_needs(live_session)),
     "needs_total": lambda live_session, _: {"needs_total": queries.needs_total(live_session)},
@@ -75,6 +76,8 @@ def _touched(live_session: LiveSession, change: Change) -> set[str]:
         touched.add("gap_board")
     if "reveal" in regions:
         touched.add("wrap_up")
+    if "door" in regions:
+        touched.add("door")
     spotlit = live_session.spotlight_need_id
     if "spotlight" in regions or (
         spotlit and spotlit in change.needs_changed | change.needs_removed

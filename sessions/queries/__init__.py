@@ -3,7 +3,7 @@ report show, each through the statistics of sessions.stats (parameterised by vis
 
 Every function runs a fixed number of queries, whatever the size of the session, and reads
 only visible contributions unless it says otherwise. ``common`` holds what every screen reads;
-``board`` the projector's screens and the room's results. ``from sessions import queries``
+``board`` the projector's screens and the room's results; ``door`` the dashboard's door panel. ``from sessions import queries``
 offers all of them."""
 
 from sessions.queries.board import (
@@ -43,10 +43,12 @@ from sessions.queries.common import (
     spotlight,
     strategy_choices,
 )
+from sessions.queries.door import DoorActivity, door_activity, silent_burst
 
 __all__ = [
     "NEEDS_ON_SCREEN",
     "VISIBLE",
+    "DoorActivity",
     "GapBoard",
     "GapKindShown",
     "NeedPage",
@@ -57,6 +59,7 @@ __all__ = [
     "WrapUp",
     "activity",
     "approach_split",
+    "door_activity",
     "dots_in",
     "gap_board",
     "gap_notes",
@@ -74,6 +77,7 @@ __all__ = [
     "personal_dots",
     "recent_arrivals",
     "room_results",
+    "silent_burst",
     "spotlight",
     "strategy_choices",
     "strategy_ranking",

@@ -41,6 +41,10 @@ NEEDS_PER_MINUTE = 6
 WRITES_PER_MINUTE = 40
 JOINS_PER_MINUTE_PER_BROWSER = 5
 JOINS_PER_MINUTE_PER_SESSION = 3000
+# Joins without a proof of work (a browser without JavaScript) where the join page asks one
+# (sessions.proof_of_work): a side door that lets a few people a minute in, and so a script
+# no more than that.
+JOINS_WITHOUT_PROOF_PER_MINUTE = 10
 NEEDS_PER_MINUTE_PER_SESSION = 600
 
 

@@ -53,5 +53,20 @@ class Conflict(SessionError):
     need merged or withdrawn a moment ago); the message says who did what."""
 
 
+class DoorClosed(SessionError):
+    """The facilitators closed the door: nobody new joins until they open it again."""
+
+    status = 403
+
+
+class ProofRefused(InvalidInput):
+    """A join's proof of work is missing, wrong, expired or already used (``kind``); the join
+    page shows it next to its button and its browser solves a new challenge."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class ParticipantRemoved(SessionError):
     """A facilitator removed the participant, or they erased themselves."""

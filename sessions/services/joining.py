@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions import ratelimit
+from sessions import proof_of_work, ratelimit
 from sessions.enums import Presence
 from sessions.identity import new_device_secret, removed_digest
 from sessions.live import events
@@ -16,6 +16,7 @@ from sessions.pseudonyms import nth_pseudonym
 from sessions.services.common import (
     JOINS_PER_MINUTE_PER_BROWSER,
     JOINS_PER_MINUTE_PER_SESSION,
+    JOINS_WITHOUT_PROOF_PER_MINUTE,
     clean_text,
     lock_needs,
     locked_participant,
@@ -24,7 +25,14 @@ from sessions.services.common import (
     rate,
     retry_on_lock_conflict,
 )
-from sessions.services.errors import InvalidInput, ParticipantRemoved, SessionError
+from sessions.services.errors import (
+    DoorClosed,
+    InvalidInput,
+    ParticipantRemoved,
+    ProofRefused,
+    SessionError,
+    TooFast,
+)
 
 
 def _clean_identity(live_session: LiveSession, presence: str, display_name: str) -> str:
@@ -38,6 +46,58 @@ def _clean_identity(live_session: LiveSession, presence: str, display_name: str)
     return display_name
 
 
+def door_closed_message() -> str:
+    return _(
+        "The facilitators have closed the door for now: nobody new can join. "
+        "Ask them, or try again in a while."
+    )
+
+
+def _proof_refused(kind: str) -> ProofRefused:
+    message = {
+        "expired": _(
+            "This page was open for a long time and its check ran out. A new check is "
+            "running: tap Join again in a moment."
+        ),
+        "replayed": _(
+            "That check was already used to join. A new one is running: tap Join again in a moment."
+        ),
+    }.get(
+        kind,
+        _("This phone’s check did not work out. A new one is running: tap Join again in a moment."),
+    )
+    return ProofRefused(message, kind)
+
+
+def _check_proof(live_session: LiveSession, proof: str | None) -> None:
+    """Let a join through the door's proof of work (sessions.proof_of_work), or refuse it."""
+    if proof is None:  # none was asked (no secure context, a command, a test)
+        return
+    if not proof:  # a browser without JavaScript: the side door, a few a minute
+        try:
+            ratelimit.hit(
+                "join-without-proof",
+                str(live_session.pk),
+                limit=JOINS_WITHOUT_PROOF_PER_MINUTE,
+                window=60,
+            )
+        except ratelimit.RateLimited as exc:
+            raise TooFast(
+                _(
+                    "Joining without JavaScript is limited to a few people a minute, and they "
+                    "have just come in. Please wait %(seconds)d seconds and tap Join again, or "
+                    "turn JavaScript on."
+                )
+                % {"seconds": max(exc.retry_after, 1)},
+                retry_after=exc.retry_after,
+            ) from None
+        return
+    try:
+        proof_of_work.check(live_session, proof)
+    except proof_of_work.Refused as exc:
+        raise _proof_refused(exc.kind) from None
+
+
 def join_session(
     *,
     live_session: LiveSession,
@@ -45,18 +105,28 @@ def join_session(
     agreed: bool,
     display_name: str = "",
     browser_key: str = "",
+    proof: str | None = None,
 ) -> tuple[Participant, str]:
     """Add a participant with a pseudonym; return it and the secret for the device cookie.
 
     ``browser_key`` (sessions.identity.device_hash of the browser's device id) limits joins
     from one browser and refuses a browser whose participant a facilitator removed from this
-    session; no IP address is used or kept. Refuses with InvalidInput without the agreement, a
-    presence or with a name in a pseudonymous session, ParticipantRemoved for a removed
-    browser, TooFast past the join limits (counted before the transaction begins, so a hung
-    cache holds no lock). Emits ``participant_joined``."""
+    session; no IP address is used or kept. ``proof``: the solved challenge the join page
+    asked for (sessions.proof_of_work), "" when it asked one and none came (a browser without
+    JavaScript), None when it asked none. Refuses with InvalidInput without the agreement, a
+    presence or with a name in a pseudonymous session, DoorClosed while the facilitators keep
+    the door closed (checked again under the session's row lock, so no join slips in after
+    the door closes), ProofRefused for a proof that is not a genuine, fresh, unused solution
+    of this session's challenge, ParticipantRemoved for a removed browser, TooFast past the
+    join limits or past JOINS_WITHOUT_PROOF_PER_MINUTE joins without a proof (all counted
+    before the transaction begins, so a hung cache holds no lock; a refused proof counts
+    against no limit). Emits ``participant_joined``."""
     if not agreed:
         raise InvalidInput(_("Please accept the community agreement to join."))
     display_name = _clean_identity(live_session, presence, display_name)
+    if live_session.door_closed:
+        raise DoorClosed(door_closed_message())
+    _check_proof(live_session, proof)
     rate("join", str(live_session.pk), limit=JOINS_PER_MINUTE_PER_SESSION)
     if browser_key:
         rate("join-browser", browser_key, limit=JOINS_PER_MINUTE_PER_BROWSER)
@@ -78,8 +148,12 @@ def _add_participant(
     # The session row lock orders joins (the live event bumps that row anyway): each takes the
     # next number and so the next pseudonym, without reading the room's names.
     counter = (
-        LiveSession.objects.select_for_update().only("pk", "joined_count").get(pk=live_session.pk)
+        LiveSession.objects.select_for_update()
+        .only("pk", "joined_count", "door_closed")
+        .get(pk=live_session.pk)
     )
+    if counter.door_closed:  # closed while this join was on its way
+        raise DoorClosed(door_closed_message())
     for _attempt in range(20):
         number = counter.joined_count
         counter.joined_count += 1

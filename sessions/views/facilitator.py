@@ -14,7 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sessions import queries, services
+from sessions import proof_of_work, queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
 from sessions.live import screens
 from sessions.models import (
@@ -130,6 +130,10 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "qr": join_qr(join_url),
         # What the board shows now, for the preview; read only by the regions that show it.
         "board": SimpleLazyObject(lambda: screens.board_context(live_session)),
+        # The door panel's figures, read only by the regions that show them.
+        "door": SimpleLazyObject(
+            lambda: queries.door_activity(live_session, challenge=proof_of_work.asked(request))
+        ),
     }
 
 
@@ -138,6 +142,7 @@ REGIONS = {
     "overview": f"{PARTIAL}#overview",
     "moderation": f"{PARTIAL}#moderation",
     "presenting": "sessions/facilitator/presenting.html#presenting",
+    "door": "sessions/facilitator/door.html#door",
 }
 
 
@@ -158,10 +163,13 @@ def _after_control(
     *,
     done: str = "",
     undo: ModerationAction | None = None,
+    undo_sweep=None,
 ):
     """The dashboard's regions with the outcome in a toast (htmx), or back to the dashboard
     with it: ``error`` for a refusal, ``done`` for what was done (``undo``: the log entry of
-    the action, which the toast offers to undo; without htmx the log line offers it)."""
+    the action, which the toast offers to undo; without htmx the log line offers it;
+    ``undo_sweep``: the log entry of a sweep of the door, sessions.views.door, whose removals
+    it offers to undo)."""
     if request.htmx:
         context = _dashboard_context(request, live_session)
         context.update(
@@ -169,6 +177,7 @@ def _after_control(
                 "flash": error or done,
                 "flash_level": "warning" if error else "success",
                 "undo": undo,
+                "undo_sweep": undo_sweep,
             }
         )
         return render(request, f"{PARTIAL}#controls-result", context, status=status)

@@ -1,13 +1,15 @@
 """Joining a session from its code or QR link, and leaving it for good (erasure)."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from sessions import services
+from sessions import proof_of_work, services
 from sessions.enums import Presence
 from sessions.forms import JoinCodeForm, JoinForm
 from sessions.identity import (
@@ -21,6 +23,7 @@ from sessions.identity import (
 )
 from sessions.models import LiveSession
 from sessions.permissions import live_session_or_404
+from sessions.services.joining import door_closed_message
 from sessions.views.refusals import with_retry_after
 from sessions.views.removal import removed_page
 
@@ -57,7 +60,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     """One screen from the QR link to taking part: where one is, the agreement and a button
     (the QR link, ``?at=room``, has "in the room" chosen already). A browser that already
     joined goes straight to the participant page; one whose participant was removed gets the
-    calm page saying so; a mistyped link gets the code form with what is wrong."""
+    calm page saying so; a mistyped link gets the code form with what is wrong; while the
+    facilitators keep the door closed, the page says so instead of offering the form.
+
+    Where the page can ask one (sessions.proof_of_work.asked), the browser solves the door's
+    proof of work in the background (static/js/join.js) and posts it with the form; a refusal
+    of it, like any refusal, is said next to the Join button with everything chosen kept."""
     try:
         live_session = live_session_or_404(code)
     except Http404:
@@ -73,6 +81,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         allow_display_names=live_session.allow_display_names,
     )
     device = device_id(request)
+    asked = proof_of_work.asked(request)
     refusal = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,6 +91,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 agreed=form.cleaned_data["agree"],
                 display_name=form.cleaned_data.get("display_name", ""),
                 browser_key=device_hash(device, live_session),
+                proof=request.POST.get("altcha", "") if asked else None,
             )
         except services.ParticipantRemoved:
             return removed_page(request, live_session)
@@ -101,14 +111,34 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             set_device_cookie(response, device)
             return response
     status = refusal.status if refusal else 422 if form.errors else 200
-    response = render(
-        request,
-        "sessions/participant/join.html",
-        {"live_session": live_session, "form": form},
-        status=status,
-    )
+    context = {
+        "live_session": live_session,
+        "form": form,
+        "door_closed": live_session.door_closed or isinstance(refusal, services.DoorClosed),
+    }
+    if asked:
+        context["challenge"] = {
+            "url": reverse("sessions:join_challenge", args=[live_session.code]),
+            "worker": static("vendor/altcha/workers/pbkdf2.js"),
+            "configuration": proof_of_work.widget_config(),
+        }
+    response = render(request, "sessions/participant/join.html", context, status=status)
     set_device_cookie(response, device)  # the form's post then comes from a known device
     return with_retry_after(response, refusal)
+
+
+@require_safe
+@never_cache
+def join_challenge(request: HttpRequest, code: str) -> HttpResponse:
+    """A fresh proof-of-work challenge for a browser on the join page (JSON, as the ALTCHA
+    widget reads it): 404 where joining asks none, 403 with the reason while the door is
+    closed (no browser works for nothing)."""
+    live_session = live_session_or_404(code)
+    if not proof_of_work.asked(request):
+        raise Http404
+    if live_session.door_closed:
+        return JsonResponse({"error": door_closed_message()}, status=403)
+    return JsonResponse(proof_of_work.new_challenge(live_session))
 
 
 @never_cache

@@ -64,7 +64,7 @@
   });
   // Nor may another control's answer wipe what this person is typing or choosing in a region
   // (say the timer's minutes): that region keeps its form and refreshes once they leave it.
-  var REGIONS = ["controls", "presenting", "overview", "moderation"];
+  var REGIONS = ["controls", "door", "presenting", "overview", "moderation"];
   var staleRegions = {};
   function editingIn(region) {
     var active = document.activeElement;
