@@ -219,20 +219,28 @@ class PhoneAnswerTests(BrowserTestCase):
     def test_the_dashboard_answers_a_merge_a_failed_merge_and_a_removal_with_a_toast(self):
         keep = NeedFactory(author=self.me, text="Safe streaming")
         duplicate = NeedFactory(author=self.me, text="Safer streams")
+        elsewhere = NeedFactory(author=self.me, text="Stream safely")
         dashboard = self.dashboard()
         toast = dashboard.locator("#flash")
 
+        # The form never offers a need against itself; a merge fails when another facilitator
+        # merged the duplicate away between the page's load and the tap.
         dashboard.get_by_label("Keep").select_option(str(keep.pk))
-        dashboard.get_by_label("Merge this duplicate into it").select_option(str(keep.pk))
+        dashboard.get_by_label("Merge this duplicate into it").select_option(str(duplicate.pk))
+        other = get_user_model().objects.create_user("grace", password="pw-for-tests-only")
+        services.merge_needs(actor=other, keep=elsewhere, duplicate=duplicate)
         dashboard.get_by_role("button", name="Merge", exact=True).click()
-        expect(toast).to_contain_text("Choose two different needs.")
+        expect(toast).to_contain_text(
+            "“Safer streams” was just merged into “Stream safely” by another facilitator."
+        )
         expect(toast.locator(".alert-warning")).to_be_visible()
 
-        dashboard.get_by_label("Merge this duplicate into it").select_option(str(duplicate.pk))
+        dashboard.get_by_label("Keep").select_option(str(keep.pk))
+        dashboard.get_by_label("Merge this duplicate into it").select_option(str(elsewhere.pk))
         dashboard.get_by_role("button", name="Merge", exact=True).click()
-        expect(toast).to_contain_text("Merged “Safer streams” into “Safe streaming”.")
+        expect(toast).to_contain_text("Merged “Stream safely” into “Safe streaming”")
         expect(dashboard.locator(".moderation-log")).to_contain_text(
-            "ada merged “Safer streams” into “Safe streaming”"
+            "ada merged “Stream safely” into “Safe streaming”"
         )
 
         dashboard.get_by_role("button", name="Remove Bright Otter").click()
