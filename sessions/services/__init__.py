@@ -57,6 +57,7 @@ from sessions.services.moderation import (
     restore_participant,
 )
 from sessions.services.publishing import publish_evidence, unpublish_evidence
+from sessions.services.replays import already_written
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
 from sessions.services.voting import add_dot, remove_dot
 
@@ -76,6 +77,7 @@ __all__ = [
     "TooFast",
     "add_dot",
     "add_facilitator",
+    "already_written",
     "announce",
     "annotate_gap",
     "clean_text",
