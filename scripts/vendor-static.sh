@@ -5,12 +5,34 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-version=$(python3 -c 'import json; print(json.load(open("package.json"))["dependencies"]["bootstrap"])')
-(cd "$work" && npm pack --silent "bootstrap@$version" >/dev/null && tar xzf "bootstrap-$version.tgz")
+version_of() {
+  python3 -c 'import json, sys; print(json.load(open("package.json"))["dependencies"][sys.argv[1]])' "$1"
+}
+unpack() {  # unpack NAME into $work/NAME, at the version package.json pins
+  local name=$1 version
+  version=$(version_of "$name")
+  mkdir -p "$work/$name"
+  (cd "$work/$name" && npm pack --silent "$name@$version" >/dev/null && tar xzf "$name-$version.tgz")
+  echo "$version"
+}
+
+version=$(unpack bootstrap)
 dest=static/vendor/bootstrap
 # CSS only: no page uses Bootstrap's JavaScript components.
 rm -rf "$dest" && mkdir -p "$dest/css"
-cp "$work/package/dist/css/bootstrap.min.css" "$work/package/dist/css/bootstrap.min.css.map" "$dest/css/"
-cp "$work/package/LICENSE" "$dest/LICENSE"
+cp "$work/bootstrap/package/dist/css/bootstrap.min.css" "$work/bootstrap/package/dist/css/bootstrap.min.css.map" "$dest/css/"
+cp "$work/bootstrap/package/LICENSE" "$dest/LICENSE"
 echo "$version" > "$dest/VERSION"
 echo "bootstrap $version -> $dest"
+
+# Workbox: the production builds of the four modules the participant pages' service worker
+# imports (sessions/views/offline.py lists them in the order they depend on each other).
+dest=static/vendor/workbox
+rm -rf "$dest" && mkdir -p "$dest"
+for name in workbox-core workbox-routing workbox-strategies workbox-precaching; do
+  version=$(unpack "$name")
+  cp "$work/$name/package/build/$name.prod.js" "$work/$name/package/build/$name.prod.js.map" "$dest/"
+  echo "$name $version" >> "$dest/VERSION"
+  echo "$name $version -> $dest"
+done
+cp "$work/workbox-core/package/LICENSE" "$dest/LICENSE"
