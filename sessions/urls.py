@@ -7,6 +7,7 @@ from sessions.views import (
     facilitators,
     gaps,
     joining,
+    offline,
     participant,
     setups,
 )
@@ -19,6 +20,8 @@ urlpatterns = [
     path("join/", joining.join_form, name="join_form"),
     path("join/<str:code>/", joining.join, name="join"),
     path("s/<str:code>/", participant.participant_home, name="participant"),
+    # The participant pages' service worker: its scope is the directory it is served from.
+    path("s/<str:code>/sw.js", offline.offline_worker, name="offline_worker"),
     path("s/<str:code>/needs/", participant.post_need, name="post_need"),
     path("s/<str:code>/needs/<int:need_id>/edit/", participant.edit_need, name="edit_need"),
     path("s/<str:code>/needs/<int:need_id>/delete/", participant.delete_need, name="delete_need"),

@@ -107,6 +107,8 @@
     if (!me || people.indexOf(me) === -1) return false;
     var notice = document.getElementById("removed-notice");
     stopped = true;
+    // Nothing of this session stays on the phone (static/js/outbox.js).
+    document.dispatchEvent(new CustomEvent("cg:removed"));
     // Swapped by htmx, so that it closes the socket of the element it replaces.
     htmx.swap(root, notice ? notice.innerHTML : "", { swapStyle: "outerHTML" });
     var heading = document.getElementById("removed-title");
