@@ -87,14 +87,23 @@
   }
 
   // A new phase, or input locked or unlocked, changes what a participant can do: reload,
-  // unless they are typing (then offer the reload, so nothing typed is lost).
+  // unless they are typing (then offer the reload, so nothing typed is lost). A reload that
+  // brought the old phase back (a server too slow to answer within the service worker's wait
+  // gets the page as last seen: static/js/offline-worker.js) is not repeated at once, which
+  // would only ask the busy server again: the notice offers it instead.
+  var RELOAD_AGAIN_AFTER_MS = 20000;
   function modeChanged(mode) {
     var notice = document.getElementById("phase-changed-notice");
     if (!notice) { document.body.setAttribute("data-mode", mode); return; }
     var typing = Array.prototype.some.call(document.querySelectorAll("textarea, input[type=text]"), function (el) {
       return el.value.trim() !== "";
     });
-    if (typing) { notice.hidden = false; } else { window.location.reload(); }
+    var last = {};
+    try { last = JSON.parse(sessionStorage.getItem("cg-mode-reload") || "{}"); } catch (e) { /* private mode */ }
+    var again = last.mode === mode && Date.now() - last.at < RELOAD_AGAIN_AFTER_MS;
+    if (typing || again) { notice.hidden = false; return; }
+    try { sessionStorage.setItem("cg-mode-reload", JSON.stringify({ mode: mode, at: Date.now() })); } catch (e) { /* private mode */ }
+    window.location.reload();
   }
 
   // A facilitator removed this participant: the page says so calmly and stops offering

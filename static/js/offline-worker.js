@@ -47,8 +47,9 @@
   };
   var pages = new workbox.strategies.NetworkFirst({
     cacheName: PAGES,
-    // Conference Wi-Fi that holds a request for ever is a dead network too.
-    networkTimeoutSeconds: 4,
+    // Conference Wi-Fi that holds a request for ever is a dead network too; a server that
+    // is merely slow gets this long before the page as last seen is shown instead.
+    networkTimeoutSeconds: 10,
     plugins: [keepPages]
   });
   workbox.routing.registerRoute(function (options) {

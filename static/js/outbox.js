@@ -449,7 +449,8 @@
     mark.appendChild(line);
     if (item.state === "refused") {
       mark.appendChild(para("outbox-reason small mb-1", reasonOf(item)));
-      mark.appendChild(para("outbox-copy-label small mb-0", t("copy-label")));
+      var typed = (item.kind === "post" || item.kind === "edit" || item.kind === "gap") && fields.text;
+      mark.appendChild(para("outbox-copy-label small mb-0", t(typed ? "copy-label" : "copy-label-other")));
       var copy = para("outbox-copy small");
       copy.appendChild(bdi(copyText(item)));
       mark.appendChild(copy);
@@ -516,6 +517,14 @@
     });
     document.querySelectorAll("[data-outbox-wrap]").forEach(function (wrap) {
       if (!wrap.querySelector("[data-outbox-mark]")) wrap.remove();
+    });
+    // "Kept on this phone", said next to the control when it was tapped, until the item is
+    // no longer waiting, and only where the item's own mark is not already saying it.
+    document.querySelectorAll("[data-queued]").forEach(function (note) {
+      var key = note.getAttribute("data-queued");
+      var item = items.filter(function (other) { return other.key === key; })[0];
+      var mark = document.getElementById("outbox-" + key);
+      if (!item || item.state === "refused" || (mark && note.parentNode.contains(mark))) note.remove();
     });
     document.querySelectorAll(".outbox-withdrawing").forEach(function (el) { el.classList.remove("outbox-withdrawing"); });
     items.forEach(function (item) {

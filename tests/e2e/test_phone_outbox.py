@@ -9,6 +9,7 @@ Phones at 390x844; the network is cut with the browser's offline mode."""
 
 import re
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from sessions.enums import Phase
 from sessions.models import ClientWrite, GapNote, LiveSession, Mapping, Need, Vote
-from tests.e2e.base import LOCAL_HOSTS, PHONE_390, PROJECTOR, BrowserTestCase
+from tests.e2e.base import LOCAL_HOSTS, PHONE_320, PHONE_390, PROJECTOR, BrowserTestCase
 from tests.factories import (
     GapNoteFactory,
     LiveSessionFactory,
@@ -30,6 +31,7 @@ from tests.factories import (
 pytestmark = pytest.mark.e2e
 
 CODE = "K7HQ4P"
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 WAITING = re.compile("Waiting to send")
 
 
@@ -485,3 +487,69 @@ class OutboxTests(BrowserTestCase):
         self.online(phone)
 
         expect(note).to_have_count(0)
+
+    # --- looked at by a person: waiting, sent, refused, at 390x844 and 320 px with 200 % text
+
+    def test_screenshots_of_waiting_sent_and_refused(self) -> None:
+        NeedFactory(author=self.other, text="Know why our posts about queer health vanish")
+        NeedFactory(author=self.other, text="Dating apps that do not out us")
+        for device, big in ((PHONE_390, False), (PHONE_320, True)):
+            size = "390x844" if not big else "320-text200"
+            with self.subTest(size=size):
+                self.set_phase(Phase.NEEDS)
+                phone = self.phone(device)
+                if big:
+                    phone.evaluate("localStorage.setItem('cg-text-size', '200')")
+                    phone.reload()
+                    self.wait_for_worker(phone)
+                self.offline(phone)
+                phone.get_by_label("A need of your community").fill("Captions on every video")
+                phone.get_by_role("button", name="Post need").click()
+                self.assert_waiting(phone, 1, "#needs-list .outbox-card")
+                phone.screenshot(path=str(SHOTS / f"outbox-waiting-{size}.png"))
+                phone.locator("#needs-list .outbox-card").scroll_into_view_if_needed()
+                phone.screenshot(path=str(SHOTS / f"outbox-waiting-card-{size}.png"))
+                self.online(phone)
+                self.assert_all_sent(phone)
+                phone.locator(
+                    "#needs-list .need-card", has_text="Captions"
+                ).scroll_into_view_if_needed()
+                phone.screenshot(path=str(SHOTS / f"outbox-sent-{size}.png"))
+
+                self.set_phase(Phase.VOTING, dot_budget=1, dot_cap=1)
+                Vote.objects.filter(participant=self.me).delete()
+                phone.reload()
+                expect(phone.locator("#dot-budget")).to_contain_text("1 dot left")
+                self.offline(phone)
+                for card in phone.locator("#needs-list .vote-add").all()[:2]:
+                    card.click()
+                phone.screenshot(path=str(SHOTS / f"outbox-dots-waiting-{size}.png"))
+                self.online(phone)
+                refused = phone.locator("[data-outbox-mark][data-state=refused]")
+                expect(refused).to_contain_text("Not sent", timeout=15_000)
+                refused.scroll_into_view_if_needed()
+                phone.screenshot(path=str(SHOTS / f"outbox-refused-{size}.png"))
+                self.assert_accessible(phone)
+                refused.get_by_role("button", name=re.compile("Dismiss")).click()
+                Need.objects.filter(text="Captions on every video").delete()
+
+    def test_background_sync_sends_what_a_closed_page_kept(self) -> None:
+        """Where the browser has Background Sync (Chromium), the service worker sends what
+        waits once the network is back, with no page of the session open."""
+        phone = self.phone()
+        self.offline(phone)
+        phone.get_by_label("A need of your community").fill("Sent with the page closed")
+        phone.get_by_role("button", name="Post need").click()
+        self.assert_waiting(phone, 1, "#needs-list .outbox-card")
+        tags = phone.evaluate("navigator.serviceWorker.ready.then((r) => r.sync.getTags())")
+        self.assertEqual(tags, [f"commonground-outbox-{CODE}"])
+        context = phone.context
+        phone.close()
+
+        context.set_offline(False)
+
+        deadline = time.monotonic() + 30
+        while not Need.objects.filter(text="Sent with the page closed").exists():
+            self.assertLess(time.monotonic(), deadline, "the service worker sent nothing")
+            time.sleep(0.25)
+        self.assertEqual(Need.objects.filter(text="Sent with the page closed").count(), 1)
