@@ -21,11 +21,21 @@
   }
 
   // After (re)connecting, say which update we last saw; the server sends a snapshot if we
-  // missed anything.
+  // missed anything. Back from a drop (a reconnect, or the network returning with the socket
+  // still open), ask for the whole state: a push lost on the way leaves a screen behind with
+  // a sequence number that later pushes moved on (seen under load, tests/chaos/
+  // test_phones_on_wifi.py), which "since" alone does not reveal.
+  var socket = null;
+  var opened = false;
+  function resume(whole) {
+    if (socket) socket.send(JSON.stringify({ type: "resume", since: currentSeq(), whole: whole }));
+  }
   root.addEventListener("htmx:wsOpen", function (event) {
     socketOpen = true;
     setStatus("live");
-    event.detail.socketWrapper.send(JSON.stringify({ type: "resume", since: currentSeq() }));
+    socket = event.detail.socketWrapper;
+    resume(opened);
+    opened = true;
   });
   root.addEventListener("htmx:wsClose", function () {
     if (stopped) return;
@@ -169,7 +179,7 @@
   setInterval(poll, POLL_MS);
   setTimeout(function () { if (!socketOpen) poll(); }, 2500);
   window.addEventListener("online", function () {
-    if (socketOpen) { setStatus("live"); } else { setStatus("polling"); poll(); }
+    if (socketOpen) { setStatus("live"); resume(true); } else { setStatus("polling"); poll(); }
   });
   window.addEventListener("offline", function () { setStatus("offline"); });
 

@@ -188,13 +188,16 @@
 
   // Send the session's waiting items in the order they were made, each once, until one cannot
   // be sent (then stop: what comes after it waits its turn). ``hooks``: csrf (the page's
-  // token), sent(item, result), refused(item, result), waiting(item, result).
+  // token), skip(item) (htmx is sending it from this page now), sending(item),
+  // sent(item, result), refused(item, result), waiting(item, result).
   function flush(session, hooks) {
     hooks = hooks || {};
     return exclusively(session, function () {
       return store().then(function (kept) {
         return kept.list(session).then(function (items) {
-          var queue = inOrder(items).filter(function (item) { return item.state !== "refused"; });
+          var queue = inOrder(items).filter(function (item) {
+            return item.state !== "refused" && !(hooks.skip && hooks.skip(item));
+          });
           var summary = { sent: [], refused: [], waiting: null };
           function next() {
             var item = queue.shift();

@@ -36,6 +36,13 @@
 
   var items = [];        // this session's items, oldest first: what the store holds
   var madeHere = {};     // keys of the items made on this page since it loaded
+  // Writes htmx is sending from this page right now are kept too, before they go (marked
+  // with this page's id, and not shown): if the page goes away before the answer comes (a
+  // phase change reloads it, the person leaves), the next page sends them again, and their
+  // key makes that harmless.
+  var pageId = Store.newKey();
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
   var flushing = null;
   var flushAgain = false;
   var retryTimer = null;
@@ -45,7 +52,10 @@
   function csrf() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { return ""; }
   }
-  function waitingItems() { return items.filter(function (item) { return item.state !== "refused"; }); }
+  function inFlightHere(item) { return item.live === pageId; }
+  function waitingItems() {
+    return items.filter(function (item) { return item.state !== "refused" && !inFlightHere(item); });
+  }
   function refusedItems() { return items.filter(function (item) { return item.state === "refused"; }); }
 
   // --- words ---------------------------------------------------------------------------------
@@ -172,7 +182,12 @@
       flushSoon();
       return;
     }
+    item.state = "sending";
+    item.live = pageId;
     form.cgOutboxItem = item;
+    items.push(item);
+    items = Store.inOrder(items);
+    Store.put(item).catch(function () { /* kept in this page only */ });
   }, true);
 
   function noAnswer(event) {
@@ -181,17 +196,29 @@
     if (!item) return;
     form.cgOutboxItem = null;
     event.detail.xhr.cgQueued = item.key; // static/js/answers.js says it is kept
-    keep(item);
+    item.state = "waiting";
+    delete item.live;
+    madeHere[item.key] = true;
+    Store.put(item).then(function () { tellOtherTabs(); askForBackgroundSync(); }, function () {});
+    update(item);
     readyForNext(form);
     scheduleRetry();
   }
   document.addEventListener("htmx:sendError", noAnswer, true);
   document.addEventListener("htmx:timeout", noAnswer, true);
+  // Aborted while the page stays (not while it goes: then the next page sends it).
+  document.addEventListener("htmx:sendAbort", function (event) { if (!leaving) noAnswer(event); }, true);
   document.addEventListener("htmx:afterRequest", function (event) {
     var status = event.detail.xhr && event.detail.xhr.status;
     if (status === 502 || status === 503 || status === 504) { noAnswer(event); return; }
     var form = outboxForm(event.detail.elt);
-    if (form && status) form.cgOutboxItem = null;
+    var item = form && form.cgOutboxItem;
+    if (item && status) {
+      // Answered (stored, or refused in place as it always was): nothing to send again.
+      form.cgOutboxItem = null;
+      items = items.filter(function (other) { return other.key !== item.key; });
+      Store.remove(item.key).catch(function () {});
+    }
   }, true);
 
   // --- forms of their own pages --------------------------------------------------------------
@@ -243,6 +270,7 @@
 
   var hooks = {
     csrf: null,
+    skip: inFlightHere,
     sending: function (item) { update(item); },
     sent: function (item, result) {
       forget(item.key);
@@ -270,7 +298,8 @@
   };
 
   function update(item) {
-    items = items.map(function (other) { return other.key === item.key ? item : other; });
+    var known = items.some(function (other) { return other.key === item.key; });
+    items = known ? items.map(function (other) { return other.key === item.key ? item : other; }) : Store.inOrder(items.concat([item]));
     render();
   }
   function forget(key) {
@@ -497,6 +526,7 @@
   function draw() {
     var keys = {};
     items.forEach(function (item) {
+      if (inFlightHere(item)) return;
       keys[item.key] = true;
       var place = placeFor(item);
       var existing = document.getElementById("outbox-" + item.key);
@@ -612,7 +642,11 @@
       items = list.map(function (item) {
         // Left "sending" by a page that closed mid-send: it waits again (its key makes a
         // second copy harmless).
-        if (item.state === "sending" && sendingNow.indexOf(item.key) === -1) item.state = "waiting";
+        if (inFlightHere(item)) return item;
+        if (item.state === "sending" && sendingNow.indexOf(item.key) === -1) {
+          item.state = "waiting";
+          delete item.live;
+        }
         return item;
       });
       render();

@@ -24,6 +24,7 @@ and what the network loses stays lost. ``WIFI_RUNS`` runs each mode that many ti
 Figures go to CHAOS_FIGURES as JSON lines (docs/reliability.md, "Phones on conference Wi-Fi")."""
 
 import asyncio
+import contextlib
 import os
 import random
 import time
@@ -227,7 +228,13 @@ class WifiRun:
         # page, which a person reloads once the network is back.
         if phone.page.url.startswith("chrome-error:"):
             phone.error_pages += 1
-            await phone.page.goto(f"{self.url}/s/{self.code}/")
+            await self._reload(phone)
+
+    async def _reload(self, phone: Phone) -> None:
+        """The person reloads the page; on a machine this busy it may take a while."""
+        # Still the error page if it fails: reloaded again before the screens are compared.
+        with contextlib.suppress(PlaywrightError):
+            await phone.page.goto(f"{self.url}/s/{self.code}/", timeout=90_000)
 
     async def _drops(self, phone: Phone) -> None:
         while not self.stop_drops.is_set():
@@ -330,6 +337,10 @@ class WifiRun:
         self.stop_drops.set()
         await asyncio.gather(*drops)
         await asyncio.gather(*(self._last_write_in_a_drop(phone) for phone in self.phones))
+        for phone in self.phones:
+            if phone.page.url.startswith("chrome-error:"):
+                phone.error_pages += 1
+                await self._reload(phone)
         last_reconnection = max(phone.reconnected_at for phone in self.phones)
         converged_s, duplicates, refused, apart = await self._wait_for_screens(last_reconnection)
         return {
@@ -378,7 +389,14 @@ class WifiRun:
                     if not ok
                 ]
                 if differs:
-                    apart.append([phone.index, state["url"][-30:], differs])
+                    wrong = {
+                        need: [state["needs"].get(need), expected["needs"].get(need)]
+                        for need in set(state["needs"]) | set(expected["needs"])
+                        if state["needs"].get(need) != expected["needs"].get(need)
+                    }
+                    apart.append(
+                        [phone.index, state["url"][-30:], differs, list(wrong.items())[:3]]
+                    )
             now = time.monotonic()
             if not apart or now - since > WAIT_FOR_SCREENS:
                 shown = [state for state in phones if not isinstance(state, BaseException)]

@@ -553,3 +553,41 @@ class OutboxTests(BrowserTestCase):
             self.assertLess(time.monotonic(), deadline, "the service worker sent nothing")
             time.sleep(0.25)
         self.assertEqual(Need.objects.filter(text="Sent with the page closed").count(), 1)
+
+    def test_an_answer_lost_on_the_way_back_is_sent_again_and_stored_once(self) -> None:
+        """The server stored the dot, the phone never heard: sent again with its key, it is
+        answered as done, and the phone shows the one dot."""
+        need = NeedFactory(author=self.other)
+        self.set_phase(Phase.VOTING)
+        phone = self.phone()
+
+        def lose_the_answer(route) -> None:
+            route.fetch()  # the server gets it and answers...
+            route.abort()  # ...and the answer is lost
+
+        phone.route("**/vote/", lose_the_answer, times=1)
+        phone.locator(f"#vote-need-{need.pk}").get_by_role("button", name="Add a dot").click()
+
+        self.assert_all_sent(phone)
+        expect(phone.locator(f"#vote-need-{need.pk} .my-dots")).to_have_text("Your dots: 1")
+        self.assertEqual(Vote.objects.get(participant=self.me).dots, 1)
+        self.assertEqual(ClientWrite.objects.filter(participant=self.me).count(), 1)
+
+    def test_a_write_in_flight_when_the_page_goes_away_is_sent_by_the_next_page(self) -> None:
+        need = NeedFactory(author=self.other)
+        self.set_phase(Phase.VOTING)
+        phone = self.phone()
+        held = []
+        phone.route("**/vote/", lambda route: held.append(route))
+        phone.locator(f"#vote-need-{need.pk}").get_by_role("button", name="Add a dot").click()
+        deadline = time.monotonic() + 10
+        while not held:
+            self.assertLess(time.monotonic(), deadline)
+            phone.wait_for_timeout(50)
+        phone.unroute("**/vote/")
+
+        phone.reload()  # a phase change, the person leaving: the request never arrives
+
+        self.assert_all_sent(phone)
+        expect(phone.locator(f"#vote-need-{need.pk} .my-dots")).to_have_text("Your dots: 1")
+        self.assertEqual(Vote.objects.get(participant=self.me).dots, 1)
