@@ -3,7 +3,8 @@
 // (on the facilitator's dashboard: in a toast) and in a polite live region; nothing typed is
 // lost (a refusal sends the form back filled in, anything else is not swapped at all); the
 // control is usable again. A participant's write that could not be sent is kept by the phone's
-// outbox (static/js/outbox.js, which marks the request cgQueued): it is said to be kept, not
+// outbox (static/js/outbox.js marks such a request cgKeeps): without an answer, or with one that
+// says "try again" (502, 503, 504), it is said to be kept, not
 // lost. "No connection" goes once the network is back. Also: live character counters.
 (function () {
   "use strict";
@@ -165,9 +166,9 @@
     if (!xhr || xhr.cgAnswered || !xhr.status || !answers(detail)) return; // no status: sendError, timeout
     xhr.cgAnswered = true;
     // A server that said "try again" (503, a busy gateway): in its words, and kept.
-    if (xhr.cgQueued) {
+    if (xhr.cgKeeps && (xhr.status === 502 || xhr.status === 503 || xhr.status === 504)) {
       var json = (xhr.getResponseHeader("Content-Type") || "").indexOf("json") !== -1;
-      queued(detail.elt, xhr.cgQueued, json ? messageOf(xhr) : "");
+      queued(detail.elt, xhr.cgKeeps, json ? messageOf(xhr) : "");
       return;
     }
     if (xhr.status < 400) {
@@ -181,11 +182,11 @@
     answerNextTo(xhr, messageOf(xhr), !!xhr.cgSwapped);
   });
   document.body.addEventListener("htmx:sendError", function (event) {
-    if (event.detail.xhr.cgQueued) { queued(event.detail.elt, event.detail.xhr.cgQueued); return; }
+    if (event.detail.xhr.cgKeeps) { queued(event.detail.elt, event.detail.xhr.cgKeeps); return; }
     if (answers(event.detail)) answerNextTo(event.detail.xhr, text("network-error"), false, ["data-network", ""]);
   });
   document.body.addEventListener("htmx:timeout", function (event) {
-    if (event.detail.xhr.cgQueued) { queued(event.detail.elt, event.detail.xhr.cgQueued); return; }
+    if (event.detail.xhr.cgKeeps) { queued(event.detail.elt, event.detail.xhr.cgKeeps); return; }
     if (answers(event.detail)) answerNextTo(event.detail.xhr, text("timeout"), false);
   });
 

@@ -190,35 +190,34 @@
     Store.put(item).catch(function () { /* kept in this page only */ });
   }, true);
 
-  function noAnswer(event) {
+  // The request's own end (load, error, timeout, abort), whatever became of the form: an
+  // answer often replaces the form that asked (a dot's control), and htmx's events then reach
+  // the page from elsewhere, or not at all.
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var form = outboxForm(event.detail.elt);
     var item = form && form.cgOutboxItem;
     if (!item) return;
     form.cgOutboxItem = null;
-    event.detail.xhr.cgQueued = item.key; // static/js/answers.js says it is kept
-    item.state = "waiting";
-    delete item.live;
-    madeHere[item.key] = true;
-    Store.put(item).then(function () { tellOtherTabs(); askForBackgroundSync(); }, function () {});
-    update(item);
-    readyForNext(form);
-    scheduleRetry();
-  }
-  document.addEventListener("htmx:sendError", noAnswer, true);
-  document.addEventListener("htmx:timeout", noAnswer, true);
-  // Aborted while the page stays (not while it goes: then the next page sends it).
-  document.addEventListener("htmx:sendAbort", function (event) { if (!leaving) noAnswer(event); }, true);
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var status = event.detail.xhr && event.detail.xhr.status;
-    if (status === 502 || status === 503 || status === 504) { noAnswer(event); return; }
-    var form = outboxForm(event.detail.elt);
-    var item = form && form.cgOutboxItem;
-    if (item && status) {
-      // Answered (stored, or refused in place as it always was): nothing to send again.
-      form.cgOutboxItem = null;
-      items = items.filter(function (other) { return other.key !== item.key; });
-      Store.remove(item.key).catch(function () {});
-    }
+    var xhr = event.detail.xhr;
+    xhr.cgKeeps = item.key; // static/js/answers.js: "kept on this phone" if no answer comes
+    xhr.addEventListener("loadend", function () {
+      var status = xhr.status;
+      if (status && status !== 502 && status !== 503 && status !== 504) {
+        // Answered (stored, or refused in place as it always was): nothing to send again.
+        items = items.filter(function (other) { return other.key !== item.key; });
+        Store.remove(item.key).catch(function () {});
+        return;
+      }
+      // Going away: the next page sends it (it is kept, marked as this page's).
+      if (!status && leaving) return;
+      item.state = "waiting";
+      delete item.live;
+      madeHere[item.key] = true;
+      Store.put(item).then(function () { tellOtherTabs(); askForBackgroundSync(); }, function () {});
+      update(item);
+      readyForNext(form);
+      scheduleRetry();
+    });
   }, true);
 
   // --- forms of their own pages --------------------------------------------------------------

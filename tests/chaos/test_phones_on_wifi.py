@@ -152,6 +152,7 @@ def _database_state(code: str, people: list[int]) -> dict:
 def _stored(code: str, phones: list[Phone]) -> dict:
     """What each write made became in the database."""
     made = stored = lost = doubled = 0
+    which = []  # the first writes not stored exactly once, to look into
     for phone in phones:
         for text in phone.needs_made:
             count = Need.objects.filter(live_session__code=code, text=text).count()
@@ -159,6 +160,8 @@ def _stored(code: str, phones: list[Phone]) -> dict:
             stored += count == 1
             lost += count == 0
             doubled += count > 1
+            if count != 1:
+                which.append([phone.index, text[-6:], count])
         held = dict(
             Vote.objects.filter(participant_id=phone.participant).values_list("need_id", "dots")
         )
@@ -174,7 +177,15 @@ def _stored(code: str, phones: list[Phone]) -> dict:
                 doubled += actual - adds
                 wrong -= actual - adds
             lost += wrong
-    return {"made": made, "stored_once": stored, "lost": lost, "doubled": doubled}
+            if actual != adds - removes:
+                which.append([phone.index, need_id, adds, removes, actual])
+    return {
+        "made": made,
+        "stored_once": stored,
+        "lost": lost,
+        "doubled": doubled,
+        "not_once": which[:8],
+    }
 
 
 class WifiRun:
@@ -343,6 +354,17 @@ class WifiRun:
                 await self._reload(phone)
         last_reconnection = max(phone.reconnected_at for phone in self.phones)
         converged_s, duplicates, refused, apart = await self._wait_for_screens(last_reconnection)
+        kept = await asyncio.gather(
+            *(
+                phone.page.evaluate(
+                    "(code) => window.CGOutboxStore ? CGOutboxStore.list(code).then("
+                    "(items) => items.map((i) => i.kind + ':' + i.state)) : []",
+                    self.code,
+                )
+                for phone in self.phones
+            ),
+            return_exceptions=True,
+        )
         return {
             "outbox": "on" if self.outbox else "off",
             "phones": PHONES,
@@ -352,6 +374,7 @@ class WifiRun:
             "needs_shown_twice": duplicates,
             "refused_shown": refused,
             "screens_apart": apart,
+            "still_kept": [[i, k] for i, k in enumerate(kept) if k][:8],
             "error_pages": sum(phone.error_pages for phone in self.phones),
             "taps_missed": sum(phone.taps_missed for phone in self.phones),
             "missed_why": dict(sum((phone.missed_why for phone in self.phones), Counter())),

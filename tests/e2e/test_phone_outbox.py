@@ -107,6 +107,13 @@ class OutboxTests(BrowserTestCase):
         expect(page.locator("#outbox-bar")).to_be_hidden(timeout=15_000)
         expect(page.locator("[data-outbox-mark]")).to_have_count(0)
         expect(page.locator("[data-queued]")).to_have_count(0)
+        # Nothing left in the phone's store either, not even a write htmx sent and was
+        # answered for (its form replaced by the answer).
+        kept = f"CGOutboxStore.list('{CODE}').then((items) => items.length)"
+        deadline = time.monotonic() + 5
+        while page.evaluate(kept):
+            self.assertLess(time.monotonic(), deadline, "writes still kept after all was sent")
+            page.wait_for_timeout(100)
 
     # --- each kind of write ------------------------------------------------------------------
 
@@ -591,3 +598,16 @@ class OutboxTests(BrowserTestCase):
         self.assert_all_sent(phone)
         expect(phone.locator(f"#vote-need-{need.pk} .my-dots")).to_have_text("Your dots: 1")
         self.assertEqual(Vote.objects.get(participant=self.me).dots, 1)
+
+    def test_a_write_answered_online_leaves_nothing_kept(self) -> None:
+        """Online, each dot is answered in place (its control replaced by the answer): the copy
+        kept while it was on its way goes, so nothing is sent twice on the next load."""
+        needs = NeedFactory.create_batch(3, author=self.other)
+        self.set_phase(Phase.VOTING)
+        phone = self.phone()
+
+        for need in needs:
+            phone.locator(f"#vote-need-{need.pk}").get_by_role("button", name="Add a dot").click()
+            expect(phone.locator(f"#vote-need-{need.pk} .my-dots")).to_have_text("Your dots: 1")
+
+        self.assert_all_sent(phone)
