@@ -23,25 +23,42 @@
   // After (re)connecting, say which update we last saw; the server sends a snapshot if we
   // missed anything. Back from a drop (a reconnect, or the network returning with the socket
   // still open), ask for the whole state: a push lost on the way leaves a screen behind with
-  // a sequence number that later pushes moved on (seen under load, tests/chaos/
-  // test_phones_on_wifi.py), which "since" alone does not reveal.
-  var socket = null;
+  // a sequence number that later pushes moved on, which "since" alone does not reveal. A
+  // socket that answers nothing to that is dead even if it looks open: it is replaced. (Both
+  // seen in tests/chaos/test_phones_on_wifi.py: 30 phones whose network drops every ~10 s.)
+  var socket = null;      // htmx's interface to the socket that is open now
+  var rawSocket = null;   // that socket itself: a close from an older one is not ours
   var opened = false;
+  var sentOnSocket = 0;
+  var watchdog = null;
+  var SERVER_TAKES_AT_MOST = 40; // messages per connection (sessions/live/consumers.py: 50)
+  var SILENT_SOCKET_MS = 8000;
   function resume(whole) {
-    if (socket) socket.send(JSON.stringify({ type: "resume", since: currentSeq(), whole: whole }));
+    if (!socket) return;
+    if (sentOnSocket >= SERVER_TAKES_AT_MOST) { socket.reconnect(); return; }
+    sentOnSocket += 1;
+    socket.send(JSON.stringify({ type: "resume", since: currentSeq(), whole: whole }));
+    if (whole) {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(function () { if (socketOpen && socket) socket.reconnect(); }, SILENT_SOCKET_MS);
+    }
   }
   root.addEventListener("htmx:wsOpen", function (event) {
     socketOpen = true;
     setStatus("live");
     socket = event.detail.socketWrapper;
+    rawSocket = event.detail.event && event.detail.event.target;
+    sentOnSocket = 0;
     resume(opened);
     opened = true;
   });
-  root.addEventListener("htmx:wsClose", function () {
-    if (stopped) return;
+  root.addEventListener("htmx:wsClose", function (event) {
+    var closed = event.detail && event.detail.event && event.detail.event.target;
+    if (stopped || (closed && rawSocket && closed !== rawSocket)) return;
     socketOpen = false;
     setStatus(navigator.onLine === false ? "offline" : "polling");
   });
+  root.addEventListener("htmx:wsAfterMessage", function () { clearTimeout(watchdog); });
   root.addEventListener("htmx:wsAfterMessage", afterUpdate);
 
   // New cards arrive as "append to the list"; when the card is already there (our own post,
@@ -178,8 +195,17 @@
   }
   setInterval(poll, POLL_MS);
   setTimeout(function () { if (!socketOpen) poll(); }, 2500);
+  // The whole state a moment after the network returns, at a random moment within two
+  // seconds: a room of phones back from the same drop does not ask all at once, and by then
+  // what their outboxes sent has been pushed (the server renders one snapshot per sequence).
   window.addEventListener("online", function () {
-    if (socketOpen) { setStatus("live"); resume(true); } else { setStatus("polling"); poll(); }
+    if (socketOpen) {
+      setStatus("live");
+      setTimeout(function () { if (socketOpen) resume(true); }, 500 + Math.random() * 2000);
+    } else {
+      setStatus("polling");
+      poll();
+    }
   });
   window.addEventListener("offline", function () { setStatus("offline"); });
 

@@ -11,7 +11,9 @@ makes its last write in a drop of its own, within two seconds of the others: it 
 dot (once its phone shows the dot placed), offline, and is back 2 s later. The run then waits
 until every phone and the board show what the database holds.
 
-Counted from the database: the writes made (taps), those stored exactly once, lost, doubled.
+Counted: the writes made (each tap that sent a write, as the phone's own page saw it: the
+submits of its write forms, kept in the tab), and from the database those stored exactly once,
+lost, doubled.
 From the screens: the seconds from the last reconnection until every phone and the board show
 the same state as the database (its needs, each need's dots, the phone's own dots, the board's
 ranking and dots left, the sequence number), needs shown twice on a phone, and browser error
@@ -75,6 +77,20 @@ PHONE_STATE = """() => {
     refused: document.querySelectorAll("[data-outbox-mark][data-state=refused]").length,
   };
 }"""
+# Each tap that sends a write, as the page saw it (a submit of a write form), kept in the tab's
+# sessionStorage so that it survives reloads: the writes made are counted from the phones
+# themselves, whatever the browser automation reported about its clicks.
+COUNT_TAPS = """
+window.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches || !form.matches("form[data-outbox]")) return;
+  const data = new FormData(form);
+  const taps = JSON.parse(sessionStorage.getItem("chaos-taps") || "[]");
+  taps.push({ kind: form.dataset.outbox, item: data.get("item"), action: data.get("action"),
+              text: data.get("text") });
+  sessionStorage.setItem("chaos-taps", JSON.stringify(taps));
+}, true);
+"""
 BOARD_STATE = """() => {
   const seq = document.getElementById("live-seq");
   const left = document.querySelector("#board-dots .room-dots-number");
@@ -95,8 +111,8 @@ class Phone:
     context: BrowserContext = None
     page: Page = None
     needs_made: list[str] = field(default_factory=list)
-    adds: Counter = field(default_factory=Counter)
-    removes: Counter = field(default_factory=Counter)
+    adds: Counter = field(default_factory=Counter)  # need id: taps on "Add a dot"
+    removes: Counter = field(default_factory=Counter)  # need id: taps on "Take a dot back"
     drops: int = 0
     error_pages: int = 0
     taps_missed: int = 0
@@ -205,6 +221,7 @@ class WifiRun:
             phone.context.set_default_timeout(30_000)
             if not self.outbox:
                 await phone.context.add_init_script("window.CG_OUTBOX_OFF = true;")
+            await phone.context.add_init_script(COUNT_TAPS)
             await phone.context.add_cookies(
                 [{"name": f"cg_p_{self.code}", "value": phone.token, "domain": host, "path": "/"}]
             )
@@ -262,8 +279,7 @@ class WifiRun:
             await asyncio.sleep(self.rng.uniform(2, 9))
             text = f"Phone {phone.index:02d} need {number} {uuid.uuid4().hex[:6]}"
             await phone.page.get_by_label("A need of your community").fill(text)
-            if await self._tap(phone, phone.page.get_by_role("button", name="Post need")):
-                phone.needs_made.append(text)
+            await self._tap(phone, phone.page.get_by_role("button", name="Post need"))
 
     async def _to_voting(self, phone: Phone) -> None:
         """Wait for the voting page; a phone holding unsent words gets the notice instead of
@@ -297,8 +313,17 @@ class WifiRun:
         phone.chosen = self.rng.sample(others, DOTS_EACH)
         for need_id in phone.chosen:
             await asyncio.sleep(self.rng.uniform(1.5, 5))
-            if await self._tap(phone, phone.page.locator(f"#vote-need-{need_id} .vote-add")):
-                phone.adds[need_id] += 1
+            await self._tap(phone, phone.page.locator(f"#vote-need-{need_id} .vote-add"))
+
+    async def _count_taps(self, phone: Phone) -> None:
+        """The writes the phone's page saw made (COUNT_TAPS)."""
+        taps = await phone.page.evaluate("JSON.parse(sessionStorage.getItem('chaos-taps') || '[]')")
+        for tap in taps:
+            if tap["kind"] == "post":
+                phone.needs_made.append(tap["text"])
+            elif tap["kind"] == "vote":
+                counts = phone.adds if tap["action"] == "add" else phone.removes
+                counts[int(tap["item"])] += 1
 
     async def _until_sent(self, within: float = 30) -> None:
         deadline = time.monotonic() + within
@@ -326,8 +351,8 @@ class WifiRun:
             take_back = None
         await phone.context.set_offline(True)
         phone.drops += 1
-        if take_back is not None and await self._tap(phone, take_back, timeout=1_500):
-            phone.removes[phone.chosen[0]] += 1
+        if take_back is not None:
+            await self._tap(phone, take_back, timeout=10_000)
         await asyncio.sleep(DROP_SECONDS)
         await phone.context.set_offline(False)
         phone.reconnected_at = time.monotonic()
@@ -352,6 +377,7 @@ class WifiRun:
             if phone.page.url.startswith("chrome-error:"):
                 phone.error_pages += 1
                 await self._reload(phone)
+        await asyncio.gather(*(self._count_taps(phone) for phone in self.phones))
         last_reconnection = max(phone.reconnected_at for phone in self.phones)
         converged_s, duplicates, refused, apart = await self._wait_for_screens(last_reconnection)
         kept = await asyncio.gather(

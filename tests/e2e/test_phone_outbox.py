@@ -611,3 +611,41 @@ class OutboxTests(BrowserTestCase):
             expect(phone.locator(f"#vote-need-{need.pk} .my-dots")).to_have_text("Your dots: 1")
 
         self.assert_all_sent(phone)
+
+    def test_a_phone_whose_socket_went_silent_catches_up_after_a_drop(self) -> None:
+        """A socket that looks open but delivers nothing (a push lost on the way, a connection
+        dead without a close): back from a drop the phone asks for the whole state, gets no
+        answer, replaces the socket, and shows what it missed."""
+        neighbour = self.joined_page(self.other, PHONE_390)
+        expect(neighbour.locator("#connection-status")).to_have_attribute("data-state", "live")
+        silent = {"on": True}
+        sockets = []
+
+        def through(ws) -> None:
+            server = ws.connect_to_server()
+            sockets.append(ws)
+            # The first socket swallows what the server sends; the next ones pass it on.
+            first = len(sockets) == 1
+            server.on_message(lambda message: None if first and silent["on"] else ws.send(message))
+
+        phone = self.new_page(PHONE_390)
+        phone.route_web_socket(re.compile(r".*/ws/.*"), through)
+        code, host = CODE, urlsplit(self.live_server_url).hostname
+        phone.context.add_cookies(
+            [{"name": f"cg_p_{code}", "value": self.me.token, "domain": host, "path": "/"}]
+        )
+        phone.goto(f"{self.live_server_url}/s/{code}/")
+        expect(phone.locator("#connection-status")).to_have_attribute("data-state", "live")
+        neighbour.get_by_label("A need of your community").fill("Missed by a silent socket")
+        neighbour.get_by_role("button", name="Post need").click()
+        expect(neighbour.locator("#needs-list")).to_contain_text("Missed by a silent socket")
+        phone.wait_for_timeout(1000)
+        expect(phone.locator("#needs-list")).not_to_contain_text("Missed by a silent socket")
+
+        self.offline(phone)
+        self.online(phone)
+
+        expect(phone.locator("#needs-list")).to_contain_text(
+            "Missed by a silent socket", timeout=20_000
+        )
+        self.assertGreaterEqual(len(sockets), 2)
