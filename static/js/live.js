@@ -195,13 +195,14 @@
   }
   setInterval(poll, POLL_MS);
   setTimeout(function () { if (!socketOpen) poll(); }, 2500);
-  // The whole state a moment after the network returns, at a random moment within two
-  // seconds: a room of phones back from the same drop does not ask all at once, and by then
-  // what their outboxes sent has been pushed (the server renders one snapshot per sequence).
+  // The whole state a while after the network returns, at a random moment between 2 and 5 s:
+  // a room of phones back from the same drop does not ask all at once, and what their
+  // outboxes sent has been pushed by then, so that most ask at the same sequence number (the
+  // server renders one snapshot per sequence for all who ask).
   window.addEventListener("online", function () {
     if (socketOpen) {
       setStatus("live");
-      setTimeout(function () { if (socketOpen) resume(true); }, 500 + Math.random() * 2000);
+      setTimeout(function () { if (socketOpen) resume(true); }, 2000 + Math.random() * 3000);
     } else {
       setStatus("polling");
       poll();
