@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from sessions.enums import MODERATION_STATUSES, GapKind, Phase, Presence
 from sessions.models import (
     ANNOUNCEMENT_MAX_LENGTH,
+    CLIENT_KEY_MAX_LENGTH,
     CONTEXT_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     GAP_MAX_LENGTH,
@@ -92,6 +93,33 @@ class JoinForm(forms.Form):
         self.helper.add_input(Submit("submit", _("Join"), css_class="btn-lg w-100"))
 
 
+def new_client_key() -> str:
+    return uuid.uuid4().hex
+
+
+class ClientKeyField(forms.RegexField):
+    """The key a phone gives one write (sessions.services.replays): a hidden field, fresh each
+    time its form is shown; the phone's outbox gives every tap a key of its own instead."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            regex=rf"^[A-Za-z0-9_-]{{1,{CLIENT_KEY_MAX_LENGTH}}}$",
+            required=False,
+            max_length=CLIENT_KEY_MAX_LENGTH,
+            widget=forms.HiddenInput,
+            **kwargs,
+        )
+
+
+class ClientKeyForm(forms.Form):
+    """The key of a write that sends nothing else (withdrawing one's own item)."""
+
+    client_key = ClientKeyField()
+
+    def key(self) -> str:
+        return self.cleaned_data["client_key"] if self.is_valid() else ""
+
+
 def _at_most_characters(limit: int) -> str:
     return gettext("At most %(max)d characters.") % {"max": limit}
 
@@ -124,6 +152,17 @@ class NeedForm(forms.Form):
         self.helper.add_input(Submit("submit", submit_label or _("Post need")))
 
 
+class EditNeedForm(NeedForm):
+    """Editing one's own need: the edit is keyed, so that sent twice it is one edit."""
+
+    client_key = ClientKeyField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("client_key", new_client_key())
+
+
 class NewNeedForm(NeedForm):
     """Posting a need: a hidden submission id, fresh each time the form is rendered empty,
     makes double taps and retries post the need once (services.post_need)."""
@@ -137,7 +176,10 @@ class NewNeedForm(NeedForm):
             "Your need is empty: write a few words first."
         )
         if not self.is_bound:
-            self.initial.setdefault("submission_id", uuid.uuid4().hex)
+            self.initial.setdefault("submission_id", new_client_key())
+        # Kept on the phone when it cannot be sent (static/js/outbox.js): shown where the need
+        # will be, in the list of needs.
+        self.helper.attrs |= {"data-outbox": "post", "data-outbox-target": "needs-list"}
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -164,9 +206,12 @@ class MappingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    client_key = ClientKeyField()
 
     def __init__(self, *args, strategy_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("client_key", new_client_key())
         self.fields["strategies"].choices = [(str(pk), str(pk)) for pk in strategy_ids]
         self.fields["strategies"].error_messages["required"] = _("Choose at least one strategy.")
 
@@ -175,6 +220,7 @@ class VoteForm(forms.Form):
     kind = forms.ChoiceField(choices=[("need", "need"), ("mapping", "mapping")])
     item = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")])
+    client_key = ClientKeyField()
 
 
 class GapForm(forms.Form):
@@ -187,10 +233,13 @@ class GapForm(forms.Form):
         max_length=GAP_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    client_key = ClientKeyField()
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = list(targets)
+        if not self.is_bound:
+            self.initial.setdefault("client_key", new_client_key())
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Add gap note")))
         # The fields alone, inside a form tag of the page's own (the participant page's

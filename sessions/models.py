@@ -325,6 +325,32 @@ class GapNote(Contribution):
         return self.text
 
 
+CLIENT_KEY_MAX_LENGTH = 64
+
+
+class ClientWrite(models.Model):
+    """A participant's write, by the key their phone gave it (sessions.services.replays): sent
+    again (a double tap, a retry after a lost answer, the phone's outbox after a drop), it is
+    answered as done and not done twice. Holds no text: the key, what kind of write, and the
+    ids it created, to answer a replay with them."""
+
+    participant = models.ForeignKey(Participant, models.CASCADE, related_name="+")
+    key = models.CharField(max_length=CLIENT_KEY_MAX_LENGTH)
+    kind = models.CharField(max_length=20)
+    result = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("write sent from a phone")
+        verbose_name_plural = _("writes sent from phones")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "key"], name="one_write_per_client_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
 class MergeSuggestion(models.Model):
     """Two needs of a session whose texts look alike (sessions.similarity), for a facilitator
     to merge or to dismiss; ``need`` is the older of the two."""

@@ -8,6 +8,7 @@ from sessions.views import (
     facilitators,
     gaps,
     joining,
+    offline,
     participant,
     setups,
 )
@@ -21,6 +22,8 @@ urlpatterns = [
     path("join/<str:code>/", joining.join, name="join"),
     path("join/<str:code>/challenge/", joining.join_challenge, name="join_challenge"),
     path("s/<str:code>/", participant.participant_home, name="participant"),
+    # The participant pages' service worker: its scope is the directory it is served from.
+    path("s/<str:code>/sw.js", offline.offline_worker, name="offline_worker"),
     path("s/<str:code>/needs/", participant.post_need, name="post_need"),
     path("s/<str:code>/needs/<int:need_id>/edit/", participant.edit_need, name="edit_need"),
     path("s/<str:code>/needs/<int:need_id>/delete/", participant.delete_need, name="delete_need"),

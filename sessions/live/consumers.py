@@ -164,14 +164,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.last_resume = now
         async with self.send_lock:
-            snapshot = await database_sync_to_async(self.snapshot_if_behind)(message["since"])
+            snapshot = await database_sync_to_async(self.snapshot_if_behind)(
+                message["since"], whole=message["whole"]
+            )
             if snapshot and not self.closing:
                 await self.send(text_data=snapshot)
 
-    def snapshot_if_behind(self, since: int) -> str:
-        """The whole live state when the screen's sequence number is not the session's."""
+    def snapshot_if_behind(self, since: int, *, whole: bool = False) -> str:
+        """The whole live state when the screen's sequence number is not the session's, or
+        when the screen asks for it (``whole``: back from a drop)."""
         live_session = LiveSession.objects.get(pk=self.live_session.pk)
-        if since == live_session.sequence:
+        if since == live_session.sequence and not whole:
             return ""
         with translation.override(self.language):
             return snapshots.snapshot(live_session, self.audience)

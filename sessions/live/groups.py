@@ -38,7 +38,10 @@ def screen_language(scope: dict) -> str:
 
 
 def parse_client_message(text: str | None) -> dict:
-    """Validate a message from a screen: ``{"type": "resume", "since": <int>}`` only.
+    """Validate a message from a screen: ``{"type": "resume", "since": <int>}``, with
+    ``"whole": true`` from a screen back from a drop that wants the whole state whatever its
+    sequence number says (a push lost on the way is not noticed otherwise: the next one moves
+    the number on).
 
     Raises ValueError for anything else (binary, too long, not JSON, another type)."""
     if text is None:
@@ -54,4 +57,7 @@ def parse_client_message(text: str | None) -> dict:
     since = data.get("since")
     if not isinstance(since, int) or isinstance(since, bool) or since < 0:
         raise ValueError("since must be a non-negative integer")
-    return {"type": "resume", "since": since}
+    whole = data.get("whole", False)
+    if not isinstance(whole, bool):
+        raise ValueError("whole must be true or false")
+    return {"type": "resume", "since": since, "whole": whole}

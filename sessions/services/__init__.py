@@ -63,6 +63,7 @@ from sessions.services.moderation import (
     restore_participant,
 )
 from sessions.services.publishing import evidence_budget, publish_evidence, unpublish_evidence
+from sessions.services.replays import already_written
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
 from sessions.services.undoing import can_undo, undo
 from sessions.services.voting import add_dot, remove_dot
@@ -88,6 +89,7 @@ __all__ = [
     "add_dot",
     "add_facilitator",
     "can_undo",
+    "already_written",
     "announce",
     "annotate_gap",
     "clean_text",

@@ -35,6 +35,7 @@ from sessions.services.common import (
     share_need,
 )
 from sessions.services.errors import InvalidInput
+from sessions.services.replays import clean_key, remember, replayed
 from taxonomy.models import Strategy
 
 
@@ -100,11 +101,17 @@ def post_need(
 @rate_limited(("write", PER_PARTICIPANT, WRITES_PER_MINUTE))
 @retry_on_lock_conflict
 @transaction.atomic
-def edit_need(*, participant: Participant, need: Need, text: str, context: str = "") -> Need:
+def edit_need(
+    *, participant: Participant, need: Need, text: str, context: str = "", client_key: str = ""
+) -> Need:
     """Edit one's own need while needs can be posted. Refuses with NotYours, PhaseClosed,
     InvalidInput, Conflict (a facilitator merged it into another a moment ago) or TooFast.
-    Emits ``need_edited``."""
+    Emits ``need_edited``. An edit already made with ``client_key`` (services.replays) returns
+    the need as it is now and emits nothing."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if replayed(participant, client_key):
+        return Need.objects.filter(pk=need.pk).first() or need
     need = Need.objects.select_for_update().get(pk=need.pk)
     require_author(participant, need)
     require_phase(live_session, "need")
@@ -113,21 +120,26 @@ def edit_need(*, participant: Participant, need: Need, text: str, context: str =
     need.text, need.context = clean_need_text(text, context, field=_("Your need"))
     need.edited = True
     need.save(update_fields=["text", "context", "edited", "updated"])
+    remember(participant, client_key, "edit_need", need=need.pk)
     events.need_edited(need)
     return need
 
 
 @retry_on_lock_conflict
 @transaction.atomic
-def delete_need(*, participant: Participant, need: Need) -> None:
+def delete_need(*, participant: Participant, need: Need, client_key: str = "") -> None:
     """Withdraw one's own need (any phase), with its mappings, votes and gap notes. Needs a
     facilitator merged into it come back first, with what moved with them (undone merges,
     sessions.services.merging), rather than go with it. Withdrawing a need already gone is a
     no-op. Refuses with NotYours. Emits ``merge_undone`` for each merge undone, then
-    ``need_withdrawn``."""
+    ``need_withdrawn``; nothing when ``client_key`` was already used."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if replayed(participant, client_key):
+        return
     require_author(participant, need)
     withdraw_needs([need.pk])
+    remember(participant, client_key, "delete_need", need=need.pk)
     events.need_withdrawn(live_session.pk, need.pk)
 
 
@@ -153,15 +165,28 @@ def withdraw_needs(pks: list[int]) -> None:
 @retry_on_lock_conflict
 @transaction.atomic
 def map_need(
-    *, participant: Participant, need: Need, strategies: list[Strategy], reason: str = ""
+    *,
+    participant: Participant,
+    need: Need,
+    strategies: list[Strategy],
+    reason: str = "",
+    client_key: str = "",
 ) -> list[Mapping]:
     """Map a visible need onto one or more strategies of the session's taxonomy.
 
     A pair already mapped by someone is kept as it is (they can vote on it instead); the
     returned list holds only the mappings this call created. Refuses with PhaseClosed,
     InvalidInput, Conflict (the need was merged a moment ago) or TooFast. Emits
-    ``need_mapped`` when it created any."""
+    ``need_mapped`` when it created any. Sent again with the same ``client_key``, returns the
+    mappings the first call created (those still there) and emits nothing."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if done := replayed(participant, client_key):
+        return list(
+            Mapping.objects.filter(pk__in=done.result.get("mappings", [])).select_related(
+                "strategy"
+            )
+        )
     require_phase(live_session, "mapping")
     # Read again under a share lock: a merge of the need waits for this mapping, or this
     # mapping sees the merge and is refused in words.
@@ -192,6 +217,7 @@ def map_need(
                 )
         except IntegrityError:
             continue
+    remember(participant, client_key, "map_need", mappings=[mapping.pk for mapping in created])
     if created:
         events.need_mapped(need, created)
     return created
@@ -199,13 +225,17 @@ def map_need(
 
 @retry_on_lock_conflict
 @transaction.atomic
-def delete_mapping(*, participant: Participant, mapping: Mapping) -> None:
+def delete_mapping(*, participant: Participant, mapping: Mapping, client_key: str = "") -> None:
     """Withdraw one's own mapping (any phase), with the dots and gap notes on it; mappings a
     merge folded into it come back first with their own (sessions.services.merging). Refuses
-    with NotYours. Emits ``mapping_withdrawn``."""
+    with NotYours. Emits ``mapping_withdrawn``; nothing when ``client_key`` was already used."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if replayed(participant, client_key):
+        return
     require_author(participant, mapping)
     mapping = withdraw_mappings([mapping.pk]).get(mapping.pk, mapping)
+    remember(participant, client_key, "delete_mapping", mapping=mapping.pk)
     events.mapping_withdrawn(live_session.pk, need_id=mapping.need_id, mapping_id=mapping.pk)
 
 
@@ -240,11 +270,17 @@ def annotate_gap(
     text: str,
     strategy: Strategy | None = None,
     mapping: Mapping | None = None,
-) -> GapNote:
+    client_key: str = "",
+) -> GapNote | None:
     """Note what is missing for one's community, on a strategy or on a mapping (then the
     note's strategy is the mapping's). Refuses with PhaseClosed, InvalidInput, Conflict (a
-    merge folded the mapping into another a moment ago) or TooFast. Emits ``gap_noted``."""
+    merge folded the mapping into another a moment ago) or TooFast. Emits ``gap_noted``. Sent
+    again with the same ``client_key``, returns the note the first call made (None if it was
+    deleted since) and emits nothing."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if done := replayed(participant, client_key):
+        return GapNote.objects.filter(pk=done.result.get("gap_note")).first()
     require_phase(live_session, "gap")
     if kind not in GapKind.values:
         raise InvalidInput(_("Choose what kind of gap this is."))
@@ -260,19 +296,24 @@ def annotate_gap(
         raise InvalidInput(_("Choose a strategy or a mapping for this gap."))
     text = clean_text(text, field=_("Gap"), max_length=GAP_MAX_LENGTH)
     note = _create(GapNote, participant, strategy=strategy, mapping=mapping, kind=kind, text=text)
+    remember(participant, client_key, "annotate_gap", gap_note=note.pk)
     events.gap_noted(note)
     return note
 
 
 @retry_on_lock_conflict
 @transaction.atomic
-def delete_gap_note(*, participant: Participant, gap_note: GapNote) -> None:
+def delete_gap_note(*, participant: Participant, gap_note: GapNote, client_key: str = "") -> None:
     """Withdraw one's own gap note (any phase). Refuses with NotYours. Emits
-    ``gap_withdrawn``."""
+    ``gap_withdrawn``; nothing when ``client_key`` was already used."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if replayed(participant, client_key):
+        return
     require_author(participant, gap_note)
     if gap_note.mapping_id:  # a merge moves notes between mappings: after it, or before it
         share_mapping(gap_note.mapping_id)
     gap_note_id = gap_note.pk
     gap_note.delete()
+    remember(participant, client_key, "delete_gap_note", gap_note=gap_note_id)
     events.gap_withdrawn(live_session.pk, gap_note_id)

@@ -20,6 +20,7 @@ from sessions.services.common import (
     share_need,
 )
 from sessions.services.errors import BudgetExhausted, CapReached, InvalidInput
+from sessions.services.replays import clean_key, remember, replayed
 
 
 def _vote_target(live_session: LiveSession, need: Need | None, mapping: Mapping | None) -> dict:
@@ -61,15 +62,24 @@ def _held(votes: list[Vote]) -> PersonalDots:
 @retry_on_lock_conflict
 @transaction.atomic
 def add_dot(
-    *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
+    *,
+    participant: Participant,
+    need: Need | None = None,
+    mapping: Mapping | None = None,
+    client_key: str = "",
 ) -> PersonalDots:
     """Place one more dot on a need or a mapping; return the participant's dots after it.
 
     The participant row is locked first, so the budget holds even against concurrent requests
     from the same person on several devices. Refuses with BudgetExhausted past the budget,
     CapReached past the per-item cap, PhaseClosed, InvalidInput, Conflict (the need was merged
-    a moment ago) or TooFast. Emits ``dots_changed``."""
+    a moment ago) or TooFast. Emits ``dots_changed``. A dot is not idempotent by nature (two
+    taps are two dots), so each tap has its key: the same ``client_key`` again places nothing,
+    emits nothing, and returns the participant's dots as they are."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if replayed(participant, client_key):
+        return _held(list(Vote.objects.filter(participant=participant)))
     require_phase(live_session, "vote")
     target = _vote_target(live_session, need, mapping)
     need, mapping = target.get("need"), target.get("mapping")
@@ -95,6 +105,7 @@ def add_dot(
     else:
         vote.dots += 1
         vote.save(update_fields=["dots"])
+    remember(participant, client_key, "add_dot")
     _dots_changed(live_session, need, mapping)
     return _held(votes)
 
@@ -102,12 +113,20 @@ def add_dot(
 @retry_on_lock_conflict
 @transaction.atomic
 def remove_dot(
-    *, participant: Participant, need: Need | None = None, mapping: Mapping | None = None
+    *,
+    participant: Participant,
+    need: Need | None = None,
+    mapping: Mapping | None = None,
+    client_key: str = "",
 ) -> PersonalDots:
     """Take one dot back from a need or mapping; return the participant's dots after it.
     Allowed in any phase that allows voting; taking back nothing is a no-op (no event), not an
-    error. Emits ``dots_changed``."""
+    error. Emits ``dots_changed``. The same ``client_key`` again takes nothing back and emits
+    nothing: one tap is one dot back, however often it is sent."""
     participant, live_session = locked_participant(participant)
+    client_key = clean_key(client_key)
+    if replayed(participant, client_key):
+        return _held(list(Vote.objects.filter(participant=participant)))
     require_phase(live_session, "vote")
     target = _vote_target(live_session, need, mapping)
     need, mapping = target.get("need"), target.get("mapping")
@@ -121,5 +140,6 @@ def remove_dot(
     else:
         vote.delete()
         votes.remove(vote)
+    remember(participant, client_key, "remove_dot")
     _dots_changed(live_session, need, mapping)
     return _held(votes)

@@ -1,4 +1,7 @@
+import uuid
+
 from django import template
+from django.utils.html import format_html
 
 from sessions.enums import Phase
 
@@ -52,3 +55,10 @@ def vote_blocked(live_session, my_dots: int, dots_left) -> str:
     if isinstance(dots_left, int) and dots_left <= 0:
         return "spent"
     return ""
+
+
+@register.simple_tag
+def client_key_input():
+    """A hidden key for a write form shown without JavaScript (sessions.services.replays): the
+    form sent twice is one write. The phone's outbox gives each tap a key of its own."""
+    return format_html('<input type="hidden" name="client_key" value="{}">', uuid.uuid4().hex)

@@ -12,7 +12,6 @@ from sessions import queries, services
 from sessions.enums import ContributionStatus
 from sessions.forms import GapForm
 from sessions.models import GapNote, LiveSession, Mapping, Participant
-from sessions.permissions import owned_or_404
 from sessions.views.decorators import participant_view
 from sessions.views.participant_answers import PARTIAL, page_url, withdraw
 from sessions.views.refusals import refused
@@ -85,6 +84,12 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
     elif request.GET.get("mapping", "").isdigit():
         initial["target"] = f"mapping-{request.GET['mapping']}"
     form = gap_form(live_session, request.POST or None, initial)
+    # Its own page's form: sent by the phone's outbox when it has one (static/js/outbox.js).
+    form.helper.attrs = {
+        "data-outbox": "gap",
+        "data-outbox-target": "gaps",
+        "data-outbox-then": page_url(live_session, "#gaps"),
+    }
     context = {"live_session": live_session, "form": form}
     template = "sessions/participant/gap.html"
     if request.method == "POST":
@@ -97,6 +102,7 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
                 participant=participant,
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
+                client_key=form.cleaned_data["client_key"],
                 **_gap_target(live_session, form.cleaned_data["target"]),
             )
         except services.SessionError as exc:
@@ -115,11 +121,14 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
 @require_POST
 @participant_view
 def delete_gap(request: HttpRequest, participant: Participant, gap_id: int) -> HttpResponse:
-    gap_note = owned_or_404(GapNote.objects.all(), participant, gap_id)
     return withdraw(
         request,
         participant,
-        lambda: services.delete_gap_note(participant=participant, gap_note=gap_note),
+        GapNote.objects.all(),
+        gap_id,
+        lambda note, key: services.delete_gap_note(
+            participant=participant, gap_note=note, client_key=key
+        ),
         _("Your gap note is deleted."),
         f"gap-{gap_id}",
     )

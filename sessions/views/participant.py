@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
-from sessions.forms import MappingForm, NeedForm, NewNeedForm, VoteForm
+from sessions.forms import EditNeedForm, MappingForm, NewNeedForm, VoteForm
 from sessions.models import Mapping, Need, Participant
 from sessions.permissions import owned_or_404
 from sessions.views.decorators import participant_view
 from sessions.views.gaps import gap_form
-from sessions.views.participant_answers import PARTIAL, page_url, withdraw
+from sessions.views.participant_answers import PARTIAL, need_card_answer, page_url, withdraw
 from sessions.views.refusals import flash_refused, refused
 from taxonomy.models import Strategy
 
@@ -143,13 +143,19 @@ def post_need(request: HttpRequest, participant: Participant) -> HttpResponse:
 def edit_need(request: HttpRequest, participant: Participant, need_id: int) -> HttpResponse:
     live_session = participant.live_session
     need = owned_or_404(Need.objects.all(), participant, need_id)
-    form = NeedForm(
+    form = EditNeedForm(
         request.POST or None,
         initial={"text": need.text, "context": need.context},
         action=reverse("sessions:edit_need", args=[live_session.code, need.pk]),
         submit_label=_("Save"),
     )
-    form.helper.attrs = {}  # a plain form: the page reloads onto the updated list
+    # A plain form (the page reloads onto the updated list), sent by the phone's outbox when
+    # it has one (static/js/outbox.js), which then goes back to the session page.
+    form.helper.attrs = {
+        "data-outbox": "edit",
+        "data-outbox-target": f"need-{need.pk}",
+        "data-outbox-then": page_url(live_session),
+    }
     context = {"live_session": live_session, "need": need, "form": form}
     template = "sessions/participant/edit_need.html"
     if request.method == "POST":
@@ -160,6 +166,8 @@ def edit_need(request: HttpRequest, participant: Participant, need_id: int) -> H
         except services.SessionError as exc:
             form.add_error(None, str(exc))
             return refused(request, exc, template, context)
+        if request.htmx:
+            return need_card_answer(request, participant, need.pk, _("Your need is updated."))
         messages.success(request, _("Your need is updated."))
         return redirect("sessions:participant", code=live_session.code)
     return render(request, template, context)
@@ -168,11 +176,12 @@ def edit_need(request: HttpRequest, participant: Participant, need_id: int) -> H
 @require_POST
 @participant_view
 def delete_need(request: HttpRequest, participant: Participant, need_id: int) -> HttpResponse:
-    need = owned_or_404(Need.objects.all(), participant, need_id)
     return withdraw(
         request,
         participant,
-        lambda: services.delete_need(participant=participant, need=need),
+        Need.objects.all(),
+        need_id,
+        lambda need, key: services.delete_need(participant=participant, need=need, client_key=key),
         _("Your need is deleted."),
         f"need-{need_id}",
     )
@@ -212,6 +221,7 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
                 need=need,
                 strategies=chosen,
                 reason=form.cleaned_data["reason"],
+                client_key=form.cleaned_data["client_key"],
             )
         except services.SessionError as exc:
             form.add_error(None, str(exc))
@@ -219,12 +229,12 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
         else:
             if created:
                 names = ", ".join(m.strategy.localized("name") for m in created)
-                messages.success(request, _("Mapped to %(names)s.") % {"names": names})
+                said = _("Mapped to %(names)s.") % {"names": names}
             else:
-                messages.info(
-                    request,
-                    _("Those mappings already exist: you can vote on them in the voting phase."),
-                )
+                said = _("Those mappings already exist: you can vote on them in the voting phase.")
+            if request.htmx:  # the phone's outbox: it goes back to the page itself
+                return need_card_answer(request, participant, need.pk, said, created)
+            (messages.success if created else messages.info)(request, said)
             # Back to the top of the page, where the next need to map is offered.
             return redirect(page_url(live_session))
     selected = set(form["strategies"].value() or [])
@@ -245,11 +255,14 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
 @require_POST
 @participant_view
 def delete_mapping(request: HttpRequest, participant: Participant, mapping_id: int) -> HttpResponse:
-    mapping = owned_or_404(Mapping.objects.all(), participant, mapping_id)
     return withdraw(
         request,
         participant,
-        lambda: services.delete_mapping(participant=participant, mapping=mapping),
+        Mapping.objects.all(),
+        mapping_id,
+        lambda mapping, key: services.delete_mapping(
+            participant=participant, mapping=mapping, client_key=key
+        ),
         _("Your mapping is removed."),
         f"mapping-{mapping_id}",
     )
@@ -270,11 +283,11 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
     model = Need if kind == "need" else Mapping
     item = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
     refusal = mine = None
+    dot = services.add_dot if action == "add" else services.remove_dot
     try:
-        if action == "add":
-            mine = services.add_dot(participant=participant, **{kind: item})
-        else:
-            mine = services.remove_dot(participant=participant, **{kind: item})
+        mine = dot(
+            participant=participant, client_key=form.cleaned_data["client_key"], **{kind: item}
+        )
     except services.SessionError as exc:
         refusal = exc
     if not request.htmx:

@@ -2,12 +2,14 @@
 participant page, and the answer to withdrawing one's own contribution."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from sessions import services
+from sessions import queries, services
+from sessions.forms import ClientKeyForm
 from sessions.models import LiveSession, Participant
+from sessions.permissions import owned_or_404
 from sessions.views.refusals import flash_refused
 
 PARTIAL = "sessions/partials/participant.html"
@@ -18,17 +20,51 @@ def page_url(live_session: LiveSession, anchor: str = "") -> str:
 
 
 def withdraw(
-    request: HttpRequest, participant: Participant, withdraw, message: str, element_id: str
+    request: HttpRequest,
+    participant: Participant,
+    queryset,
+    pk: int,
+    withdraw,
+    message: str,
+    element_id: str,
 ) -> HttpResponse:
-    """Call ``withdraw()`` (a service deleting one's own contribution) and answer: for htmx,
-    the message and the item (``element_id``) gone from the page at once."""
+    """Call ``withdraw(item, client_key)`` (a service deleting one's own contribution, the
+    item read from ``queryset``) and answer: for htmx, the message and the item
+    (``element_id``) gone from the page at once. A withdrawal sent again with its key, after
+    its first copy took the item away, is answered as done rather than "no longer here"."""
     live_session = participant.live_session
+    client_key = ClientKeyForm(request.POST).key()
     try:
-        withdraw()
-    except services.SessionError as exc:
-        return flash_refused(request, exc, redirect_to=page_url(live_session))
+        item = owned_or_404(queryset, participant, pk)
+    except Http404:
+        if not services.already_written(participant=participant, client_key=client_key):
+            raise
+    else:
+        try:
+            withdraw(item, client_key)
+        except services.SessionError as exc:
+            return flash_refused(request, exc, redirect_to=page_url(live_session))
     if request.htmx:
         context = {"flash": message, "removed_id": element_id}
         return render(request, f"{PARTIAL}#withdrawn", context)
     messages.success(request, message)
     return redirect("sessions:participant", code=live_session.code)
+
+
+def need_card_answer(
+    request: HttpRequest, participant: Participant, need_id: int, flash: str, mappings=()
+) -> HttpResponse:
+    """For htmx (the phone's outbox sends edits and mappings so): the message, and the need's
+    card as its author sees it, put in place of the one on the page; the controls of the
+    ``mappings`` just made are filled in too (a push that came first left them empty)."""
+    live_session = participant.live_session
+    shown = queries.needs(live_session, ids=[need_id], include_hidden_for=participant)
+    context = {
+        "live_session": live_session,
+        "participant": participant,
+        "audience": "participants",
+        "flash": flash,
+        "need": shown[0] if shown else None,
+        "own_mappings": mappings,
+    }
+    return render(request, f"{PARTIAL}#need-card-result", context)

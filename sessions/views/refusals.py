@@ -1,6 +1,8 @@
 """Turning a service's refusal (a SessionError) into the answer: its status, Retry-After when
 waiting helps, and the message where the person acted (the htmx fragment or the page)."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +21,11 @@ def with_retry_after(response: HttpResponse, exc: SessionError | None) -> HttpRe
 
 def refused(request: HttpRequest, exc: SessionError, template: str, context: dict) -> HttpResponse:
     """``template`` rendered with ``context`` (a form with the message, or a fragment) at the
-    refusal's status."""
-    return with_retry_after(render(request, template, context, status=exc.status), exc)
+    refusal's status. The message also travels in ``X-Refusal`` (percent-encoded UTF-8), for
+    the phone's service worker, which sends waiting writes with no page to read it from."""
+    response = render(request, template, context, status=exc.status)
+    response["X-Refusal"] = quote(str(exc))
+    return with_retry_after(response, exc)
 
 
 def flash_refused(request: HttpRequest, exc: SessionError, *, redirect_to: str) -> HttpResponse:

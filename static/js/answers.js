@@ -2,7 +2,10 @@
 // a server error, no network, no answer in time). The message appears next to the control
 // (on the facilitator's dashboard: in a toast) and in a polite live region; nothing typed is
 // lost (a refusal sends the form back filled in, anything else is not swapped at all); the
-// control is usable again. Also: live character counters on text fields.
+// control is usable again. A participant's write that could not be sent is kept by the phone's
+// outbox (static/js/outbox.js marks such a request cgKeeps): without an answer, or with one that
+// says "try again" (502, 503, 504), it is said to be kept, not
+// lost. "No connection" goes once the network is back. Also: live character counters.
 (function () {
   "use strict";
   if (!window.htmx) return;
@@ -94,7 +97,7 @@
   // The answer next to the control: inside the nearest element with an id around it (found
   // again by id, as the answer may have replaced it), unless the server's fragment already
   // put the reason there.
-  function answerNextTo(xhr, message, swapped) {
+  function answerNextTo(xhr, message, swapped, mark) {
     announce(message);
     var toasts = toastRegion();
     if (toasts) {
@@ -104,12 +107,35 @@
     var anchor = xhr.cgAnchorId && document.getElementById(xhr.cgAnchorId);
     if (!anchor) return;
     if (swapped && anchor.querySelector("[data-refusal], .alert, .invalid-feedback")) return;
+    noteIn(anchor, message, mark);
+  }
+  function noteIn(anchor, message, mark) {
     var note = document.createElement("p");
     note.className = "tap-answer";
     note.setAttribute("data-tap-answer", "");
+    if (mark) note.setAttribute(mark[0], mark[1]);
     note.textContent = message;
     anchor.appendChild(note);
   }
+
+  // A write the outbox kept: said next to the control, marked with the item's key so that the
+  // outbox takes the note away once the write is sent or cancelled.
+  function queued(elt, key, busy) {
+    // No network, or a server that said "try again" (a 503 in its words, a busy gateway).
+    var message = busy === undefined ? text("kept") : (busy ? busy + " " : "") + text("kept-busy");
+    var anchor = elt.closest("[id]");
+    if (anchor) {
+      anchor.querySelectorAll("[data-tap-answer]").forEach(function (note) { note.remove(); });
+      noteIn(anchor, message, ["data-queued", key]);
+    }
+    announce(message);
+  }
+  window.cgAnswers = { text: text, announce: announce, queued: queued };
+
+  // Back online: "No connection" is no longer true.
+  window.addEventListener("online", function () {
+    document.querySelectorAll("[data-tap-answer][data-network]").forEach(function (note) { note.remove(); });
+  });
 
   function answers(detail) {
     var verb = detail.requestConfig && detail.requestConfig.verb;
@@ -139,6 +165,12 @@
     var xhr = detail.xhr;
     if (!xhr || xhr.cgAnswered || !xhr.status || !answers(detail)) return; // no status: sendError, timeout
     xhr.cgAnswered = true;
+    // A server that said "try again" (503, a busy gateway): in its words, and kept.
+    if (xhr.cgKeeps && (xhr.status === 502 || xhr.status === 503 || xhr.status === 504)) {
+      var json = (xhr.getResponseHeader("Content-Type") || "").indexOf("json") !== -1;
+      queued(detail.elt, xhr.cgKeeps, json ? messageOf(xhr) : "");
+      return;
+    }
     if (xhr.status < 400) {
       if (detail.requestConfig.verb === "get") return;
       var said = Array.prototype.map.call(parsed(xhr).querySelectorAll("[data-announce]"), function (el) {
@@ -150,9 +182,11 @@
     answerNextTo(xhr, messageOf(xhr), !!xhr.cgSwapped);
   });
   document.body.addEventListener("htmx:sendError", function (event) {
-    if (answers(event.detail)) answerNextTo(event.detail.xhr, text("network-error"), false);
+    if (event.detail.xhr.cgKeeps) { queued(event.detail.elt, event.detail.xhr.cgKeeps); return; }
+    if (answers(event.detail)) answerNextTo(event.detail.xhr, text("network-error"), false, ["data-network", ""]);
   });
   document.body.addEventListener("htmx:timeout", function (event) {
+    if (event.detail.xhr.cgKeeps) { queued(event.detail.elt, event.detail.xhr.cgKeeps); return; }
     if (answers(event.detail)) answerNextTo(event.detail.xhr, text("timeout"), false);
   });
 

@@ -21,17 +21,44 @@
   }
 
   // After (re)connecting, say which update we last saw; the server sends a snapshot if we
-  // missed anything.
+  // missed anything. Back from a drop (a reconnect, or the network returning with the socket
+  // still open), ask for the whole state: a push lost on the way leaves a screen behind with
+  // a sequence number that later pushes moved on, which "since" alone does not reveal. A
+  // socket that answers nothing to that is dead even if it looks open: it is replaced. (Both
+  // seen in tests/chaos/test_phones_on_wifi.py: 30 phones whose network drops every ~10 s.)
+  var socket = null;      // htmx's interface to the socket that is open now
+  var rawSocket = null;   // that socket itself: a close from an older one is not ours
+  var opened = false;
+  var sentOnSocket = 0;
+  var watchdog = null;
+  var SERVER_TAKES_AT_MOST = 40; // messages per connection (sessions/live/consumers.py: 50)
+  var SILENT_SOCKET_MS = 8000;
+  function resume(whole) {
+    if (!socket) return;
+    if (sentOnSocket >= SERVER_TAKES_AT_MOST) { socket.reconnect(); return; }
+    sentOnSocket += 1;
+    socket.send(JSON.stringify({ type: "resume", since: currentSeq(), whole: whole }));
+    if (whole) {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(function () { if (socketOpen && socket) socket.reconnect(); }, SILENT_SOCKET_MS);
+    }
+  }
   root.addEventListener("htmx:wsOpen", function (event) {
     socketOpen = true;
     setStatus("live");
-    event.detail.socketWrapper.send(JSON.stringify({ type: "resume", since: currentSeq() }));
+    socket = event.detail.socketWrapper;
+    rawSocket = event.detail.event && event.detail.event.target;
+    sentOnSocket = 0;
+    resume(opened);
+    opened = true;
   });
-  root.addEventListener("htmx:wsClose", function () {
-    if (stopped) return;
+  root.addEventListener("htmx:wsClose", function (event) {
+    var closed = event.detail && event.detail.event && event.detail.event.target;
+    if (stopped || (closed && rawSocket && closed !== rawSocket)) return;
     socketOpen = false;
     setStatus(navigator.onLine === false ? "offline" : "polling");
   });
+  root.addEventListener("htmx:wsAfterMessage", function () { clearTimeout(watchdog); });
   root.addEventListener("htmx:wsAfterMessage", afterUpdate);
 
   // New cards arrive as "append to the list"; when the card is already there (our own post,
@@ -87,14 +114,23 @@
   }
 
   // A new phase, or input locked or unlocked, changes what a participant can do: reload,
-  // unless they are typing (then offer the reload, so nothing typed is lost).
+  // unless they are typing (then offer the reload, so nothing typed is lost). A reload that
+  // brought the old phase back (a server too slow to answer within the service worker's wait
+  // gets the page as last seen: static/js/offline-worker.js) is not repeated at once, which
+  // would only ask the busy server again: the notice offers it instead.
+  var RELOAD_AGAIN_AFTER_MS = 20000;
   function modeChanged(mode) {
     var notice = document.getElementById("phase-changed-notice");
     if (!notice) { document.body.setAttribute("data-mode", mode); return; }
     var typing = Array.prototype.some.call(document.querySelectorAll("textarea, input[type=text]"), function (el) {
       return el.value.trim() !== "";
     });
-    if (typing) { notice.hidden = false; } else { window.location.reload(); }
+    var last = {};
+    try { last = JSON.parse(sessionStorage.getItem("cg-mode-reload") || "{}"); } catch (e) { /* private mode */ }
+    var again = last.mode === mode && Date.now() - last.at < RELOAD_AGAIN_AFTER_MS;
+    if (typing || again) { notice.hidden = false; return; }
+    try { sessionStorage.setItem("cg-mode-reload", JSON.stringify({ mode: mode, at: Date.now() })); } catch (e) { /* private mode */ }
+    window.location.reload();
   }
 
   // A facilitator removed this participant: the page says so calmly and stops offering
@@ -107,6 +143,8 @@
     if (!me || people.indexOf(me) === -1) return false;
     var notice = document.getElementById("removed-notice");
     stopped = true;
+    // Nothing of this session stays on the phone (static/js/outbox.js).
+    document.dispatchEvent(new CustomEvent("cg:removed"));
     // Swapped by htmx, so that it closes the socket of the element it replaces.
     htmx.swap(root, notice ? notice.innerHTML : "", { swapStyle: "outerHTML" });
     var heading = document.getElementById("removed-title");
@@ -157,8 +195,18 @@
   }
   setInterval(poll, POLL_MS);
   setTimeout(function () { if (!socketOpen) poll(); }, 2500);
+  // The whole state a while after the network returns, at a random moment between 2 and 5 s:
+  // a room of phones back from the same drop does not ask all at once, and what their
+  // outboxes sent has been pushed by then, so that most ask at the same sequence number (the
+  // server renders one snapshot per sequence for all who ask).
   window.addEventListener("online", function () {
-    if (socketOpen) { setStatus("live"); } else { setStatus("polling"); poll(); }
+    if (socketOpen) {
+      setStatus("live");
+      setTimeout(function () { if (socketOpen) resume(true); }, 2000 + Math.random() * 3000);
+    } else {
+      setStatus("polling");
+      poll();
+    }
   });
   window.addEventListener("offline", function () { setStatus("offline"); });
 

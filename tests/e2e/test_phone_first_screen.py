@@ -148,7 +148,7 @@ class PhoneFirstScreenTests(BrowserTestCase):
                 button = page.get_by_role("button", name="Map", exact=True)
                 self.assert_on_first_screen_after_scroll(page, button)
                 button.click()
-                expect(page).to_have_url(re.compile(f"/s/{CODE}/"))
+                expect(page).to_have_url(re.compile(f"/s/{CODE}/$"))
                 mine = Mapping.objects.filter(author=self.me)
                 self.assertTrue(mine.exists(), "the mapping was not saved")
                 mine.delete()

@@ -89,6 +89,7 @@ async def test_a_rolled_back_write_pushes_nothing(db):
         json.dumps([1]),
         json.dumps({"type": "resume", "since": -1}),
         json.dumps({"type": "resume", "since": "1"}),
+        json.dumps({"type": "resume", "since": 0, "whole": "yes"}),
     ],
 )
 async def test_a_bad_message_gets_an_error_not_a_crash(db, payload):
@@ -129,6 +130,21 @@ async def test_reconnecting_with_an_old_sequence_gets_a_snapshot(db):
     # A screen that is up to date gets nothing more.
     await board.send_to(text_data=json.dumps({"type": "resume", "since": 1}))
     assert await board.receive_nothing(timeout=0.3)
+    await board.disconnect()
+
+
+async def test_a_screen_back_from_a_drop_gets_the_whole_state_when_it_asks(db):
+    """Its sequence number may be current while it missed a push (the next one moved the
+    number on): asked for the whole state, the server sends it anyway."""
+    session, participant = await make_session_with_participant()
+    await database_sync_to_async(services.post_need)(participant=participant, text="Shown")
+    board = await connected(board_socket(session.code))
+
+    await board.send_to(text_data=json.dumps({"type": "resume", "since": 1, "whole": True}))
+
+    snapshot = await board.receive_from(timeout=2)
+    assert 'id="live-seq" data-seq="1"' in snapshot
+    assert "Shown" in snapshot
     await board.disconnect()
 
 
