@@ -10,6 +10,7 @@ bounds, the budget and the subtraction of two releases are tested in test_eviden
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -265,6 +266,8 @@ def test_the_organiser_previews_then_publishes_from_the_dashboard(
     assert "Private need" not in preview  # the preview shows only counts too
     assert "Publish again" in published and "Take it back" in published
     assert "What was published" in published and "1 more publication possible" in published
+    # The date reads as a date, not "5:23 p.m.." with the sentence's own full stop doubled.
+    assert re.search(r"Published on \d{1,2} \w+ \d{4}, \d{2}:\d{2}\. Publishing again", published)
     assert not PublishedWorkshop.objects.exists()
 
 
