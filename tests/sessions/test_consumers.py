@@ -1,5 +1,6 @@
 import asyncio
 import json
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -231,8 +232,10 @@ async def test_cross_site_websocket_is_refused_by_origin(db):
 
 @needs_redis
 async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
-    settings.LIVE_COALESCE_SECONDS = 0.3
-    settings.LIVE_COALESCE_MAX_SECONDS = 0.3  # merging, not stretching (test_coalescing.py)
+    # A window long enough that a loaded machine still casts the ten votes within one or two
+    # of them; merging, not stretching (test_coalescing.py).
+    settings.LIVE_COALESCE_SECONDS = 1.0
+    settings.LIVE_COALESCE_MAX_SECONDS = 1.0
     session, _ = await make_session_with_participant()
 
     @database_sync_to_async
@@ -246,8 +249,14 @@ async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
     need, voters = await prepare()
     board = await connected(board_socket(session.code))
 
-    for voter in voters:
-        await database_sync_to_async(services.add_dot)(participant=voter, need=need)
+    @database_sync_to_async
+    def burst():
+        started = time.monotonic()
+        for voter in voters:
+            services.add_dot(participant=voter, need=need)
+        return time.monotonic() - started
+
+    burst_seconds = await burst()
 
     messages = []
     deadline = asyncio.get_running_loop().time() + 8
@@ -261,10 +270,13 @@ async def test_a_burst_of_votes_is_coalesced_into_few_messages(db, settings):
     # Until the pushes stop: a change committed just after a push went out comes one window
     # later, and must show the same final count.
     for _ in range(5):
-        if await board.receive_nothing(timeout=0.6):
+        if await board.receive_nothing(timeout=1.5):
             break
-        messages.append(await board.receive_from(timeout=1))
-    assert len(messages) <= 3
+        messages.append(await board.receive_from(timeout=2))
+    # At most one render per window: the leading one, one per window the burst spanned, and
+    # one for a change committed just after a push went out. Ten votes, ten pushes, without.
+    assert len(messages) <= 3 + int(burst_seconds), (len(messages), burst_seconds)
+    assert len(messages) < len(voters)
     assert 'data-dots="10"' in messages[-1]
     await board.disconnect()
 

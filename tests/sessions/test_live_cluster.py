@@ -56,8 +56,13 @@ def workers(window, prefix, pushes):
         coalescer.stop()
 
 
-def settle(pushes, seconds=1.0):
-    """Wait until no render happened for ``seconds`` (every window and look-again is over)."""
+def settle(pushes, seconds=1.0, changes=0, within=20.0):
+    """Wait until the renders hold at least ``changes`` tallies (a loaded machine may take
+    longer than a quiet second to make the trailing render), then until no render happened
+    for ``seconds`` (every window and look-again is over)."""
+    deadline = time.monotonic() + within
+    while len(tallies(pushes)) < changes and time.monotonic() < deadline:
+        time.sleep(0.02)
     count, quiet_since = len(pushes), time.monotonic()
     while time.monotonic() - quiet_since < seconds:
         time.sleep(0.02)
@@ -84,7 +89,7 @@ def test_changes_on_two_workers_in_one_window_are_rendered_once(workers, pushes)
         second.add(7, Change.of(tallies=[need]))
         first.add(7, Change.of(tallies=[need + 10]))
 
-    settle(pushes)
+    settle(pushes, changes=5)
 
     # The leading change at once; everything else after the window, each change once, and
     # never two renders of the session within one window, whichever worker made them.
@@ -101,7 +106,7 @@ def test_a_change_left_while_the_other_worker_renders_is_not_lost(workers, pushe
     # Arrives on the second worker inside the first one's window: only the list holds it.
     second.add(7, Change.of(regions={"grid"}, tallies=[2]))
 
-    settle(pushes)
+    settle(pushes, changes=2)
 
     assert tallies(pushes) == [1, 2]
     assert pushes[-1][2].regions == {"grid"}
@@ -112,7 +117,7 @@ def test_sessions_have_windows_of_their_own(workers, pushes):
     first.add(7, Change.of(tallies=[1]))
     second.add(8, Change.of(tallies=[2]))
 
-    settle(pushes)
+    settle(pushes, changes=2)
 
     assert sorted((session, tuple(change.tallies)) for _, session, change, _ in pushes) == [
         (7, (1,)),
@@ -129,7 +134,7 @@ def test_a_storm_on_both_workers_renders_about_once_per_window(workers, pushes):
         (first if sent % 2 else second).add(7, Change.of(tallies=[sent]))
         time.sleep(0.005)
 
-    settle(pushes)
+    settle(pushes, changes=sent)
 
     assert tallies(pushes) == list(range(1, sent + 1))  # each change once, none lost
     # One render per 0.2 s window in the whole cluster: the typical gap is the window. Two
