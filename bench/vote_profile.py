@@ -33,7 +33,7 @@ from _common import (  # noqa: E402
     setup_django,
 )
 
-DATABASE = "commonground_bench_vote_profile"
+DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_vote_profile")
 
 
 def main() -> int:

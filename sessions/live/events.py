@@ -6,7 +6,8 @@ commit, when the session's sequence number is bumped (so that a screen that reco
 tell whether it missed anything) and then ``publish`` hands it to the live layer, which
 decides what to redraw (sessions.live.render). The bump is not part of the write's
 transaction: every write of a session would otherwise hold the session's row lock until its
-commit, and a plenary's votes would queue on that one row (docs/performance.md). An event says what happened, never which region to redraw
+commit, and a plenary's votes would queue on that one row (docs/performance.md). An event
+says what happened, never which region to redraw
 (Zulip's actions layer and ``send_event_on_commit``). Every call point is covered by a service
 test that captures its events (``capture_live_events`` in tests/conftest.py)."""
 
