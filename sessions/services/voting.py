@@ -75,7 +75,11 @@ def add_dot(
     CapReached past the per-item cap, PhaseClosed, InvalidInput, Conflict (the need was merged
     a moment ago) or TooFast. Emits ``dots_changed``. A dot is not idempotent by nature (two
     taps are two dots), so each tap has its key: the same ``client_key`` again places nothing,
-    emits nothing, and returns the participant's dots as they are."""
+    emits nothing, and returns the participant's dots as they are.
+
+    After the two locks (the participant's row, the item FOR SHARE), PostgreSQL checks the
+    budget and the cap, places the dot and keeps the key in one statement
+    (``_place_in_one_statement``); SQLite runs the same steps through the ORM (``_place``)."""
     participant, live_session = locked_participant(participant)
     client_key = clean_key(client_key)
     if replayed(participant, client_key):
@@ -109,11 +113,9 @@ def _place(
     ("budget" | "cap", their votes as they are)."""
     # All of the participant's votes in one query: the budget is their sum, and the one on
     # this item (if any) is among them.
+    kind, item = next(iter(target.items()))
     votes = list(Vote.objects.filter(participant=participant))
-    (kind, item), rows = (
-        next(iter(target.items())),
-        [(v.need_id, v.mapping_id, v.dots) for v in votes],
-    )
+    rows = [(v.need_id, v.mapping_id, v.dots) for v in votes]
     if sum(v.dots for v in votes) >= live_session.dot_budget:
         return "budget", rows
     vote = next((v for v in votes if getattr(v, f"{kind}_id") == item.pk), None)
