@@ -286,6 +286,32 @@ def test_a_vote_costs_the_same_few_queries_however_many_dots_are_placed(
     assert f"<strong>{20 - votes_already - 1}</strong> dots left" in response.text
 
 
+def test_a_vote_on_a_mapping_answers_with_its_strategy_read_alongside(
+    participant_client, live_session, django_assert_num_queries
+):
+    """The answer labels the control with the mapping's strategy (what the phone's outbox
+    shows while it waits): read with the mapping, not in a query of its own."""
+    set_phase(live_session, Phase.VOTING, dot_budget=20, dot_cap=20)
+    mapping = MappingFactory(need__live_session=live_session, live_session=live_session)
+    url = reverse("sessions:vote", args=[live_session.code])
+
+    # As a need's vote (above), with the mapping read again once its need is locked FOR SHARE
+    # (a merge may have moved it): the mapping, its need, the mapping again.
+    expected = 10 if connection.vendor == "postgresql" else 12
+    with django_assert_num_queries(expected) as captured:
+        response = participant_client.post(
+            url,
+            {"kind": "mapping", "item": mapping.pk, "action": "add", "client_key": "tap-2"},
+            headers=HTMX,
+        )
+
+    assert response.status_code == 200
+    assert mapping.strategy.name in response.text
+    assert not any(
+        query["sql"].startswith('SELECT "taxonomy_strategy"') for query in captured.captured_queries
+    )
+
+
 @pytest.mark.parametrize(
     "data",
     [
