@@ -4,7 +4,9 @@ A minimal ASGI app (run by uvicorn with the same flags as the real workers) that
 ``POST /s/<code>/vote/`` by doing what a vote does in PostgreSQL, with psycopg's async pool
 and hand-written SQL: find the participant by device cookie and lock their row with the
 session's rules, check the item, read their votes for the budget and the cap, add the dot,
-bump the session's sequence, commit, and answer a few bytes. No CSRF check, no middleware, no
+bump the session's sequence, commit, and answer a few bytes. BARE_BUMP=after bumps the
+sequence after the commit, in a statement of its own that does not wait for the disk, as the
+app does (sessions.live.events); BARE_BUMP=inside (the app before) inside the transaction. No CSRF check, no middleware, no
 ORM, no template, no live push: what is left is the HTTP server, the driver and PostgreSQL on
 this machine, so that the real vote path's cost reads as a ratio to it.
 
@@ -19,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 DSN = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
 pool: AsyncConnectionPool | None = None
+BUMP_AFTER = os.environ.get("BARE_BUMP", "after") == "after"
 
 LOCK_PARTICIPANT = """
     SELECT p.id, p.removed_at, s.id, s.phase, s.input_locked, s.dot_budget, s.dot_cap
@@ -78,8 +81,9 @@ async def vote(code: str, token: str, kind: str, item: int) -> tuple[int, str]:
         existing = next((v for v in votes if v[column] == item), None)
         if existing is None:
             await conn.execute(
-                f"INSERT INTO live_sessions_vote (live_session_id, participant_id, {kind}_id, dots)"
-                " VALUES (%s, %s, %s, 1)",
+                "INSERT INTO live_sessions_vote"
+                f" (live_session_id, participant_id, {kind}_id, dots, hidden)"
+                " VALUES (%s, %s, %s, 1, false)",
                 (session_id, participant_id, item),
             )
         elif existing[3] >= cap:
@@ -88,10 +92,24 @@ async def vote(code: str, token: str, kind: str, item: int) -> tuple[int, str]:
             await conn.execute(
                 "UPDATE live_sessions_vote SET dots = dots + 1 WHERE id = %s", (existing[0],)
             )
-        await conn.execute(
-            "UPDATE live_sessions_livesession SET sequence = sequence + 1 WHERE id = %s",
-            (session_id,),
-        )
+        if not BUMP_AFTER:
+            await conn.execute(
+                "UPDATE live_sessions_livesession SET sequence = sequence + 1 WHERE id = %s",
+                (session_id,),
+            )
+    if BUMP_AFTER:
+        async with pool.connection() as conn:
+            # One message, its own implicit transaction: the row lock is held only inside
+            # PostgreSQL, and the commit does not wait for the disk.
+            await conn.set_autocommit(True)
+            try:
+                await conn.execute(
+                    "SET LOCAL synchronous_commit TO OFF;"
+                    " UPDATE live_sessions_livesession SET sequence = sequence + 1"
+                    f" WHERE id = {int(session_id)}"
+                )
+            finally:
+                await conn.set_autocommit(False)
     return 200, f'<span id="dots-left">{budget - sum(v[3] for v in votes) - 1}</span>'
 
 

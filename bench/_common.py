@@ -20,7 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-REDIS_BENCH_URL = "redis://127.0.0.1:6379/13"  # a database of its own: rate-limit keys
+# A database of its own for rate-limit keys; BENCH_REDIS_URL chooses another (several people
+# benching on one machine).
+REDIS_BENCH_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+# BENCH_PORTS="8750-8799": servers listen only on ports in that range (a shared machine).
+_PORTS = os.environ.get("BENCH_PORTS", "")
 
 # CSRF: the cookie holds the secret, the header repeats it (Django accepts an unmasked secret).
 CSRF_SECRET = "b" * 16 + secrets.token_hex(8)
@@ -119,10 +123,24 @@ def quiet_setup_pushes() -> None:
 # --- server processes -----------------------------------------------------------------------
 
 
+_given: list[int] = []
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port on the loopback: any, or the first free one in BENCH_PORTS."""
+    low, _, high = _PORTS.partition("-")
+    candidates = list(range(int(low), int(high or low) + 1)) if low else [0]
+    # A port handed out a moment ago may not be bound yet: start after the last one given.
+    start = (candidates.index(_given[-1]) + 1) if _given and _given[-1] in candidates else 0
+    for port in candidates[start:] + candidates[:start]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            _given.append(sock.getsockname()[1])
+            return _given[-1]
+    raise RuntimeError(f"no free port in BENCH_PORTS={_PORTS}")
 
 
 class Server:

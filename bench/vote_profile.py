@@ -33,7 +33,7 @@ from _common import (  # noqa: E402
     setup_django,
 )
 
-DATABASE = "commonground_bench_vote_profile"
+DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_vote_profile")
 
 
 def main() -> int:
@@ -41,6 +41,9 @@ def main() -> int:
     parser.add_argument("--votes", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", action="store_true", help="print the last vote's queries")
+    parser.add_argument(
+        "--sort", default="cumulative", help="cProfile order: cumulative (default), tottime..."
+    )
     args = parser.parse_args()
     print(f"# vote profile, {time.strftime('%Y-%m-%d')}, {machine()}; {load_average()}")
     create_database(DATABASE)
@@ -135,8 +138,8 @@ def main() -> int:
                 print("  ", sql[:300])
         print()
         for title, recorded in (("vote request", profile), ("push render", render_profile)):
-            print(f"## {title}: top {args.top} by cumulative time")
-            pstats.Stats(recorded).sort_stats("cumulative").print_stats(args.top)
+            print(f"## {title}: top {args.top} by {args.sort} time")
+            pstats.Stats(recorded).sort_stats(args.sort).print_stats(args.top)
     finally:
         from django.db import connections
 

@@ -22,11 +22,13 @@ import os
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import (  # noqa: E402
     REDIS_BENCH_URL,
+    ROOT,
     HttpConnection,
     base_env,
     create_database,
@@ -44,7 +46,7 @@ from _common import (  # noqa: E402
     vote_headers,
 )
 
-DATABASE = "commonground_bench_writes"
+DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_writes")
 
 
 def parse_args():
@@ -75,6 +77,17 @@ def parse_args():
         dest="baseline",
         action="store_false",
         help="skip the bare baseline (the same votes without the framework)",
+    )
+    parser.add_argument(
+        "--bare-bump",
+        choices=["after", "inside"],
+        default="after",
+        help="the bare transaction bumps the session's sequence after commit (as the app "
+        "does now) or inside the transaction (as the app did before)",
+    )
+    parser.add_argument(
+        "--tree",
+        help="run the app's servers from this checkout (another commit, for a before and after)",
     )
     args = parser.parse_args()
     if args.quick:
@@ -255,13 +268,18 @@ def main() -> int:
             f"{args.workers} {args.server} worker(s), layer {args.layer}, "
             f"LIVE_COALESCE_SECONDS={args.coalesce:g}, "
             f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}; "
+            f"bare bumps the sequence {args.bare_bump} its transaction; "
             f"{args.runs} run(s), the app and the bare baseline alternating",
             flush=True,
         )
         # Alternating app and bare runs: a change of load on the shared machine shows in both.
         for index in range(1, args.runs + 1):
             servers = start_servers(
-                base_env(DATABASE, **extra), args.workers, "writes", kind=args.server
+                base_env(DATABASE, **extra),
+                args.workers,
+                "writes",
+                kind=args.server,
+                cwd=Path(args.tree) if args.tree else ROOT,
             )
             run = measure(servers, live_session, tokens, items, args.duration)
             runs.append(("django", {**run, "index": index, "load": load_average()}))
@@ -270,7 +288,7 @@ def main() -> int:
             print(f"run {index} django: {rate(run):.0f} votes/s; {load_average()}", flush=True)
             if args.baseline:
                 servers = start_servers(
-                    base_env(DATABASE),
+                    base_env(DATABASE, BARE_BUMP=args.bare_bump),
                     args.workers,
                     "writes-bare",
                     app="bench._bare_vote_server:app",

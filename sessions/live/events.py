@@ -1,16 +1,20 @@
 """What happened in a live session, in domain words: the only module services call to tell
 the screens.
 
-Each function is called inside the service's transaction. It bumps the session's sequence
-number (so a screen that reconnects can tell whether it missed anything) and schedules the
-event for after commit, when ``publish`` hands it to the live layer, which decides what to
-redraw (sessions.live.render). An event says what happened, never which region to redraw
+Each function is called inside the service's transaction. It schedules the event for after
+commit, when the session's sequence number is bumped (so that a screen that reconnects can
+tell whether it missed anything) and then ``publish`` hands it to the live layer, which
+decides what to redraw (sessions.live.render). The bump is not part of the write's
+transaction: every write of a session would otherwise hold the session's row lock until its
+commit, and a plenary's votes would queue on that one row (docs/performance.md). An event
+says what happened, never which region to redraw
 (Zulip's actions layer and ``send_event_on_commit``). Every call point is covered by a service
 test that captures its events (``capture_live_events`` in tests/conftest.py)."""
 
+import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
@@ -33,11 +37,41 @@ def publish(event: LiveEvent) -> None:
     coalescer.coalescer.add(event.live_session_id, render.change_for(event))
 
 
-def _emit(live_session_id: int, kind: str, **details) -> None:
+logger = logging.getLogger(__name__)
+
+
+def _bump_sequence(live_session_id: int) -> None:
+    """Move the session's sequence number on, after the write it stands for has committed and
+    before its push is rendered (the push carries the number it reads then): a screen that
+    saw the number before the write sees another one after it, and a push or snapshot with
+    the new number was read after the write.
+
+    On PostgreSQL, outside a transaction, one message that is its own transaction: the row
+    lock is held only inside PostgreSQL, for one UPDATE, and the commit does not wait for the
+    disk (``synchronous_commit`` off for it alone). A crash of PostgreSQL may lose the last
+    bumps (never a write: each write commits durably before its bump); a screen back from a
+    drop asks for the whole state anyway (static/js/live.js), whatever its number."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        table = connection.ops.quote_name(LiveSession._meta.db_table)
+        pk = int(live_session_id)
+        # Several statements in one message take no parameters: the model's own table name,
+        # quoted, and an int.
+        bump = f"UPDATE {table} SET sequence = sequence + 1 WHERE id = {pk}"  # noqa: S608  # nosec B608
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL synchronous_commit TO OFF; {bump}")
+        return
     LiveSession.objects.filter(pk=live_session_id).update(sequence=F("sequence") + 1)
+
+
+def _emit(live_session_id: int, kind: str, **details) -> None:
     event = LiveEvent(kind, live_session_id, details)
 
     def publish_after_commit() -> None:  # a named function: Django logs its name on failure
+        try:
+            _bump_sequence(live_session_id)
+        except Exception:
+            # The write is saved; screens still get its push (with the number as it was).
+            logger.exception("the sequence of session %s could not be bumped", live_session_id)
         publish(event)
 
     # robust: a channel-layer failure is logged and never turns a saved write into an error.

@@ -1,12 +1,12 @@
 """Dot voting: each participant places up to the session's budget of dots, at most the cap on
 one need or one mapping, and can take any back while voting is open."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from sessions.enums import ContributionStatus
 from sessions.live import events
-from sessions.models import LiveSession, Mapping, Need, Participant, Vote
+from sessions.models import ClientWrite, LiveSession, Mapping, Need, Participant, Vote
 from sessions.queries.common import PersonalDots, dots_by_item
 from sessions.services.common import (
     PER_PARTICIPANT,
@@ -75,7 +75,11 @@ def add_dot(
     CapReached past the per-item cap, PhaseClosed, InvalidInput, Conflict (the need was merged
     a moment ago) or TooFast. Emits ``dots_changed``. A dot is not idempotent by nature (two
     taps are two dots), so each tap has its key: the same ``client_key`` again places nothing,
-    emits nothing, and returns the participant's dots as they are."""
+    emits nothing, and returns the participant's dots as they are.
+
+    After the two locks (the participant's row, the item FOR SHARE), PostgreSQL checks the
+    budget and the cap, places the dot and keeps the key in one statement
+    (``_place_in_one_statement``); SQLite runs the same steps through the ORM (``_place``)."""
     participant, live_session = locked_participant(participant)
     client_key = clean_key(client_key)
     if replayed(participant, client_key):
@@ -83,31 +87,113 @@ def add_dot(
     require_phase(live_session, "vote")
     target = _vote_target(live_session, need, mapping)
     need, mapping = target.get("need"), target.get("mapping")
-    # All of the participant's votes in one query: the budget is their sum, and the one on
-    # this item (if any) is among them.
-    votes = list(Vote.objects.filter(participant=participant))
-    if sum(v.dots for v in votes) >= live_session.dot_budget:
+    place = _place_in_one_statement if connection.vendor == "postgresql" else _place
+    outcome, rows = place(live_session, participant, target, client_key)
+    if outcome == "budget":
         raise BudgetExhausted(
             _("You have used all %(budget)d of your dots. Take one back to move it.")
             % {"budget": live_session.dot_budget}
         )
-    vote = next((v for v in votes if _is_vote_on(v, need, mapping)), None)
-    if vote is None:
-        votes.append(
-            Vote.objects.create(
-                live_session=live_session, participant=participant, dots=1, **target
-            )
-        )
-    elif vote.dots >= live_session.dot_cap:
+    if outcome == "cap":
         raise CapReached(
             _("At most %(cap)d dots can go on one item.") % {"cap": live_session.dot_cap}
         )
+    _dots_changed(live_session, need, mapping)
+    return dots_by_item(rows)
+
+
+Rows = list[tuple[int | None, int | None, int]]  # (need id, mapping id, dots) per vote
+
+
+def _place(
+    live_session: LiveSession, participant: Participant, target: dict, client_key: str
+) -> tuple[str, Rows]:
+    """Check the budget and the cap, place the dot and remember the key (SQLite, and the
+    reference for the statement below): ("ok", the participant's votes after it), or
+    ("budget" | "cap", their votes as they are)."""
+    # All of the participant's votes in one query: the budget is their sum, and the one on
+    # this item (if any) is among them.
+    kind, item = next(iter(target.items()))
+    votes = list(Vote.objects.filter(participant=participant))
+    rows = [(v.need_id, v.mapping_id, v.dots) for v in votes]
+    if sum(v.dots for v in votes) >= live_session.dot_budget:
+        return "budget", rows
+    vote = next((v for v in votes if getattr(v, f"{kind}_id") == item.pk), None)
+    if vote is None:
+        vote = Vote.objects.create(
+            live_session=live_session, participant=participant, dots=1, **target
+        )
+        votes.append(vote)
+    elif vote.dots >= live_session.dot_cap:
+        return "cap", rows
     else:
         vote.dots += 1
         vote.save(update_fields=["dots"])
     remember(participant, client_key, "add_dot")
-    _dots_changed(live_session, need, mapping)
-    return _held(votes)
+    return "ok", [(v.need_id, v.mapping_id, v.dots) for v in votes]
+
+
+# PostgreSQL: what _place does, as one statement (one round trip, no ORM), run once the
+# participant's row is locked and the item is locked FOR SHARE, each by a statement of its
+# own before it (so that it reads the votes as they are once both locks are held). Its
+# sub-statements all see the votes as they were before it; the verdict is made from them, and
+# the insert and the remembered key happen only when it is "ok". A vote row on the item
+# already there is found by its unique constraint (one_vote_row_per_need / _mapping).
+_PLACE_SQL = """
+WITH mine AS (
+    SELECT need_id, mapping_id, dots FROM {vote}
+    WHERE participant_id = %(participant)s AND NOT hidden
+), verdict AS (
+    SELECT CASE
+        WHEN (SELECT coalesce(sum(dots), 0) FROM mine) >= %(budget)s THEN 'budget'
+        WHEN (SELECT coalesce(max(dots), 0) FROM mine WHERE {column} = %(item)s) >= %(cap)s
+            THEN 'cap'
+        ELSE 'ok'
+    END AS outcome
+), placed AS (
+    INSERT INTO {vote} (live_session_id, participant_id, {column}, dots, hidden)
+    SELECT %(session)s, %(participant)s, %(item)s, 1, false FROM verdict WHERE outcome = 'ok'
+    ON CONFLICT (participant_id, {column}) DO UPDATE SET dots = {vote}.dots + 1
+    RETURNING dots
+), remembered AS (
+    INSERT INTO {client_write} (participant_id, key, kind, result, created)
+    SELECT %(participant)s, %(key)s, 'add_dot', '{{}}'::jsonb, now() FROM verdict
+    WHERE outcome = 'ok' AND %(key)s <> ''
+)
+SELECT outcome, (SELECT dots FROM placed),
+    (SELECT coalesce(json_agg(json_build_array(need_id, mapping_id, dots)), '[]') FROM mine)
+FROM verdict
+"""
+
+
+def _place_in_one_statement(
+    live_session: LiveSession, participant: Participant, target: dict, client_key: str
+) -> tuple[str, Rows]:
+    (kind, item) = next(iter(target.items()))
+    quote = connection.ops.quote_name
+    sql = _PLACE_SQL.format(
+        vote=quote(Vote._meta.db_table),
+        client_write=quote(ClientWrite._meta.db_table),
+        column=quote(f"{kind}_id"),  # "need_id" or "mapping_id": one of two, never input
+    )
+    values = {
+        "participant": participant.pk,
+        "session": live_session.pk,
+        "item": item.pk,
+        "budget": live_session.dot_budget,
+        "cap": live_session.dot_cap,
+        "key": client_key,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        outcome, placed, mine = cursor.fetchone()
+    rows = [(need_id, mapping_id, dots) for need_id, mapping_id, dots in mine]
+    if outcome != "ok":
+        return outcome, rows
+    index = 0 if kind == "need" else 1
+    rows = [row for row in rows if row[index] != item.pk]
+    rows.append((item.pk, None, placed) if kind == "need" else (None, item.pk, placed))
+    return outcome, rows
 
 
 @retry_on_lock_conflict

@@ -280,8 +280,9 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
         invalid = services.InvalidInput(_("That vote was not understood."))
         return flash_refused(request, invalid, redirect_to=page_url(live_session))
     kind, action = form.cleaned_data["kind"], form.cleaned_data["action"]
-    model = Need if kind == "need" else Mapping
-    item = get_object_or_404(model, pk=form.cleaned_data["item"], live_session=live_session)
+    # A mapping's answer names its strategy (the outbox's label): read with it, not after it.
+    items = Need.objects.all() if kind == "need" else Mapping.objects.select_related("strategy")
+    item = get_object_or_404(items, pk=form.cleaned_data["item"], live_session=live_session)
     refusal = mine = None
     dot = services.add_dot if action == "add" else services.remove_dot
     try:

@@ -77,7 +77,7 @@ async def test_a_screen_resuming_again_and_again_is_answered_once(renders):
     await board.disconnect()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the sequence moves on after each write's commit
 def test_polling_from_behind_reuses_the_snapshot_until_the_session_changes(renders):
     session = LiveSessionFactory(code="K7HQ4P", phase=Phase.NEEDS)
     url = reverse("sessions:live", args=[session.code]) + "?audience=board&since=0"

@@ -103,6 +103,10 @@ def test_post_need_cleans_text_and_broadcasts_after_commit(
     assert need.text == "Safer visibility for trans creators"
     assert need.status == ContributionStatus.VISIBLE
     assert len(callbacks) == 1
+    # The sequence moves on after the commit (votes do not queue on the session's row), before
+    # the push that carries it.
+    assert LiveSession.objects.get(pk=participant.live_session_id).sequence == 0
+    callbacks[0]()
     assert LiveSession.objects.get(pk=participant.live_session_id).sequence == 1
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from sessions.enums import Phase
@@ -267,16 +268,48 @@ def test_a_vote_costs_the_same_few_queries_however_many_dots_are_placed(
     for need in needs[:votes_already]:
         participant_client.post(url, {"kind": "need", "item": need.pk, "action": "add"})
 
-    # participant with session, item, savepoint, lock, the item again under a share lock (a
-    # merge waits for it or it sees the merge), votes, write, sequence, release: the service
-    # hands the participant's dots back for the answer, which does not read them again
-    with django_assert_num_queries(9):
+    # participant with session, item, savepoint, lock, the tap's key (a replay?), the item
+    # again under a share lock (a merge waits for it or it sees the merge), then on
+    # PostgreSQL one statement that reads the votes, checks budget and cap, places the dot and
+    # keeps the key (SQLite: votes, write, key: three), release. The service hands the
+    # participant's dots back for the answer, which does not read them again; the sequence
+    # moves on after the commit (sessions.live.events), outside the vote's transaction.
+    expected = 8 if connection.vendor == "postgresql" else 10
+    with django_assert_num_queries(expected):
         response = participant_client.post(
-            url, {"kind": "need", "item": needs[-1].pk, "action": "add"}, headers=HTMX
+            url,
+            {"kind": "need", "item": needs[-1].pk, "action": "add", "client_key": "tap-1"},
+            headers=HTMX,
         )
 
     assert response.status_code == 200
     assert f"<strong>{20 - votes_already - 1}</strong> dots left" in response.text
+
+
+def test_a_vote_on_a_mapping_answers_with_its_strategy_read_alongside(
+    participant_client, live_session, django_assert_num_queries
+):
+    """The answer labels the control with the mapping's strategy (what the phone's outbox
+    shows while it waits): read with the mapping, not in a query of its own."""
+    set_phase(live_session, Phase.VOTING, dot_budget=20, dot_cap=20)
+    mapping = MappingFactory(need__live_session=live_session, live_session=live_session)
+    url = reverse("sessions:vote", args=[live_session.code])
+
+    # As a need's vote (above), with the mapping read again once its need is locked FOR SHARE
+    # (a merge may have moved it): the mapping, its need, the mapping again.
+    expected = 10 if connection.vendor == "postgresql" else 12
+    with django_assert_num_queries(expected) as captured:
+        response = participant_client.post(
+            url,
+            {"kind": "mapping", "item": mapping.pk, "action": "add", "client_key": "tap-2"},
+            headers=HTMX,
+        )
+
+    assert response.status_code == 200
+    assert mapping.strategy.name in response.text
+    assert not any(
+        query["sql"].startswith('SELECT "taxonomy_strategy"') for query in captured.captured_queries
+    )
 
 
 @pytest.mark.parametrize(
