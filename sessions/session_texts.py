@@ -15,7 +15,7 @@ FRENCH_FIELDS = {
     "question": ("question_fr", 300, _("Question in French (optional)")),
 }
 PROMPT_MAX_LENGTH = 300
-HELP = _("Shown to those who read the app in French; leave empty to show them the text above.")
+HELP = _("Shown to those who read the app in French; leave empty to show them the text as given.")
 
 
 def prompt_field(phase: str) -> str:
