@@ -12,6 +12,7 @@ facilitator_login = auth_views.LoginView.as_view(
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls and django.contrib.auth.urls, which route the same paths.
     path("admin/login/", login_throttle.answers_429(admin.site.login)),

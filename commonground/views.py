@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
+from commonground import accessibility as statement
 from commonground.database_breaker import breaker
 from commonground.middleware import DATABASE_ERRORS, database_unavailable
 from taxonomy import queries as taxonomy_queries
@@ -14,6 +15,20 @@ from taxonomy import queries as taxonomy_queries
 def home(request: HttpRequest) -> HttpResponse:
     """What the workshop is, with the way into the taxonomy and into a live session."""
     return render(request, "home.html", {"categories": taxonomy_queries.category_overview()})
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (commonground/accessibility.py, also docs/accessibility.md)."""
+    return render(
+        request,
+        "accessibility.html",
+        {
+            "criteria": statement.CRITERIA,
+            "summary": statement.counts(),
+            "reviewed": statement.REVIEWED,
+        },
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

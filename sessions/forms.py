@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sessions import session_texts
 from sessions.enums import MODERATION_STATUSES, GapKind, Phase, Presence
 from sessions.models import (
     ANNOUNCEMENT_MAX_LENGTH,
@@ -291,6 +292,7 @@ class SessionForm(forms.ModelForm):
                 help_text=_("Leave empty for the default: “%(default)s”")
                 % {"default": default_prompt(phase.value)},
             )
+        session_texts.add_french_fields(self)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save")))
 
@@ -309,7 +311,7 @@ class SessionForm(forms.ModelForm):
             for phase in Phase
             if self.cleaned_data.get(f"prompt_{phase.value}")
         }
-        return fields
+        return fields | session_texts.french_values(self.cleaned_data)
 
 
 class FacilitatorSearchForm(forms.Form):

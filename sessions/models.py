@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sessions import pseudonyms
 from sessions.enums import ContributionStatus, GapKind, Phase, Presence
+from taxonomy.models import Localized
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a projector and typed on phones.
 JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -41,7 +42,7 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
-class LiveSession(models.Model):
+class LiveSession(Localized, models.Model):
     code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True)
     title = models.CharField(_("title"), max_length=200)
     question = models.CharField(
@@ -50,6 +51,10 @@ class LiveSession(models.Model):
         blank=True,
         help_text=_("The question the session asks, shown on the board and in the report."),
     )
+    # The texts a facilitator gives, optionally in French too: a French reader sees these,
+    # anyone else (or a French reader where one is empty) the text above (local_title...).
+    title_fr = models.CharField(_("title in French"), max_length=200, blank=True)
+    question_fr = models.CharField(_("question in French"), max_length=300, blank=True)
     taxonomy = models.ForeignKey("taxonomy.Taxonomy", models.PROTECT, related_name="live_sessions")
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_sessions"
@@ -84,6 +89,7 @@ class LiveSession(models.Model):
     allow_display_names = models.BooleanField(_("allow display names"), default=True)
     premoderation = models.BooleanField(_("hold contributions for moderation"), default=False)
     prompts = models.JSONField(_("phase prompts"), default=dict, blank=True)
+    prompts_fr = models.JSONField(_("phase prompts in French"), default=dict, blank=True)
     enabled_phases = models.JSONField(_("phases used"), default=all_phases)
     announcement = models.CharField(
         _("announcement"), max_length=ANNOUNCEMENT_MAX_LENGTH, blank=True
@@ -126,10 +132,26 @@ class LiveSession(models.Model):
     def join_path(self) -> str:
         return reverse("sessions:join", args=[self.code])
 
+    translated_fields = ("title", "question")
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language: its French version for a French reader if
+        given, else the title as given."""
+        return self.localized("title")
+
+    @property
+    def local_question(self) -> str:
+        return self.localized("question")
+
     def prompt_for(self, phase: str | None = None) -> str:
+        """The phase's prompt in the reader's language: the facilitator's French version for
+        a French reader, else the prompt they gave, else the default (translated)."""
         from sessions.phases import default_prompt
 
         phase = phase or self.phase
+        if (get_language() or "").split("-")[0] == "fr" and self.prompts_fr.get(phase):
+            return self.prompts_fr[phase]
         return self.prompts.get(phase) or str(default_prompt(phase))
 
     @property

@@ -4,6 +4,7 @@ of the templates shipped with the app."""
 
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,8 @@ SETUP_FIELDS = (
     "taxonomy",
     "enabled_phases",
     "prompts",
+    "question_fr",
+    "prompts_fr",
     "dot_budget",
     "dot_cap",
     "premoderation",
@@ -37,15 +40,26 @@ class SessionTemplate:
     prompts: dict[str, Promise] = field(default_factory=dict)
 
     def options(self) -> dict:
-        """The session fields this template sets, in the active language."""
+        """The session fields this template sets: its texts in English, with their French
+        versions beside them (a French reader sees those)."""
+        with translation.override("en"):
+            question = str(self.question)
+            prompts = {phase: str(prompt) for phase, prompt in self.prompts.items()}
+        with translation.override("fr"):
+            question_fr = str(self.question)
+            prompts_fr = {phase: str(prompt) for phase, prompt in self.prompts.items()}
         return {
-            "question": str(self.question),
+            "question": question,
+            "question_fr": question_fr if question_fr != question else "",
             "enabled_phases": list(self.enabled_phases),
             "dot_budget": self.dot_budget,
             "dot_cap": self.dot_cap,
             "premoderation": self.premoderation,
             "allow_display_names": self.allow_display_names,
-            "prompts": {phase: str(prompt) for phase, prompt in self.prompts.items()},
+            "prompts": prompts,
+            "prompts_fr": {
+                phase: text for phase, text in prompts_fr.items() if text != prompts[phase]
+            },
         }
 
 

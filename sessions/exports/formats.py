@@ -222,9 +222,9 @@ class XlsxExporter(Exporter):
         counts = self.scope.counts
         yes, no = _("yes"), _("no")
         return [
-            (_("Session"), live_session.title),
+            (_("Session"), live_session.local_title),
             (_("Join code"), live_session.code),
-            (_("Question"), live_session.question),
+            (_("Question"), live_session.local_question),
             (_("Taxonomy"), str(live_session.taxonomy)),
             (_("Phase"), str(live_session.get_phase_display())),
             (_("Exported at"), self.exported_at),

@@ -47,6 +47,7 @@ def duplicate_session(*, source: LiveSession, title: str, facilitator) -> LiveSe
     ``facilitator`` runs it. Refuses with InvalidInput for an empty title. Emits nothing."""
     setup = {name: getattr(source, name) for name in SETUP_FIELDS}
     setup["prompts"] = dict(setup["prompts"])
+    setup["prompts_fr"] = dict(setup["prompts_fr"])
     return create_live_session(title=title, facilitator=facilitator, **setup)
 
 
@@ -54,7 +55,7 @@ def create_from_template(
     *, template: str, title: str, taxonomy: Taxonomy, facilitator
 ) -> LiveSession:
     """A new session set up as one of the shipped templates (sessions.setups.TEMPLATES), its
-    texts in the active language. Refuses with InvalidInput for an unknown template or an
+    texts in English and French. Refuses with InvalidInput for an unknown template or an
     empty title. Emits nothing."""
     if template not in TEMPLATES:
         raise InvalidInput(_("Choose one of the templates."))

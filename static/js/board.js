@@ -10,7 +10,15 @@
   // swap it whole (a polled snapshot would otherwise swap its regions into the old screen).
   if (window.htmx) htmx.config.allowNestedOobSwaps = false;
 
+  // A list followed by a [data-fit-more] line says how many items it hid ("+3 more ..."),
+  // in the words the server gave for one (data-one) and for more (data-other, {n}).
   function fit(list) {
+    var more = list.nextElementSibling;
+    if (more && !more.hasAttribute("data-fit-more")) more = null;
+    if (more) { // measured with the line shown and filled: it never cuts an item
+      more.hidden = false;
+      more.textContent = more.getAttribute("data-other").replace("{n}", list.children.length);
+    }
     var items = Array.prototype.filter.call(list.children, function (item) {
       return !item.classList.contains("empty-note");
     });
@@ -25,6 +33,12 @@
       }
       item.hidden = cut;
     });
+    if (more) {
+      var hidden = items.filter(function (item) { return item.hidden; }).length;
+      more.hidden = hidden === 0;
+      more.textContent = hidden === 1 ? more.getAttribute("data-one")
+        : more.getAttribute("data-other").replace("{n}", hidden);
+    }
   }
 
   var pending = false;

@@ -29,6 +29,7 @@ class EveryPageTests(BrowserTestCase):
         case = next(iter(self.sample["cases"].values()))
         return [
             "/",
+            "/accessibility/",
             "/taxonomy/",
             strategy.category.get_absolute_url(),
             strategy.get_absolute_url(),

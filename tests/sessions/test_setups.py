@@ -89,8 +89,10 @@ def test_the_plenary_template_keeps_a_large_room_safe(live_session, facilitator)
     assert "mapping" not in created.enabled_phases
 
 
-def test_a_template_s_texts_come_in_the_facilitator_s_language(live_session, facilitator):
-    with translation.override("fr"):
+def test_a_template_s_texts_come_in_both_languages_each_reader_sees_their_own(
+    live_session, facilitator
+):
+    with translation.override("fr"):  # whoever creates it, in whichever language
         created = services.create_from_template(
             template="remote-only",
             title="À distance",
@@ -98,8 +100,15 @@ def test_a_template_s_texts_come_in_the_facilitator_s_language(live_session, fac
             facilitator=facilitator,
         )
 
-    assert created.question != str(TEMPLATES["remote-only"].question)  # French, not English
-    assert "appel" in created.prompts["lobby"]
+    with translation.override("en"):
+        english = str(TEMPLATES["remote-only"].question)
+        assert created.question == english
+        assert created.local_question == english
+        assert "call" in created.prompt_for("lobby")
+    with translation.override("fr"):
+        assert created.question_fr == str(TEMPLATES["remote-only"].question) != english
+        assert created.local_question == created.question_fr
+        assert "appel" in created.prompt_for("lobby")
 
 
 def test_an_unknown_template_is_refused(live_session, facilitator):
