@@ -62,6 +62,7 @@ from sessions.services.common import (
     withdrawn_meanwhile,
 )
 from sessions.services.errors import Conflict, InvalidInput
+from sessions.services.suggestions import refresh_after_commit
 
 MERGED = ContributionStatus.MERGED
 HIDDEN = ContributionStatus.HIDDEN
@@ -153,6 +154,7 @@ def merge_needs(*, actor, keep: Need, duplicate: Need) -> MergeResult:
         moved=dots.moved,
         returned=sum(n for _name, n in dots.returned),
     )
+    refresh_after_commit(keep.live_session_id)
     events.needs_merged(keep, duplicate.pk)
     return MergeResult(keep, duplicate, entry, dots)
 
@@ -262,6 +264,7 @@ def undo_merge(*, actor, merge: NeedMerge) -> tuple[NeedMerge, DotsMoved]:
         moved=dots.moved,
         returned=sum(n for _name, n in dots.returned),
     )
+    refresh_after_commit(fresh.keep.live_session_id)
     events.merge_undone(fresh.keep, fresh.duplicate)
     return fresh, dots
 
@@ -277,6 +280,7 @@ def undo_merges_into(needs: list[int]) -> None:
         ModerationAction.objects.filter(merge=merge, action="merge").update(
             undone_at=merge.undone_at
         )
+        refresh_after_commit(merge.keep.live_session_id)
         events.merge_undone(merge.keep, merge.duplicate)
 
 

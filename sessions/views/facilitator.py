@@ -95,12 +95,6 @@ def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpRes
     )
 
 
-def _merge_suggestions(live_session: LiveSession) -> list:
-    # Each look compares only the needs changed since the last one (services.suggestions).
-    services.refresh_merge_suggestions(live_session=live_session)
-    return queries.merge_suggestions(live_session)
-
-
 def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
     live_session = LiveSession.objects.select_related(
         "taxonomy", "spotlight_need", "spotlight_strategy"
@@ -123,7 +117,8 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "strategies": Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id).order_by(
             "category__position", "position"
         ),
-        "suggestions": _merge_suggestions(live_session),
+        # Refreshed after each write that changes a need (services.suggestions): read only.
+        "suggestions": queries.merge_suggestions(live_session),
         "next_phase": services.next_phase(live_session),
         "previous_phase": services.next_phase(live_session, -1),
         "join_url": join_url,
