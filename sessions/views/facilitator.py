@@ -190,54 +190,22 @@ def _refused(request: HttpRequest, live_session: LiveSession, exc: services.Sess
 @require_POST
 @facilitator_view
 def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
-    """Phase, timer, lock, announcement, spotlight and reveal controls."""
+    """Phase, timer, lock, announcement, spotlight and reveal controls: the command posted,
+    as sessions.controls declares it, answered with its toast."""
     form = ControlForm(request.POST)
     if not form.is_valid():
         return _after_control(request, live_session, _("That control was not understood."), 422)
-    data = form.cleaned_data
-    command, actor = data["command"], request.user
+    data, command = form.cleaned_data, form.command  # declared in sessions.controls
     try:
-        if command in ("phase-next", "phase-previous", "phase-set"):
-            phase = (
-                data["phase"]
-                if command == "phase-set"
-                else services.next_phase(live_session, 1 if command == "phase-next" else -1)
-            )
-            if not phase:
-                raise services.InvalidInput(_("There is no phase in that direction."))
-            services.set_phase(
-                live_session=live_session, phase=phase, minutes=data["minutes"], actor=actor
-            )
-        elif command.startswith("timer-"):
-            services.set_timer(
-                live_session=live_session,
-                actor=actor,
-                command=command.removeprefix("timer-"),
-                minutes=data["minutes"] or (1 if command == "timer-extend" else 0),
-            )
-        elif command in ("lock", "unlock"):
-            services.set_input_lock(
-                live_session=live_session, actor=actor, locked=command == "lock"
-            )
-        elif command == "announce":
-            services.announce(live_session=live_session, actor=actor, text=data["text"])
-        elif command == "spotlight-need":
-            need = get_object_or_404(Need, pk=data["target"], live_session=live_session)
-            services.spotlight(live_session=live_session, actor=actor, need=need)
-        elif command == "spotlight-strategy":
-            strategy = get_object_or_404(
-                Strategy, pk=data["target"], taxonomy_id=live_session.taxonomy_id
-            )
-            services.spotlight(live_session=live_session, actor=actor, strategy=strategy)
-        elif command in ("results-reveal", "results-hide"):
-            services.reveal_results(
-                live_session=live_session, actor=actor, revealed=command == "results-reveal"
-            )
-        else:
-            services.spotlight(live_session=live_session, actor=actor)
+        command.run(live_session, request.user, data)
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
-    done = answers.control_done(LiveSession.objects.get(pk=live_session.pk), command, data)
+    done = command.done(
+        LiveSession.objects.select_related("spotlight_need", "spotlight_strategy").get(
+            pk=live_session.pk
+        ),
+        data,
+    )
     return _after_control(request, live_session, done=done)
 
 
