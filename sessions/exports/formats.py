@@ -47,12 +47,20 @@ class Exporter:
     """One downloadable representation of a live session.
 
     Subclasses set ``identifier``, ``url_name`` (the URL's name in the ``sessions``
-    namespace), ``name`` and ``content_type``, and yield the file's bytes from ``chunks()``."""
+    namespace), ``name`` and ``content_type``, and yield the file's bytes from ``chunks()``.
+    The export page and the ``export_session`` command are made from these: ``format`` (the
+    command's ``--format``), ``section`` (the page's heading it is listed under), ``button``
+    and ``description`` (the page's words for it)."""
 
     identifier: str
     url_name: str
     name: str
+    format: str
+    section = "data"  # or "report"
+    button: str
+    description = ""
     content_type = "application/octet-stream"
+    do_not_call_in_templates = True  # the export page lists the classes themselves
     # False when the file can only be sent once it is written whole (see streaming.py).
     streams = True
 
@@ -137,7 +145,7 @@ def csv_text(table: Table) -> Iterator[str]:
         yield buffer.take()
 
 
-class _ZipSink(io.RawIOBase):
+class ZipSink(io.RawIOBase):
     """A write-only, unseekable file for ZipFile that keeps what was written until taken, so
     the archive can be sent while it is being built (zipfile then writes data descriptors
     instead of seeking back to fill in sizes)."""
@@ -166,10 +174,16 @@ class CsvZipExporter(Exporter):
     identifier = "csv.zip"
     url_name = "export_csv"
     name = gettext_lazy("CSV tables (zip)")
+    format = "csv"
+    button = gettext_lazy("Download CSV tables (zip)")
+    description = gettext_lazy(
+        "Participants, needs, mappings, votes, gap notes, and strategies with their counts: "
+        "one CSV file each."
+    )
     content_type = "application/zip"
 
     def chunks(self) -> Iterator[bytes]:
-        sink = _ZipSink()
+        sink = ZipSink()
         date_time = timezone.localtime(self.exported_at).timetuple()[:6]
         with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table in tables(self.scope):
@@ -214,6 +228,9 @@ class XlsxExporter(Exporter):
     identifier = "session.xlsx"
     url_name = "export_xlsx"
     name = gettext_lazy("Workbook (XLSX)")
+    format = "xlsx"
+    button = gettext_lazy("Download workbook (XLSX)")
+    description = gettext_lazy("A Summary sheet, then the same tables, one sheet each.")
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     streams = False  # openpyxl writes the archive's directory when it saves
 
@@ -307,6 +324,12 @@ class JsonExporter(Exporter):
     identifier = "session.json"
     url_name = "export_json"
     name = gettext_lazy("Whole session (JSON)")
+    format = "json"
+    button = gettext_lazy("Download the whole session (JSON)")
+    description = gettext_lazy(
+        "Session settings, counts, the taxonomy's strategies and every table, following a "
+        "documented JSON Schema."
+    )
     content_type = "application/json"
 
     def header(self) -> dict:
@@ -374,6 +397,9 @@ class MarkdownReportExporter(Exporter):
     identifier = "report.md"
     url_name = "export_markdown"
     name = gettext_lazy("Report (Markdown)")
+    format = "md"
+    section = "report"
+    button = gettext_lazy("Download the report (Markdown)")
     content_type = "text/markdown; charset=utf-8"
 
     def render(self) -> str:
