@@ -30,7 +30,7 @@ from sessions.exports.report import build_report
 from sessions.exports.scope import ExportOptions, ExportScope
 from sessions.exports.tables import STRATEGY_COLUMN_NAMES, Table, strategy_row, tables
 from sessions.models import LiveSession
-from sessions.stats import by_number
+from sessions.queries.stats import by_number
 from taxonomy.models import Category
 
 SCHEMA_VERSION = "1.0"

@@ -6,7 +6,6 @@ or refusal, comes back in the dashboard's controls region (htmx) or on the dashb
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +30,6 @@ from sessions.qr import join_qr
 from sessions.views import facilitator_answers as answers
 from sessions.views.decorators import facilitator_view
 from sessions.views.facilitators import facilitators_context
-from taxonomy.models import Strategy
 from taxonomy.queries import default_taxonomy
 
 PARTIAL = "sessions/partials/facilitator.html"
@@ -40,9 +38,7 @@ PARTIAL = "sessions/partials/facilitator.html"
 @login_required
 @require_safe
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = LiveSession.objects.annotate(participant_count=Count("participants"))
-    if not request.user.is_superuser:
-        sessions = sessions.filter(facilitators=request.user)
+    sessions = queries.facilitated_sessions(request.user)
     return render(request, "sessions/facilitator/list.html", {"sessions": sessions})
 
 
@@ -96,9 +92,7 @@ def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpRes
 
 
 def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
-    live_session = LiveSession.objects.select_related(
-        "taxonomy", "spotlight_need", "spotlight_strategy"
-    ).get(pk=live_session.pk)
+    live_session = queries.dashboard_session(live_session)
     join_url = request.build_absolute_uri(live_session.join_path)
     needs = queries.needs_for_moderation(live_session)
     return {
@@ -109,14 +103,10 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "queue": queries.moderation_queue(live_session),
         "needs": needs,
         "merge_form": MergeForm(needs=needs),
-        "gap_notes": GapNote.objects.filter(live_session=live_session)
-        .select_related("author", "strategy")
-        .order_by("-created")[:200],
-        "participants": Participant.objects.filter(live_session=live_session).order_by("joined_at"),
+        "gap_notes": queries.recent_gap_notes(live_session),
+        "participants": queries.participants(live_session),
         "log": log_lines(live_session, limit=30),
-        "strategies": Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id).order_by(
-            "category__position", "position"
-        ),
+        "strategies": queries.strategies(live_session),
         # Refreshed after each write that changes a need (services.suggestions): read only.
         "suggestions": queries.merge_suggestions(live_session),
         "next_phase": services.next_phase(live_session),
@@ -200,12 +190,7 @@ def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
         command.run(live_session, request.user, data)
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
-    done = command.done(
-        LiveSession.objects.select_related("spotlight_need", "spotlight_strategy").get(
-            pk=live_session.pk
-        ),
-        data,
-    )
+    done = command.done(queries.dashboard_session(live_session), data)
     return _after_control(request, live_session, done=done)
 
 
