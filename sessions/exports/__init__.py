@@ -4,6 +4,7 @@ citations. docs/exports.md describes them.
 
     scope.py      which rows an export holds under its options (ExportOptions, ExportScope)
     tables.py     the tables as column specs, one definition for CSV, sheets and JSON
+    exporter.py   what an exporter is (the base class) and the helpers formats share
     formats.py    the exporters: identifier, name, content type, file name and bytes, and
                   the words of the export page
     bundle.py     every format in one zip ("download everything")
@@ -15,9 +16,9 @@ citations. docs/exports.md describes them.
 one exporter here, and it is in "download everything" too."""
 
 from sessions.exports.bundle import EverythingExporter
+from sessions.exports.exporter import Exporter
 from sessions.exports.formats import (
     CsvZipExporter,
-    Exporter,
     JsonExporter,
     MarkdownReportExporter,
     XlsxExporter,

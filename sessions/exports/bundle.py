@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from sessions.exports.formats import STREAM_CHUNK_BYTES, Exporter
+from sessions.exports.exporter import STREAM_CHUNK_BYTES, Exporter
 
 # Files that are compressed archives already are stored as they are.
 ALREADY_COMPRESSED = ("application/zip", "application/vnd.openxmlformats")

@@ -154,7 +154,6 @@ def merge_needs(*, actor, keep: Need, duplicate: Need) -> MergeResult:
         moved=dots.moved,
         returned=sum(n for _name, n in dots.returned),
     )
-    refresh_after_commit(keep.live_session_id)
     events.needs_merged(keep, duplicate.pk)
     return MergeResult(keep, duplicate, entry, dots)
 
@@ -264,7 +263,6 @@ def undo_merge(*, actor, merge: NeedMerge) -> tuple[NeedMerge, DotsMoved]:
         moved=dots.moved,
         returned=sum(n for _name, n in dots.returned),
     )
-    refresh_after_commit(fresh.keep.live_session_id)
     events.merge_undone(fresh.keep, fresh.duplicate)
     return fresh, dots
 
@@ -280,7 +278,6 @@ def undo_merges_into(needs: list[int]) -> None:
         ModerationAction.objects.filter(merge=merge, action="merge").update(
             undone_at=merge.undone_at
         )
-        refresh_after_commit(merge.keep.live_session_id)
         events.merge_undone(merge.keep, merge.duplicate)
 
 
@@ -380,6 +377,7 @@ def _undo(merge: NeedMerge, *, give_back: bool) -> DotsMoved:
     result.kept = [tuple(pair) for pair in kept.values()]
     _settle_status(duplicate, merge.duplicate_status)
     duplicate.save(update_fields=["status", "status_before_removal", "updated"])
+    refresh_after_commit(duplicate.live_session_id)  # a need again: compared again
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     return result

@@ -6,8 +6,10 @@ a need and its French version are suggested too. Only needs changed since the la
 needs), at most BATCH per refresh, so a refresh stays fast however many needs the session holds
 (bench/merge_suggestions.py, docs/performance.md).
 
-A refresh runs after the commit of each service that posts, edits, corrects, merges, unmerges or
-shows again a need (``refresh_after_commit``), never on a look: the dashboard only reads. A
+A refresh runs after the commit of each service that posts, edits or corrects a need, or shows
+one again (moderation, a restored participant, an undone merge or correction):
+``refresh_after_commit``, never on a look, so the dashboard only reads. A merge needs none: the
+merged need leaves the suggestions as the dashboard reads them (sessions.queries). A
 session whose needs were written without the services (an import) catches up BATCH needs per
 later write."""
 

@@ -326,3 +326,20 @@ def test_the_write_that_failed_refreshes_nothing(live_session, django_capture_on
 
     assert callbacks == []
     assert not MergeSuggestion.objects.exists()
+
+
+def test_a_need_an_undone_merge_brings_back_is_compared_again(
+    live_session, facilitator, django_capture_on_commit_callbacks
+):
+    keep, duplicate = needs_of(live_session, [DISTINCT[1], SAME[0][0]])
+    result = services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
+    (later,) = needs_of(live_session, [SAME[0][1]])  # posted while the duplicate was merged
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert queries.merge_suggestions(live_session) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.undo(actor=facilitator, entry=result.entry)
+
+    assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [
+        (duplicate, later)
+    ]
