@@ -17,20 +17,8 @@ one exporter here, and it is in "download everything" too."""
 
 from sessions.exports.bundle import EverythingExporter
 from sessions.exports.exporter import Exporter
-from sessions.exports.formats import (
-    CsvZipExporter,
-    JsonExporter,
-    MarkdownReportExporter,
-    XlsxExporter,
-)
+from sessions.exports.formats import FORMATS
 
 EXPORTERS: dict[str, type[Exporter]] = {
-    exporter.identifier: exporter
-    for exporter in (
-        CsvZipExporter,
-        XlsxExporter,
-        JsonExporter,
-        MarkdownReportExporter,
-        EverythingExporter,
-    )
+    exporter.identifier: exporter for exporter in (*FORMATS, EverythingExporter)
 }

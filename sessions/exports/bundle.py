@@ -2,8 +2,8 @@
 names it and holds it, made by the same exporter with the same options (so the same privacy
 rules: pseudonyms unless names were asked for, hidden content only when asked).
 
-Its contents are the registry's other exporters (sessions.exports.EXPORTERS): a new format is
-in it without an edit here. The files share one export time, so they agree with each other.
+Its contents are the formats (sessions.exports.formats.FORMATS): a new format is in it without
+an edit here. The files share one export time, so they agree with each other.
 Written whole before it is sent (``streams = False``), as the workbook inside it is: an error
 is then a 500, not a cut-off archive."""
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from sessions.exports.exporter import STREAM_CHUNK_BYTES, Exporter
+from sessions.exports.formats import FORMATS
 
 # Files that are compressed archives already are stored as they are.
 ALREADY_COMPRESSED = ("application/zip", "application/vnd.openxmlformats")
@@ -30,16 +31,11 @@ class EverythingExporter(Exporter):
     description = gettext_lazy("Every file above in one zip, with the same options.")
     content_type = "application/zip"
     streams = False
-    bundles = True
 
     def contents(self) -> list[Exporter]:
-        """The other exporters of the registry, as they would run alone, at this export's time."""
-        from sessions.exports import EXPORTERS
-
+        """Every format's exporter, as it would run alone, at this export's time."""
         exporters = []
-        for exporter_class in EXPORTERS.values():
-            if getattr(exporter_class, "bundles", False):
-                continue
+        for exporter_class in FORMATS:
             exporter = exporter_class(self.live_session, self.options)
             exporter.exported_at = self.exported_at
             exporters.append(exporter)

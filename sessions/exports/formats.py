@@ -345,3 +345,13 @@ class MarkdownReportExporter(Exporter):
 
     def chunks(self) -> Iterator[bytes]:
         yield self.render().encode("utf-8")
+
+
+# The formats, in the order the export page lists them: a new format is a class above and an
+# entry here (the registry, sessions.exports.EXPORTERS, and the everything zip read this).
+FORMATS: tuple[type[Exporter], ...] = (
+    CsvZipExporter,
+    XlsxExporter,
+    JsonExporter,
+    MarkdownReportExporter,
+)

@@ -14,12 +14,13 @@ from django.urls import reverse
 
 from sessions.enums import ContributionStatus
 from sessions.exports import EXPORTERS
+from sessions.exports.formats import FORMATS as SINGLE_FORMATS
 from sessions.management.commands.export_session import FORMATS
 from tests.factories import NeedFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 EXPORTED_AT = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
-SINGLE = [exporter for exporter in EXPORTERS.values() if not getattr(exporter, "bundles", False)]
+SINGLE = list(SINGLE_FORMATS)
 
 
 def body(response) -> bytes:
