@@ -1,5 +1,5 @@
 """What the differential privacy of the published evidence (taxonomy/privacy.py) costs in
-accuracy: simulated workshops go through the real bounds (sessions.stats.evidence
+accuracy: simulated workshops go through the real bounds (sessions.queries.evidence
 .bounded_evidence) and the real noise (noisy_release, OpenDP), and each release is compared
 with the exact figures. docs/evidence.md reports its output.
 
@@ -42,7 +42,7 @@ import yaml  # noqa: E402
 
 django.setup()
 
-from sessions.stats.evidence import bounded_evidence, noisy_release  # noqa: E402
+from sessions.queries.evidence import bounded_evidence, noisy_release  # noqa: E402
 from taxonomy import privacy  # noqa: E402
 from taxonomy.models import EVIDENCE_MINIMUM, Strategy  # noqa: E402
 

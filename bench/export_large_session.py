@@ -282,7 +282,7 @@ def run_bare(code: str, output: Path) -> int:
     from django.db import connection
 
     from sessions.models import LiveSession
-    from sessions.stats import CHUNK_SIZE
+    from sessions.queries.visibility import CHUNK_SIZE
 
     def column(model, name: str) -> str:
         return connection.ops.quote_name(model._meta.get_field(name).column)

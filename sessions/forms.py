@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sessions import session_texts
+from sessions.controls import COMMANDS
 from sessions.enums import MODERATION_STATUSES, GapKind, Phase, Presence
 from sessions.models import (
     ANNOUNCEMENT_MAX_LENGTH,
@@ -347,29 +348,22 @@ class FacilitatorSearchForm(forms.Form):
 
 
 class ControlForm(forms.Form):
-    COMMANDS = [
-        "phase-next",
-        "phase-previous",
-        "phase-set",
-        "timer-start",
-        "timer-pause",
-        "timer-resume",
-        "timer-extend",
-        "timer-clear",
-        "lock",
-        "unlock",
-        "announce",
-        "spotlight-need",
-        "spotlight-strategy",
-        "spotlight-clear",
-        "results-reveal",
-        "results-hide",
-    ]
-    command = forms.ChoiceField(choices=[(c, c) for c in COMMANDS])
+    """A facilitator's control: one of sessions.controls.COMMANDS, with the fields it reads
+    (``command``: the declared Command; the fields it does not read are left empty)."""
+
+    command = forms.ChoiceField(choices=[(name, name) for name in COMMANDS])
     phase = forms.ChoiceField(choices=Phase.choices, required=False)
     minutes = forms.IntegerField(min_value=1, max_value=180, required=False)
     text = forms.CharField(max_length=ANNOUNCEMENT_MAX_LENGTH, required=False)
     target = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "command" in cleaned:
+            self.command = COMMANDS[cleaned["command"]]
+            for name in {"phase", "minutes", "text", "target"} - set(self.command.fields):
+                cleaned[name] = self.fields[name].to_python("")  # "" or None: not given
+        return cleaned
 
 
 class ModerateForm(forms.Form):

@@ -4,22 +4,21 @@ citations. docs/exports.md describes them.
 
     scope.py      which rows an export holds under its options (ExportOptions, ExportScope)
     tables.py     the tables as column specs, one definition for CSV, sheets and JSON
-    formats.py    the exporters: identifier, name, content type, file name and bytes
+    exporter.py   what an exporter is (the base class) and the helpers formats share
+    formats.py    the exporters: identifier, name, content type, file name and bytes, and
+                  the words of the export page
+    bundle.py     every format in one zip ("download everything")
     report.py     the report's data, with its charts (charts.py)
     streaming.py  an exporter as the response to a request, under WSGI or ASGI
 
-``EXPORTERS`` is the registry the export URLs (sessions/export_urls.py) and the
-``export_session`` command are made from."""
+``EXPORTERS`` is the registry the export URLs (sessions/export_urls.py), the export page
+(sessions/views/exports.py) and the ``export_session`` command are made from: a new format is
+one exporter here, and it is in "download everything" too."""
 
-from sessions.exports.formats import (
-    CsvZipExporter,
-    Exporter,
-    JsonExporter,
-    MarkdownReportExporter,
-    XlsxExporter,
-)
+from sessions.exports.bundle import EverythingExporter
+from sessions.exports.exporter import Exporter
+from sessions.exports.formats import FORMATS
 
 EXPORTERS: dict[str, type[Exporter]] = {
-    exporter.identifier: exporter
-    for exporter in (CsvZipExporter, XlsxExporter, JsonExporter, MarkdownReportExporter)
+    exporter.identifier: exporter for exporter in (*FORMATS, EverythingExporter)
 }

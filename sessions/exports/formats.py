@@ -4,6 +4,7 @@ docs/export-schema.json, and the report as Markdown.
 An exporter is data about one file: its identifier (the last URL segment and the end of the
 file name), a name people read, its content type, its file name and its bytes (``chunks()``).
 Nothing here knows about HTTP: sessions/exports/streaming.py turns an exporter into a response.
+The base class and the helpers every format shares are in sessions/exports/exporter.py.
 
 The CSV zip and the JSON stream: rows are read in chunks and written out as they come, so
 memory stays flat however large the session. The workbook is written by openpyxl in
@@ -13,7 +14,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
 
 from defusedcsv import csv
@@ -26,70 +27,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from sessions.enums import PHASE_ORDER, Phase
+from sessions.exports.exporter import STREAM_CHUNK_BYTES, Exporter, gather, timestamp
 from sessions.exports.report import build_report
-from sessions.exports.scope import ExportOptions, ExportScope
 from sessions.exports.tables import STRATEGY_COLUMN_NAMES, Table, strategy_row, tables
 from sessions.models import LiveSession
-from sessions.stats import by_number
+from sessions.queries.stats import by_number
 from taxonomy.models import Category
 
 SCHEMA_VERSION = "1.0"
-STREAM_CHUNK_BYTES = 64 * 1024  # bytes gathered before a piece of a file is handed on
-
-
-def timestamp(value: datetime, zone: tzinfo | None = None) -> str:
-    """ISO 8601 to the second, in the current time zone, with its offset. Pass ``zone``
-    (looked up once per export) when converting many rows: the lookup is a context-local."""
-    return value.astimezone(zone or timezone.get_current_timezone()).isoformat(timespec="seconds")
-
-
-class Exporter:
-    """One downloadable representation of a live session.
-
-    Subclasses set ``identifier``, ``url_name`` (the URL's name in the ``sessions``
-    namespace), ``name`` and ``content_type``, and yield the file's bytes from ``chunks()``."""
-
-    identifier: str
-    url_name: str
-    name: str
-    content_type = "application/octet-stream"
-    # False when the file can only be sent once it is written whole (see streaming.py).
-    streams = True
-
-    def __init__(self, live_session: LiveSession, options: ExportOptions | None = None) -> None:
-        self.live_session = live_session
-        self.options = options or ExportOptions()
-        self.scope = ExportScope(live_session, self.options)
-        self.exported_at = timezone.now()
-
-    @property
-    def filename(self) -> str:
-        return f"{self.live_session.code}-{self.identifier}"
-
-    def chunks(self) -> Iterator[bytes]:
-        raise NotImplementedError
-
-    def write_to(self, stream: io.RawIOBase | io.BufferedIOBase) -> None:
-        """Write the whole file to a binary stream (the management command uses this)."""
-        for chunk in self.chunks():
-            stream.write(chunk)
-
-
-def gather(pieces: Iterable[str | bytes], size: int = STREAM_CHUNK_BYTES) -> Iterator[bytes]:
-    """Join small pieces into chunks of about ``size`` bytes: one response write per row
-    would cost more in overhead than the rows themselves."""
-    buffer: list[bytes] = []
-    length = 0
-    for piece in pieces:
-        data = piece.encode("utf-8") if isinstance(piece, str) else piece
-        buffer.append(data)
-        length += len(data)
-        if length >= size:
-            yield b"".join(buffer)
-            buffer.clear()
-            length = 0
-    if buffer:
-        yield b"".join(buffer)
 
 
 # --- CSV zip ---------------------------------------------------------------------------------
@@ -137,7 +82,7 @@ def csv_text(table: Table) -> Iterator[str]:
         yield buffer.take()
 
 
-class _ZipSink(io.RawIOBase):
+class ZipSink(io.RawIOBase):
     """A write-only, unseekable file for ZipFile that keeps what was written until taken, so
     the archive can be sent while it is being built (zipfile then writes data descriptors
     instead of seeking back to fill in sizes)."""
@@ -166,10 +111,16 @@ class CsvZipExporter(Exporter):
     identifier = "csv.zip"
     url_name = "export_csv"
     name = gettext_lazy("CSV tables (zip)")
+    format = "csv"
+    button = gettext_lazy("Download CSV tables (zip)")
+    description = gettext_lazy(
+        "Participants, needs, mappings, votes, gap notes, and strategies with their counts: "
+        "one CSV file each."
+    )
     content_type = "application/zip"
 
     def chunks(self) -> Iterator[bytes]:
-        sink = _ZipSink()
+        sink = ZipSink()
         date_time = timezone.localtime(self.exported_at).timetuple()[:6]
         with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table in tables(self.scope):
@@ -214,6 +165,9 @@ class XlsxExporter(Exporter):
     identifier = "session.xlsx"
     url_name = "export_xlsx"
     name = gettext_lazy("Workbook (XLSX)")
+    format = "xlsx"
+    button = gettext_lazy("Download workbook (XLSX)")
+    description = gettext_lazy("A Summary sheet, then the same tables, one sheet each.")
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     streams = False  # openpyxl writes the archive's directory when it saves
 
@@ -307,6 +261,12 @@ class JsonExporter(Exporter):
     identifier = "session.json"
     url_name = "export_json"
     name = gettext_lazy("Whole session (JSON)")
+    format = "json"
+    button = gettext_lazy("Download the whole session (JSON)")
+    description = gettext_lazy(
+        "Session settings, counts, the taxonomy's strategies and every table, following a "
+        "documented JSON Schema."
+    )
     content_type = "application/json"
 
     def header(self) -> dict:
@@ -374,6 +334,9 @@ class MarkdownReportExporter(Exporter):
     identifier = "report.md"
     url_name = "export_markdown"
     name = gettext_lazy("Report (Markdown)")
+    format = "md"
+    section = "report"
+    button = gettext_lazy("Download the report (Markdown)")
     content_type = "text/markdown; charset=utf-8"
 
     def render(self) -> str:
@@ -382,3 +345,13 @@ class MarkdownReportExporter(Exporter):
 
     def chunks(self) -> Iterator[bytes]:
         yield self.render().encode("utf-8")
+
+
+# The formats, in the order the export page lists them: a new format is a class above and an
+# entry here (the registry, sessions.exports.EXPORTERS, and the everything zip read this).
+FORMATS: tuple[type[Exporter], ...] = (
+    CsvZipExporter,
+    XlsxExporter,
+    JsonExporter,
+    MarkdownReportExporter,
+)

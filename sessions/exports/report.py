@@ -1,7 +1,7 @@
 """The session report: what the printable page (sessions/exports/report.html) and the Markdown
 file (report.md) show, with its charts and the references behind the most-mapped strategies.
 
-Its statistics are the board's (sessions/stats.py) read under the export's options, so a
+Its statistics are the board's (sessions/queries/stats.py) read under the export's options, so a
 report without hidden content shows the numbers the board showed; its BibTeX is the taxonomy
 site's (taxonomy/citations.py), so a reference is the same entry wherever it is downloaded."""
 
@@ -12,10 +12,10 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions import stats
 from sessions.exports import charts
 from sessions.exports.scope import ExportOptions, ExportScope
 from sessions.models import LiveSession, Need
+from sessions.queries import stats
 from taxonomy.citations import to_bibtex
 
 TOP_NEEDS = 10
@@ -39,7 +39,7 @@ class Report:
     counts: dict[str, int]
     top_needs: list[Need]
     heat_rows: list[CategoryHeat]
-    approach_split: list[stats.ApproachShare]
+    approach_split: list[stats.ApproachDemand]
     presence_split: list[stats.PresenceShare]
     gap_groups: list[stats.GapGroup]
     cited_strategies: list[stats.StrategyDemand]

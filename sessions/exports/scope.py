@@ -8,9 +8,9 @@ with ``include_names``. docs/exports.md lists the rules."""
 from dataclasses import dataclass
 from functools import cached_property
 
-from sessions import stats
 from sessions.models import LiveSession
-from sessions.stats import CHUNK_SIZE
+from sessions.queries import stats
+from sessions.queries.visibility import CHUNK_SIZE
 
 
 @dataclass(frozen=True)

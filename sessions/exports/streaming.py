@@ -11,7 +11,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from sessions.exports.formats import STREAM_CHUNK_BYTES, Exporter
+from sessions.exports.exporter import STREAM_CHUNK_BYTES, Exporter
 
 
 async def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

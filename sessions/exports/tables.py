@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from sessions.exports.scope import ExportScope
-from sessions.stats import CHUNK_SIZE, StrategyDemand
+from sessions.queries.stats import StrategyDemand
+from sessions.queries.visibility import CHUNK_SIZE
 
 
 @dataclass(frozen=True)

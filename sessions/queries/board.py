@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from sessions import stats
 from sessions.models import GapNote, LiveSession, Need, Participant, Vote
-from sessions.queries.common import VISIBLE, _dots_subquery, gap_notes, needs
+from sessions.queries import stats
+from sessions.queries.common import gap_notes, needs
+from sessions.queries.visibility import Visibility
 from taxonomy.models import Strategy
 from taxonomy.queries import percent
 
@@ -24,13 +25,13 @@ class NewestNeeds:
 
 
 def needs_total(live_session: LiveSession) -> int:
-    return Need.objects.filter(live_session=live_session, status=VISIBLE).count()
+    return Visibility(live_session).needs().count()
 
 
 def newest_needs(live_session: LiveSession, size: int = NEEDS_ON_BOARD) -> NewestNeeds:
     """The newest visible needs, newest first, with how many there are in all (four
     queries)."""
-    ids = Need.objects.filter(live_session=live_session, status=VISIBLE).order_by("-pk")
+    ids = Visibility(live_session).needs().order_by("-pk")
     shown = needs(live_session, ids=list(ids.values_list("pk", flat=True)[:size]))
     return NewestNeeds(sorted(shown, key=lambda need: -need.pk), needs_total(live_session))
 
@@ -70,10 +71,11 @@ class NeedRanking:
 def need_ranking(live_session: LiveSession, size: int = RANKED_ON_BOARD) -> NeedRanking:
     """The visible needs with the most dots (ties: the earliest), and the room's dots placed
     and left (three queries)."""
+    board = Visibility(live_session)
     top = list(
-        Need.objects.filter(live_session=live_session, status=VISIBLE)
+        board.needs()
         .select_related("author")
-        .annotate(dot_total=_dots_subquery("need"))
+        .annotate(dot_total=board.dots_on("need"))
         .filter(dot_total__gt=0)
         .order_by("-dot_total", "created", "pk")[:size]
     )
@@ -158,11 +160,11 @@ class GapKindShown:
 
 def room_results(live_session: LiveSession) -> RoomResults:
     """The room's results through the board's visibility (about fifteen queries)."""
-    visibility = stats.Visibility(live_session)
+    visibility = Visibility(live_session)
     shown = stats.reveal(visibility)
     top = list(
-        Need.objects.filter(live_session=live_session, status=VISIBLE)
-        .annotate(dot_total=_dots_subquery("need"))
+        visibility.needs()
+        .annotate(dot_total=visibility.dots_on("need"))
         .filter(dot_total__gt=0)
         .order_by("-dot_total", "created", "pk")[:TOP_NEEDS_IN_RESULTS]
     )

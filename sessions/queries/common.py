@@ -10,27 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from sessions import stats
 from sessions.enums import ContributionStatus
-from sessions.models import GapNote, LiveSession, Mapping, MergeSuggestion, Need, Participant, Vote
+from sessions.models import LiveSession, Mapping, Need, Participant, Vote
+from sessions.queries import stats
+from sessions.queries.visibility import VISIBLE, Visibility
 from taxonomy.models import Category, Strategy
-
-VISIBLE = ContributionStatus.VISIBLE
-
-
-def _dots_subquery(field_name: str) -> Coalesce:
-    dots = (
-        Vote.objects.filter(**{field_name: OuterRef("pk")})
-        .order_by()
-        .values(field_name)
-        .annotate(total=Sum("dots"))
-        .values("total")
-    )
-    return Coalesce(Subquery(dots, output_field=IntegerField()), 0)
 
 
 def participant_counts(live_session: LiveSession) -> dict[str, int]:
@@ -38,13 +25,21 @@ def participant_counts(live_session: LiveSession) -> dict[str, int]:
     return stats.participant_counts(stats.Visibility(live_session))
 
 
-def _visible_mappings():
+def _visible_mappings(board: Visibility):
+    """A need's mappings the board shows, with their dots (for a Prefetch of shown needs)."""
     return (
-        Mapping.objects.filter(status=VISIBLE)
+        Mapping.objects.filter(board.included())
         .select_related("strategy", "author")
-        .annotate(dot_total=_dots_subquery("mapping"))
+        .annotate(dot_total=board.dots_on("mapping"))
         .order_by("created", "pk")
     )
+
+
+def _shown_to(board: Visibility, participant: Participant | None) -> Q:
+    """The needs the board shows and, for ``participant``, their own pending ones."""
+    if participant is None:
+        return board.included()
+    return board.included() | Q(author=participant, status=ContributionStatus.PENDING)
 
 
 NEEDS_ON_SCREEN = 60  # a phone or the board shows the newest; older ones load on request
@@ -65,10 +60,8 @@ def needs_page(
 ) -> NeedPage:
     """The newest ``size`` needs (older than ``before`` if given), oldest first, so a session
     with thousands of needs never sends them all to a phone (four queries)."""
-    status_filter = Q(status=VISIBLE)
-    if include_hidden_for is not None:
-        status_filter |= Q(author=include_hidden_for, status=ContributionStatus.PENDING)
-    ids = Need.objects.filter(status_filter, live_session=live_session)
+    shown = _shown_to(Visibility(live_session), include_hidden_for)
+    ids = Need.objects.filter(shown, live_session=live_session)
     if before is not None:
         ids = ids.filter(pk__lt=before)
     newest = list(ids.order_by("-pk").values_list("pk", flat=True)[: size + 1])
@@ -81,14 +74,12 @@ def needs(live_session: LiveSession, *, ids=None, include_hidden_for=None) -> li
     """Visible needs with their dot totals and visible mappings (three queries).
 
     ``include_hidden_for``: a participant whose own pending needs are included too."""
-    status_filter = Q(status=VISIBLE)
-    if include_hidden_for is not None:
-        status_filter |= Q(author=include_hidden_for, status=ContributionStatus.PENDING)
+    board = Visibility(live_session)
     queryset = (
-        Need.objects.filter(status_filter, live_session=live_session)
+        Need.objects.filter(_shown_to(board, include_hidden_for), live_session=live_session)
         .select_related("author")
-        .annotate(dot_total=_dots_subquery("need"))
-        .prefetch_related(Prefetch("mappings", queryset=_visible_mappings()))
+        .annotate(dot_total=board.dots_on("need"))
+        .prefetch_related(Prefetch("mappings", queryset=_visible_mappings(board)))
         .order_by("created", "pk")
     )
     if ids is not None:
@@ -107,7 +98,7 @@ def grid(live_session: LiveSession) -> list[stats.HeatRow]:
     return stats.heat_rows(demands)
 
 
-def approach_split(live_session: LiveSession) -> list[stats.ApproachShare]:
+def approach_split(live_session: LiveSession) -> list[stats.ApproachDemand]:
     """Community demand (mappings and their dots) by strategy approach, as the board shows it:
     the workshop's gap (two queries)."""
     return stats.approach_split(stats.Visibility(live_session))
@@ -215,54 +206,11 @@ def activity(live_session: LiveSession) -> dict:
     }
 
 
-def moderation_queue(live_session: LiveSession) -> dict:
-    """Contributions waiting for approval (pre-moderation)."""
-    pending = ContributionStatus.PENDING
-    return {
-        "needs": list(
-            Need.objects.filter(live_session=live_session, status=pending).select_related("author")
-        ),
-        "mappings": list(
-            Mapping.objects.filter(live_session=live_session, status=pending).select_related(
-                "need", "strategy", "author"
-            )
-        ),
-        "gaps": list(
-            GapNote.objects.filter(live_session=live_session, status=pending).select_related(
-                "strategy", "author"
-            )
-        ),
-    }
-
-
-def needs_for_moderation(live_session: LiveSession, limit: int = 300) -> list[Need]:
-    """The newest needs, hidden ones too (not those merged into another), with dots and
-    mappings, newest first."""
-    return list(
-        Need.objects.filter(live_session=live_session)
-        .exclude(status=ContributionStatus.MERGED)
-        .select_related("author")
-        .annotate(dot_total=_dots_subquery("need"))
-        .prefetch_related(
-            Prefetch(
-                "mappings",
-                queryset=Mapping.objects.exclude(status=ContributionStatus.MERGED).select_related(
-                    "strategy", "author"
-                ),
-            )
-        )
-        .order_by("-created", "-pk")[:limit]
-    )
-
-
-def merge_suggestions(live_session: LiveSession, limit: int = 10) -> list[MergeSuggestion]:
-    """The open merge suggestions whose two needs are both still shown, likeliest first, with
-    both needs and their authors (one query)."""
-    gone = [ContributionStatus.HIDDEN, ContributionStatus.MERGED]
-    return list(
-        MergeSuggestion.objects.filter(live_session=live_session, dismissed_at__isnull=True)
-        .exclude(need__status__in=gone)
-        .exclude(other__status__in=gone)
-        .select_related("need__author", "other__author")
-        .order_by("-score", "pk")[:limit]
-    )
+def pending_needs(participant: Participant) -> list[Need]:
+    """The participant's own needs waiting for a facilitator's approval, as ``needs`` reads
+    them (one query when there are none, four otherwise)."""
+    pending = Need.objects.filter(author=participant, status=ContributionStatus.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    if not ids:
+        return []
+    return needs(participant.live_session, ids=ids, include_hidden_for=participant)

@@ -36,6 +36,7 @@ from sessions.services.common import (
 )
 from sessions.services.errors import InvalidInput
 from sessions.services.replays import clean_key, remember, replayed
+from sessions.services.suggestions import refresh_after_commit
 from taxonomy.models import Strategy
 
 
@@ -94,6 +95,7 @@ def post_need(
         if not client_key:
             raise
         return Need.objects.get(author=participant, client_key=client_key)
+    refresh_after_commit(need.live_session_id)
     events.need_posted(need)
     return need
 
@@ -121,6 +123,7 @@ def edit_need(
     need.edited = True
     need.save(update_fields=["text", "context", "edited", "updated"])
     remember(participant, client_key, "edit_need", need=need.pk)
+    refresh_after_commit(need.live_session_id)
     events.need_edited(need)
     return need
 

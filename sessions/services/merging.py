@@ -62,6 +62,7 @@ from sessions.services.common import (
     withdrawn_meanwhile,
 )
 from sessions.services.errors import Conflict, InvalidInput
+from sessions.services.suggestions import refresh_after_commit
 
 MERGED = ContributionStatus.MERGED
 HIDDEN = ContributionStatus.HIDDEN
@@ -376,6 +377,7 @@ def _undo(merge: NeedMerge, *, give_back: bool) -> DotsMoved:
     result.kept = [tuple(pair) for pair in kept.values()]
     _settle_status(duplicate, merge.duplicate_status)
     duplicate.save(update_fields=["status", "status_before_removal", "updated"])
+    refresh_after_commit(duplicate.live_session_id)  # a need again: compared again
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     return result

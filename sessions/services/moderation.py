@@ -34,6 +34,7 @@ from sessions.services.common import (
 )
 from sessions.services.contributions import clean_need_text
 from sessions.services.errors import Conflict, InvalidInput
+from sessions.services.suggestions import refresh_after_commit
 
 HIDDEN, MERGED = ContributionStatus.HIDDEN, ContributionStatus.MERGED
 ACTIONS = {ContributionStatus.HIDDEN: "hide", ContributionStatus.VISIBLE: "show"}
@@ -110,6 +111,8 @@ def set_status(actor, contribution, status: str) -> ModerationAction | None:
         before=before,
         after=status,
     )
+    if isinstance(contribution, Need):  # shown again: compared again
+        refresh_after_commit(contribution.live_session_id)
     events.contribution_moderated(contribution)
     return entry
 
@@ -144,6 +147,7 @@ def correct_need(*, actor, need: Need, text: str, context: str) -> Need:
         need=locked,
         correction=correction,
     )
+    refresh_after_commit(locked.live_session_id)
     events.need_edited(locked, by_facilitator=True)
     return locked
 
@@ -225,6 +229,7 @@ def restore_participant(*, actor, participant: Participant) -> ModerationAction 
         live_session=live_session, action="remove", participant=locked, undone_at__isnull=True
     ).update(undone_at=now)
     entry = log(live_session, actor, "restore", "participant", participant=locked)
+    refresh_after_commit(locked.live_session_id)
     events.participant_restored(locked, needs=sorted(set(restored) | needs_touched_by(locked)))
     return entry
 

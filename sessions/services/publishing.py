@@ -1,6 +1,6 @@
 """Publishing a finished session's aggregate results to the evidence across workshops on the
 public taxonomy site, and taking them back. Opt-in, after a preview (the dashboard's evidence
-page shows sessions.stats.evidence.workshop_evidence first).
+page shows sessions.queries.evidence.workshop_evidence first).
 
 Every release is differentially private (taxonomy/privacy.py): it draws fresh noise and spends
 privacy.EPSILON_PER_RELEASE from the session's budget (privacy.EPSILON_PER_SESSION), kept in
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from sessions.enums import Phase
 from sessions.models import EvidenceRelease, LiveSession
+from sessions.queries.evidence import noisy_release, workshop_evidence
 from sessions.services.common import locked_session, log
 from sessions.services.errors import InvalidInput, PhaseClosed, PrivacyBudgetSpent
-from sessions.stats.evidence import noisy_release, workshop_evidence
 from taxonomy import privacy
 from taxonomy.models import EVIDENCE_MINIMUM, EvidenceCount, PublishedWorkshop
 

@@ -3,10 +3,15 @@ are posted and edited, and dismissed by a facilitator who decides they are not d
 
 Needs are compared with the session's taxonomy's bilingual glossary (sessions/similarity.py), so
 a need and its French version are suggested too. Only needs changed since the last refresh are compared (each against the session's other
-needs), at most BATCH per refresh, so the dashboard that asks for a refresh on every look stays
-fast however many needs the session holds (bench/merge_suggestions.py, docs/performance.md):
-needs posted while the dashboard is open are compared as they come, and a dashboard opened on
-a large session that nobody watched catches up over its next few looks."""
+needs), at most BATCH per refresh, so a refresh stays fast however many needs the session holds
+(bench/merge_suggestions.py, docs/performance.md).
+
+A refresh runs after the commit of each service that posts, edits or corrects a need, or shows
+one again (moderation, a restored participant, an undone merge or correction):
+``refresh_after_commit``, never on a look, so the dashboard only reads. A merge needs none: the
+merged need leaves the suggestions as the dashboard reads them (sessions.queries). A
+session whose needs were written without the services (an import) catches up BATCH needs per
+later write."""
 
 from django.db import transaction
 from django.db.models import Q
@@ -23,13 +28,25 @@ from taxonomy.queries import term_entries
 BATCH = 50
 
 
+def refresh_after_commit(live_session_id: int) -> None:
+    """After the caller's transaction commits, compare the needs it posted or changed
+    (``refresh_merge_suggestions``). Scheduled before the service's live event, so a dashboard
+    redrawn for that event already shows the suggestion. Robust: a failed refresh is logged and
+    never turns a saved write into an error; the next write's refresh catches up."""
+
+    def refresh_merge_suggestions_after_commit() -> None:  # named: Django logs it on failure
+        refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
+
+    transaction.on_commit(refresh_merge_suggestions_after_commit, robust=True)
+
+
 @transaction.atomic
 def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     """Compare the needs posted or edited since the last refresh with the session's other
     needs (hidden ones aside) and keep the pairs that look alike; returns how many needs were
     compared. A changed need's open suggestions are recomputed; dismissed ones stay dismissed.
     Emits nothing: only the facilitators' dashboard shows suggestions."""
-    # One refresh at a time per session: concurrent dashboards must not compare twice.
+    # One refresh at a time per session: concurrent writes' refreshes must not compare twice.
     live_session = (
         LiveSession.objects.select_for_update()
         .only("pk", "needs_compared_up_to", "taxonomy_id")

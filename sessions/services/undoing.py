@@ -20,6 +20,7 @@ from sessions.services import merging
 from sessions.services.common import lock_needs, log, retry_on_lock_conflict, withdrawn_meanwhile
 from sessions.services.errors import Conflict, InvalidInput
 from sessions.services.moderation import lock_contribution, restore_participant, set_status
+from sessions.services.suggestions import refresh_after_commit
 
 UNDOABLE = ("hide", "show", "pending", "edit", "merge", "dismiss-merge", "remove")
 
@@ -119,6 +120,7 @@ def _undo_correction(*, actor, entry: ModerationAction) -> None:
     correction.delete()  # what it kept of the old text is back in the need
     ModerationAction.objects.filter(pk=entry.pk).update(undone_at=timezone.now())
     log(LiveSession.objects.get(pk=need.live_session_id), actor, "undo-edit", "need", need=need)
+    refresh_after_commit(need.live_session_id)
     events.need_edited(need, by_facilitator=True)
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from sessions import services
 from sessions.models import LiveSession
-from sessions.stats.evidence import workshop_evidence
+from sessions.queries.evidence import workshop_evidence
 from sessions.views.decorators import facilitator_view
 from taxonomy import privacy
 from taxonomy.evidence import published_lines

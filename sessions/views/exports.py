@@ -1,5 +1,6 @@
-"""Organiser exports of a live session: a page that lists them with their options, the file
-downloads (CSV zip, XLSX, JSON, Markdown) and the printable HTML report.
+"""Organiser exports of a live session: a page that lists them with their options (made from
+the exporters' registry), the file downloads (CSV zip, XLSX, JSON, Markdown, and all of them in
+one zip) and the printable HTML report.
 
 Every view requires a login and the session's facilitator (403 otherwise); every response is
 marked private and not to be cached, since it holds what participants wrote."""
@@ -51,10 +52,17 @@ def _options(request: HttpRequest) -> ExportOptions:
 def export_index(request: HttpRequest, code: str) -> HttpResponse:
     """The exports of a session, with the options as a GET form that every export reads."""
     live_session = facilitated_session_or_403(request, code)
+    sections = {"report": [], "data": [], "everything": []}
+    for exporter in EXPORTERS.values():  # a new format is listed under its section
+        sections[exporter.section].append(exporter)
     return render(
         request,
         "sessions/exports/index.html",
-        {"live_session": live_session, "form": ExportOptionsForm(request.GET or None)},
+        {
+            "live_session": live_session,
+            "form": ExportOptionsForm(request.GET or None),
+            "sections": sections,
+        },
     )
 
 

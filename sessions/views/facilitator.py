@@ -6,7 +6,6 @@ or refusal, comes back in the dashboard's controls region (htmx) or on the dashb
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +30,6 @@ from sessions.qr import join_qr
 from sessions.views import facilitator_answers as answers
 from sessions.views.decorators import facilitator_view
 from sessions.views.facilitators import facilitators_context
-from taxonomy.models import Strategy
 from taxonomy.queries import default_taxonomy
 
 PARTIAL = "sessions/partials/facilitator.html"
@@ -40,9 +38,7 @@ PARTIAL = "sessions/partials/facilitator.html"
 @login_required
 @require_safe
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = LiveSession.objects.annotate(participant_count=Count("participants"))
-    if not request.user.is_superuser:
-        sessions = sessions.filter(facilitators=request.user)
+    sessions = queries.facilitated_sessions(request.user)
     return render(request, "sessions/facilitator/list.html", {"sessions": sessions})
 
 
@@ -95,16 +91,8 @@ def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpRes
     )
 
 
-def _merge_suggestions(live_session: LiveSession) -> list:
-    # Each look compares only the needs changed since the last one (services.suggestions).
-    services.refresh_merge_suggestions(live_session=live_session)
-    return queries.merge_suggestions(live_session)
-
-
 def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
-    live_session = LiveSession.objects.select_related(
-        "taxonomy", "spotlight_need", "spotlight_strategy"
-    ).get(pk=live_session.pk)
+    live_session = queries.dashboard_session(live_session)
     join_url = request.build_absolute_uri(live_session.join_path)
     needs = queries.needs_for_moderation(live_session)
     return {
@@ -115,15 +103,12 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "queue": queries.moderation_queue(live_session),
         "needs": needs,
         "merge_form": MergeForm(needs=needs),
-        "gap_notes": GapNote.objects.filter(live_session=live_session)
-        .select_related("author", "strategy")
-        .order_by("-created")[:200],
-        "participants": Participant.objects.filter(live_session=live_session).order_by("joined_at"),
+        "gap_notes": queries.recent_gap_notes(live_session),
+        "participants": queries.participants(live_session),
         "log": log_lines(live_session, limit=30),
-        "strategies": Strategy.objects.filter(taxonomy_id=live_session.taxonomy_id).order_by(
-            "category__position", "position"
-        ),
-        "suggestions": _merge_suggestions(live_session),
+        "strategies": queries.strategies(live_session),
+        # Refreshed after each write that changes a need (services.suggestions): read only.
+        "suggestions": queries.merge_suggestions(live_session),
         "next_phase": services.next_phase(live_session),
         "previous_phase": services.next_phase(live_session, -1),
         "join_url": join_url,
@@ -195,54 +180,17 @@ def _refused(request: HttpRequest, live_session: LiveSession, exc: services.Sess
 @require_POST
 @facilitator_view
 def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
-    """Phase, timer, lock, announcement, spotlight and reveal controls."""
+    """Phase, timer, lock, announcement, spotlight and reveal controls: the command posted,
+    as sessions.controls declares it, answered with its toast."""
     form = ControlForm(request.POST)
     if not form.is_valid():
         return _after_control(request, live_session, _("That control was not understood."), 422)
-    data = form.cleaned_data
-    command, actor = data["command"], request.user
+    data, command = form.cleaned_data, form.command  # declared in sessions.controls
     try:
-        if command in ("phase-next", "phase-previous", "phase-set"):
-            phase = (
-                data["phase"]
-                if command == "phase-set"
-                else services.next_phase(live_session, 1 if command == "phase-next" else -1)
-            )
-            if not phase:
-                raise services.InvalidInput(_("There is no phase in that direction."))
-            services.set_phase(
-                live_session=live_session, phase=phase, minutes=data["minutes"], actor=actor
-            )
-        elif command.startswith("timer-"):
-            services.set_timer(
-                live_session=live_session,
-                actor=actor,
-                command=command.removeprefix("timer-"),
-                minutes=data["minutes"] or (1 if command == "timer-extend" else 0),
-            )
-        elif command in ("lock", "unlock"):
-            services.set_input_lock(
-                live_session=live_session, actor=actor, locked=command == "lock"
-            )
-        elif command == "announce":
-            services.announce(live_session=live_session, actor=actor, text=data["text"])
-        elif command == "spotlight-need":
-            need = get_object_or_404(Need, pk=data["target"], live_session=live_session)
-            services.spotlight(live_session=live_session, actor=actor, need=need)
-        elif command == "spotlight-strategy":
-            strategy = get_object_or_404(
-                Strategy, pk=data["target"], taxonomy_id=live_session.taxonomy_id
-            )
-            services.spotlight(live_session=live_session, actor=actor, strategy=strategy)
-        elif command in ("results-reveal", "results-hide"):
-            services.reveal_results(
-                live_session=live_session, actor=actor, revealed=command == "results-reveal"
-            )
-        else:
-            services.spotlight(live_session=live_session, actor=actor)
+        command.run(live_session, request.user, data)
     except services.SessionError as exc:
         return _refused(request, live_session, exc)
-    done = answers.control_done(LiveSession.objects.get(pk=live_session.pk), command, data)
+    done = command.done(queries.dashboard_session(live_session), data)
     return _after_control(request, live_session, done=done)
 
 

@@ -1,56 +1,12 @@
 """What the dashboard says after a facilitator's action went through: one sentence for its
-toast, naming what was acted on ("Merged “Safer streams” into “Safe streaming”.")."""
+toast, naming what was acted on ("Merged “Safer streams” into “Safe streaming”."). The
+controls' toasts are declared with each control (sessions.controls)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from sessions.enums import ContributionStatus
-from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need
+from sessions.models import GapNote, Mapping, ModerationAction, Need
 from sessions.moderation_log import dots_moved, dots_moved_back, need_words, quoted, with_dots
-
-
-def _timer_done(command: str, minutes: int) -> str:
-    if command == "timer-start":
-        return ngettext(
-            "Timer started: %(minutes)d minute.", "Timer started: %(minutes)d minutes.", minutes
-        ) % {"minutes": minutes}
-    if command == "timer-extend":
-        return ngettext(
-            "%(minutes)d more minute on the timer.",
-            "%(minutes)d more minutes on the timer.",
-            minutes,
-        ) % {"minutes": minutes}
-    return {
-        "timer-pause": _("Timer paused."),
-        "timer-resume": _("Timer resumed."),
-        "timer-clear": _("Timer cleared."),
-    }[command]
-
-
-def control_done(live_session: LiveSession, command: str, data: dict) -> str:
-    """The toast after a phase, timer, lock, announcement or spotlight control (``data``: the
-    control form's cleaned data; ``live_session`` as the control left it)."""
-    if command.startswith("phase-"):
-        return _("Moved to the %(phase)s phase.") % {"phase": live_session.get_phase_display()}
-    if command.startswith("timer-"):
-        return _timer_done(command, data.get("minutes") or 1)
-    if command == "lock":
-        return _("Input locked: participants can read but not write.")
-    if command == "unlock":
-        return _("Input unlocked.")
-    if command == "announce":
-        if live_session.announcement:
-            return _("Announcement shown on every screen.")
-        return _("Announcement cleared.")
-    if live_session.spotlight_need_id:
-        return _("%(text)s is in the spotlight.") % {
-            "text": quoted(live_session.spotlight_need.text)
-        }
-    if live_session.spotlight_strategy_id:
-        return _("%(name)s is in the spotlight.") % {
-            "name": live_session.spotlight_strategy.localized("name")
-        }
-    return _("Spotlight cleared.")
 
 
 def contribution_words(contribution: Need | Mapping | GapNote) -> str:

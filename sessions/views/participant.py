@@ -34,7 +34,7 @@ def _page_context(participant: Participant, before: int | None = None, **extra) 
         "need_page": need_page,
         # What waits for a facilitator is shown to its author alone, in a list of its own
         # that the pushes (which know nobody) never redraw.
-        "pending": _pending_needs(participant),
+        "pending": queries.pending_needs(participant),
         "mine": mine,
         "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
         "gap_groups": queries.gap_notes(live_session),
@@ -53,14 +53,6 @@ def _page_context(participant: Participant, before: int | None = None, **extra) 
         )
     context.update(extra)
     return context
-
-
-def _pending_needs(participant: Participant) -> list[Need]:
-    pending = Need.objects.filter(author=participant, status=ContributionStatus.PENDING)
-    ids = list(pending.values_list("pk", flat=True))
-    if not ids:
-        return []
-    return queries.needs(participant.live_session, ids=ids, include_hidden_for=participant)
 
 
 def _next_to_map(participant: Participant, needs: list[Need]) -> Need | None:

@@ -52,6 +52,8 @@ class ModerationUndoTests(BrowserTestCase):
         otter = ParticipantFactory(live_session=self.live_session, pseudonym="Bright Otter")
         VoteFactory(participant=otter, need=self.keep, dots=2)
         VoteFactory(participant=otter, need=self.duplicate, dots=2)
+        # Made by factories, not posted: compared as the posting's after-commit refresh would.
+        services.refresh_merge_suggestions(live_session=self.live_session)
 
     def test_a_merge_says_what_happened_to_the_dots_and_is_undone_from_its_toast(self) -> None:
         dashboard = self.new_page(LAPTOP_1440)

@@ -129,3 +129,67 @@ class ReportTests(BrowserTestCase):
         self.assertEqual(json_download.value.suggested_filename, f"{CODE}-session.json")
         document = json.loads(json_download.value.path().read_text())
         self.assertEqual(document["counts"]["needs"], 2)
+
+    def test_download_everything_holds_each_single_download(self) -> None:
+        page = self.new_page({"viewport": {"width": 1440, "height": 900}})
+        page.goto(f"{self.live_server_url}/accounts/login/")
+        page.get_by_label("Username").fill("facilitator")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{self.live_server_url}/facilitate/{CODE}/export/")
+        page.get_by_label("Include hidden and pending content").check()
+        self.assert_accessible(page)
+        page.screenshot(path="/tmp/reads-exports-page.png", full_page=True)
+
+        singles = {}
+        for label in (
+            "Download the report (Markdown)",
+            "Download CSV tables (zip)",
+            "Download workbook (XLSX)",
+            "Download the whole session (JSON)",
+        ):
+            with page.expect_download() as download:
+                page.get_by_role("button", name=label).click()
+            singles[download.value.suggested_filename] = download.value.path().read_bytes()
+        with page.expect_download() as everything:
+            page.get_by_role("button", name="Download everything (zip)").click()
+
+        self.assertEqual(everything.value.suggested_filename, f"{CODE}-everything.zip")
+        with zipfile.ZipFile(everything.value.path()) as archive:
+            self.assertIsNone(archive.testzip())
+            self.assertEqual(sorted(archive.namelist()), sorted(singles))
+            inside = {name: archive.read(name) for name in archive.namelist()}
+        # Made a moment apart: the files agree but for the export time they state.
+        self.assertEqual(
+            zip_texts(inside[f"{CODE}-csv.zip"]), zip_texts(singles[f"{CODE}-csv.zip"])
+        )
+        document, single = (
+            json.loads(files[f"{CODE}-session.json"]) for files in (inside, singles)
+        )
+        document.pop("exported_at"), single.pop("exported_at")
+        self.assertEqual(document, single)
+        self.assertEqual(document["counts"]["needs"], 3)  # the hidden need, as asked
+        self.assertEqual(
+            sheets(inside[f"{CODE}-session.xlsx"]), sheets(singles[f"{CODE}-session.xlsx"])
+        )
+        self.assertIn("Know why our posts vanish", inside[f"{CODE}-report.md"].decode())
+
+
+def sheets(data: bytes) -> dict[str, list[tuple]]:
+    """A workbook's values, sheet by sheet, but for the export time on its Summary."""
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    return {
+        sheet.title: [row for row in sheet.iter_rows(values_only=True) if row[0] != "Exported at"]
+        for sheet in workbook.worksheets
+    }
+
+
+def zip_texts(data: bytes) -> dict[str, bytes]:
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}

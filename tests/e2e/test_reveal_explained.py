@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from sessions.enums import Phase
 from sessions.models import LiveSession
-from sessions.stats import Visibility
-from sessions.stats.reveal import reveal
+from sessions.queries.reveal import reveal
+from sessions.queries.visibility import Visibility
 from tests.e2e.base import PHONE_320, PHONE_390, BrowserTestCase
 from tests.e2e.test_board_screens import SIZES, shoot
 from tests.factories import ParticipantFactory

@@ -26,6 +26,7 @@ EXPORT_URLS = [
     ("sessions:export_json", "application/json", "K7HQ4P-session.json"),
     ("sessions:export_report", "text/html; charset=utf-8", None),
     ("sessions:export_markdown", "text/markdown; charset=utf-8", "K7HQ4P-report.md"),
+    ("sessions:export_everything", "application/zip", "K7HQ4P-everything.zip"),
 ]
 URL_NAMES = [name for name, _type, _file in EXPORT_URLS]
 

@@ -4,8 +4,8 @@ in English or in French, and none for needs that are merely about the same thing
 import pytest
 
 from sessions import queries, services
-from sessions.enums import ContributionStatus
-from sessions.models import ModerationAction, Need
+from sessions.enums import ContributionStatus, Phase
+from sessions.models import MergeSuggestion, ModerationAction, Need
 from sessions.similarity import THRESHOLD, similar_pairs
 from tests.factories import NeedFactory, ParticipantFactory
 
@@ -138,6 +138,7 @@ def test_the_dashboard_offers_one_tap_merge_and_dismiss(facilitator_client, live
     from django.urls import reverse
 
     first, duplicate = needs_of(live_session, list(SAME[1]))
+    services.refresh_merge_suggestions(live_session=live_session)  # as after their posting
     dashboard = facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code]))
     (suggestion,) = queries.merge_suggestions(live_session)
 
@@ -161,6 +162,7 @@ def test_a_suggested_pair_merges_in_one_tap(facilitator_client, live_session):
     from django.urls import reverse
 
     first, duplicate = needs_of(live_session, list(SAME[0]))
+    services.refresh_merge_suggestions(live_session=live_session)  # as after their posting
     facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code]))
 
     merged = facilitator_client.post(
@@ -236,3 +238,108 @@ def test_merge_pressed_with_no_need_chosen_asks_for_two_needs(facilitator_client
     assert response.status_code == 422
     assert "Choose two needs to merge." in response.text
     assert Need.objects.count() == 2
+
+
+# --- refreshed by the writes, never by a look ------------------------------------------------
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def write_queries(queries_run) -> list[str]:
+    """The statements among ``queries_run`` that write or take a row lock."""
+    return [
+        query["sql"]
+        for query in queries_run
+        if query["sql"].lstrip().upper().startswith(WRITES) or "FOR UPDATE" in query["sql"].upper()
+    ]
+
+
+@pytest.mark.parametrize("region", ["", "controls", "overview", "moderation", "presenting", "door"])
+def test_a_look_at_the_dashboard_writes_nothing(facilitator_client, live_session, region):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    needs_of(live_session, list(SAME[1]))  # changed needs no refresh compared yet
+    url = reverse("sessions:dashboard", args=[live_session.code])
+    facilitator_client.get(url)  # the login's session is saved on a first look
+
+    with CaptureQueriesContext(connection) as looked:
+        page = facilitator_client.get(
+            url, {"region": region} if region else {}, headers=HTMX if region else {}
+        )
+
+    assert page.status_code == 200
+    assert write_queries(looked.captured_queries) == []
+    assert not MergeSuggestion.objects.exists()
+
+
+def test_a_near_duplicate_posted_is_suggested_on_the_dashboard(
+    facilitator_client, live_session, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    live_session.phase = Phase.NEEDS
+    live_session.save()
+    first, second = (ParticipantFactory(live_session=live_session) for _ in range(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_need(participant=first, text=SAME[1][0])
+    with django_capture_on_commit_callbacks(execute=True):
+        duplicate = services.post_need(participant=second, text=SAME[1][1])
+
+    dashboard = facilitator_client.get(reverse("sessions:dashboard", args=[live_session.code]))
+
+    (suggestion,) = queries.merge_suggestions(live_session)
+    assert suggestion.other == duplicate
+    assert "These look like the same need" in dashboard.text
+    assert f'id="suggestion-{suggestion.pk}"' in dashboard.text
+
+
+def test_a_need_edited_or_corrected_into_a_near_duplicate_is_suggested(
+    live_session, facilitator, django_capture_on_commit_callbacks
+):
+    live_session.phase = Phase.NEEDS
+    live_session.save()
+    first, second, third = needs_of(live_session, [SAME[2][0], DISTINCT[0], DISTINCT[1]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.edit_need(participant=second.author, need=second, text=SAME[2][1])
+    edited = [(s.need, s.other) for s in queries.merge_suggestions(live_session)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.correct_need(actor=facilitator, need=third, text=SAME[2][0] + ".", context="")
+
+    assert edited == [(first, second)]
+    assert {(s.need, s.other) for s in queries.merge_suggestions(live_session)} >= {(first, third)}
+
+
+def test_the_write_that_failed_refreshes_nothing(live_session, django_capture_on_commit_callbacks):
+    live_session.phase = Phase.VOTING  # needs can no longer be posted
+    live_session.save()
+    needs_of(live_session, [SAME[0][0]])
+    author = ParticipantFactory(live_session=live_session)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(services.PhaseClosed),
+    ):
+        services.post_need(participant=author, text=SAME[0][1])
+
+    assert callbacks == []
+    assert not MergeSuggestion.objects.exists()
+
+
+def test_a_need_an_undone_merge_brings_back_is_compared_again(
+    live_session, facilitator, django_capture_on_commit_callbacks
+):
+    keep, duplicate = needs_of(live_session, [DISTINCT[1], SAME[0][0]])
+    result = services.merge_needs(actor=facilitator, keep=keep, duplicate=duplicate)
+    (later,) = needs_of(live_session, [SAME[0][1]])  # posted while the duplicate was merged
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert queries.merge_suggestions(live_session) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.undo(actor=facilitator, entry=result.entry)
+
+    assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [
+        (duplicate, later)
+    ]

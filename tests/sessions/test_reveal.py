@@ -1,4 +1,4 @@
-"""The reveal (sessions/stats/reveal.py) against figures computed by hand.
+"""The reveal (sessions/queries/reveal.py) against figures computed by hand.
 
 The fixture: a taxonomy about trans creators with five strategies. Demand is needs mapped plus
 the dots on those mappings:
@@ -19,8 +19,8 @@ count nowhere on the board."""
 import pytest
 from django.template.loader import render_to_string
 
-from sessions import stats
 from sessions.enums import ContributionStatus
+from sessions.queries import stats
 from taxonomy.enums import Approach
 from tests.factories import (
     CaseFactory,

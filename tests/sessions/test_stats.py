@@ -1,5 +1,5 @@
 """The board, the facilitator dashboard and the report read the same statistics
-(sessions/stats.py): for one session whose every number is worked out by hand below, they show
+(sessions/queries/stats.py): for one session whose every number is worked out by hand below, they show
 the same numbers, and only an export that asks for hidden content counts it."""
 
 import pytest

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from sessions import queries, services, stats
+from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
 from sessions.exports.scope import ExportOptions, ExportScope
 from sessions.live.events import LiveEvent
@@ -26,6 +26,7 @@ from sessions.models import (
     Vote,
 )
 from sessions.moderation_log import log_lines
+from sessions.queries import stats
 from tests.factories import (
     GapNoteFactory,
     LiveSessionFactory,

@@ -21,7 +21,7 @@ from django.urls import reverse
 from sessions import services
 from sessions.enums import Phase
 from sessions.models import EvidenceRelease
-from sessions.stats.evidence import bounded_evidence
+from sessions.queries.evidence import bounded_evidence
 from taxonomy import privacy
 from taxonomy.enums import Approach
 from taxonomy.evidence import evidence, evidence_document

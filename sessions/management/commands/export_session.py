@@ -9,13 +9,14 @@ from sessions.exports import EXPORTERS
 from sessions.exports.scope import ExportOptions
 from sessions.models import LiveSession
 
-FORMATS = {"csv": "csv.zip", "xlsx": "session.xlsx", "json": "session.json", "md": "report.md"}
+# --format's values, from the registry: a new exporter is a new format here too.
+FORMATS = {exporter.format: identifier for identifier, exporter in EXPORTERS.items()}
 
 
 class Command(BaseCommand):
     help = (
-        "Export a live session as CSV tables (zip), an XLSX workbook, JSON or a Markdown report. "
-        "Pseudonymous and without hidden content unless asked."
+        "Export a live session as CSV tables (zip), an XLSX workbook, JSON, a Markdown report or "
+        "all of them in one zip. Pseudonymous and without hidden content unless asked."
     )
 
     def add_arguments(self, parser) -> None:

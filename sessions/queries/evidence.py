@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
 
-from sessions.stats import Visibility
+from sessions.queries.visibility import Visibility
 from taxonomy import privacy
 from taxonomy.enums import Approach
 from taxonomy.models import EVIDENCE_MINIMUM, Strategy

@@ -1,154 +1,27 @@
-"""Statistics of a live session: one read layer for the board, the facilitator dashboard and
-the report, so that a number means the same thing wherever it is shown.
+"""Statistics of a live session, so that a number means the same thing wherever it is shown
+(the board, the facilitator dashboard, the report): counts, demand per strategy, heat, the
+approach and presence splits, gap notes by kind.
 
-Every function reads through a ``Visibility``: which rows count. ``Visibility(live_session)``
-is what the board shows: visible contributions on targets that are themselves shown (a visible
-mapping of a hidden need is left out, and so are the dots and gap notes on it). An export's
-scope (sessions/exports/scope.py) is a Visibility set from its options: by default the same
-rows without anything by a participant a facilitator removed, with ``include_hidden`` every
-row. Each function runs a fixed number of queries, whatever the size of the session."""
+Every function reads through a ``Visibility`` (sessions/queries/visibility.py): which rows
+count. Each function runs a fixed number of queries, whatever the size of the session."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Aggregate, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from sessions.enums import ContributionStatus, GapKind, Presence
-from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
+from sessions.enums import GapKind, Presence
+from sessions.models import GapNote
+from sessions.queries.visibility import Visibility
 from taxonomy.enums import Approach
 from taxonomy.models import Category, Reference, Strategy
 from taxonomy.queries import percent
 
 HEAT_LEVELS = 5  # 0 (nothing mapped) to 4 (the most-demanded strategy)
-VISIBLE = ContributionStatus.VISIBLE
-CHUNK_SIZE = 2000  # rows fetched per database round trip when a list can be long
-
-
-class Visibility:
-    """The rows of one session that count.
-
-    ``exclude_removed`` also leaves out what a removed participant wrote or voted. Removing
-    someone hides all they wrote and their dots (services.remove_participant; hidden votes
-    are left out of every read by sessions.models.CountedVotes), so this changes something
-    only if a facilitator showed some of it again: the board then shows it, an export does
-    not. ``include_hidden``: every row, but for needs and mappings a merge made part of
-    another (status MERGED: their dots and gap notes are counted where they moved)."""
-
-    # Whether long reads stream in chunks through a server-side cursor: an export's may be
-    # huge and keep memory flat that way; the board's are read again on every push, where the
-    # cursor's extra round trips cost more than they save.
-    streams = False
-
-    def __init__(
-        self,
-        live_session: LiveSession,
-        *,
-        include_hidden: bool = False,
-        exclude_removed: bool = False,
-    ) -> None:
-        self.live_session = live_session
-        self.include_hidden = include_hidden
-        self.exclude_removed = exclude_removed and not include_hidden
-
-    def rows(self, queryset: QuerySet) -> Iterable:
-        """The rows of a long read, streamed if this visibility ``streams``."""
-        return queryset.iterator(chunk_size=CHUNK_SIZE) if self.streams else queryset
-
-    def _removed(self) -> QuerySet:
-        # A subquery (usually empty) rather than a join to each row's author.
-        return Participant.objects.filter(
-            live_session=self.live_session, removed_at__isnull=False
-        ).values("pk")
-
-    def _included(self, prefix: str = "") -> Q:
-        """Rows whose contribution at ``prefix`` is visible (and, with ``exclude_removed``,
-        whose author was not removed)."""
-        if self.include_hidden:
-            return ~Q(**{f"{prefix}status": ContributionStatus.MERGED})
-        included = Q(**{f"{prefix}status": VISIBLE})
-        if self.exclude_removed:
-            included &= ~Q(**{f"{prefix}author__in": self._removed()})
-        if prefix:
-            # Always true (a target is in its contribution's session), but it lets the
-            # database read the joined table by session rather than scan all of it: the
-            # board reads these statistics again on every vote.
-            included &= Q(**{f"{prefix}live_session": self.live_session})
-        return included
-
-    def _voter_included(self) -> Q:
-        return ~Q(participant__in=self._removed()) if self.exclude_removed else Q()
-
-    def _on(self, target: str) -> Q:
-        """Votes on an included need (``target`` "need") or mapping ("mapping")."""
-        on_target = Q(**{f"{target}__isnull": False})
-        if target == "mapping":
-            return on_target & self._included("mapping__") & self._included("mapping__need__")
-        return on_target & self._included("need__")
-
-    def participants(self) -> QuerySet[Participant]:
-        queryset = Participant.objects.filter(live_session=self.live_session)
-        if not self.include_hidden:
-            queryset = queryset.filter(removed_at__isnull=True)
-        return queryset.order_by("joined_at", "pk")
-
-    def needs(self) -> QuerySet[Need]:
-        return Need.objects.filter(self._included(), live_session=self.live_session).order_by(
-            "created", "pk"
-        )
-
-    def mappings(self) -> QuerySet[Mapping]:
-        return Mapping.objects.filter(
-            self._included(), self._included("need__"), live_session=self.live_session
-        ).order_by("created", "pk")
-
-    def votes(self, target: str | None = None) -> QuerySet[Vote]:
-        """Vote rows by included participants on included needs and mappings, or only on
-        ``target`` ("need" or "mapping")."""
-        queryset = Vote.objects.filter(live_session=self.live_session).order_by("pk")
-        if target is not None:
-            return queryset.filter(self._voter_included(), self._on(target))
-        if self.include_hidden:
-            return queryset
-        # Either target, matched by id against the included ones: joining both would make
-        # the database read every session's needs and mappings.
-        on_either = Q(need__in=self.needs().order_by().values("pk")) | Q(
-            mapping__in=self.mappings().order_by().values("pk")
-        )
-        return queryset.filter(self._voter_included(), on_either)
-
-    def gap_notes(self) -> QuerySet[GapNote]:
-        queryset = GapNote.objects.filter(live_session=self.live_session).order_by("created", "pk")
-        if self.include_hidden:
-            # Not through the Q objects below: Q(...) | Q() is Q(...), not "everything".
-            return queryset
-        on_mapping = self._included("mapping__") & self._included("mapping__need__")
-        return queryset.filter(self._included(), Q(mapping__isnull=True) | on_mapping)
-
-    def dots_on(self, target: str) -> Coalesce:
-        """Included dots on each row of a need or mapping queryset (``target``: its field on
-        Vote), for ``.annotate()``; the target itself is assumed included."""
-        return _total_per(Vote.objects.filter(self._voter_included()), target, Sum("dots"))
-
-    def mapping_count(self) -> Coalesce:
-        """Included mappings of each row of a need queryset, for ``.annotate()``."""
-        return _total_per(Mapping.objects.filter(self._included()), "need", Count("pk"))
-
-
-def _total_per(rows: QuerySet, field_name: str, total: Aggregate) -> Coalesce:
-    """``total`` over the ``rows`` whose ``field_name`` is the outer row, as a subquery (0
-    when there are none), for ``.annotate()``."""
-    per_row = (
-        rows.filter(**{field_name: OuterRef("pk")})
-        .order_by()
-        .values(field_name)
-        .annotate(total=total)
-        .values("total")
-    )
-    return Coalesce(Subquery(per_row, output_field=IntegerField()), 0)
 
 
 # --- counts ----------------------------------------------------------------------------------
@@ -279,7 +152,7 @@ def heat_rows(demands: Sequence[StrategyDemand]) -> list[HeatRow]:
 
 
 @dataclass
-class ApproachShare:
+class ApproachDemand:
     """Community demand on one approach (platform, model, legal and organising)."""
 
     approach: str
@@ -290,7 +163,7 @@ class ApproachShare:
     dot_percent: int
 
 
-def approach_split(visibility: Visibility) -> list[ApproachShare]:
+def approach_split(visibility: Visibility) -> list[ApproachDemand]:
     """Mappings onto the session's taxonomy and their dots by strategy approach, with their
     shares: the workshop's gap (two queries)."""
     taxonomy_id = visibility.live_session.taxonomy_id
@@ -310,7 +183,7 @@ def approach_split(visibility: Visibility) -> list[ApproachShare]:
     )
     all_mapped, all_dots = sum(mapped.values()), sum(dots.values())
     return [
-        ApproachShare(
+        ApproachDemand(
             approach.value,
             approach.label,
             mapped.get(approach.value, 0),
@@ -393,8 +266,8 @@ def gap_groups(visibility: Visibility, *, with_authors: bool = False) -> list[Ga
 
 # The reveal (demand against the research's attention to the community) is a module of its
 # own, built on the functions above; imported last, so that it finds them defined.
-from sessions.stats.reveal import HIGH_DEMAND_HEAT as HIGH_DEMAND_HEAT  # noqa: E402
-from sessions.stats.reveal import ApproachReveal as ApproachReveal  # noqa: E402
-from sessions.stats.reveal import Reveal as Reveal  # noqa: E402
-from sessions.stats.reveal import StrategyReveal as StrategyReveal  # noqa: E402
-from sessions.stats.reveal import reveal as reveal  # noqa: E402
+from sessions.queries.reveal import HIGH_DEMAND_HEAT as HIGH_DEMAND_HEAT  # noqa: E402
+from sessions.queries.reveal import ApproachReveal as ApproachReveal  # noqa: E402
+from sessions.queries.reveal import Reveal as Reveal  # noqa: E402
+from sessions.queries.reveal import StrategyReveal as StrategyReveal  # noqa: E402
+from sessions.queries.reveal import reveal as reveal  # noqa: E402

@@ -12,7 +12,8 @@ from functools import cached_property
 
 from django.utils.functional import Promise
 
-from sessions.stats import HEAT_LEVELS, StrategyDemand, Visibility, heat_level, strategy_demand
+from sessions.queries.stats import HEAT_LEVELS, StrategyDemand, heat_level, strategy_demand
+from sessions.queries.visibility import Visibility
 from taxonomy.community import community_references
 from taxonomy.enums import Approach
 from taxonomy.models import Reference, Strategy, Taxonomy
