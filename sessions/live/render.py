@@ -6,17 +6,15 @@ change once and renders it once per audience (board, participants) and interface
 never once per socket: each screen listens to the group of its audience in its own language. A
 vote sends only the new dot totals, not the need's whole card."""
 
-from collections.abc import Callable
-
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from sessions import queries
 from sessions.enums import ContributionStatus, Phase
 from sessions.live import screens
-from sessions.live.change import ALL_REGIONS, Change
-from sessions.live.events import LiveEvent
+from sessions.live.change import Change
 from sessions.live.groups import AUDIENCES, BOARD, PARTICIPANTS, group_name, languages
+from sessions.live.kinds import LiveEvent
 from sessions.models import LiveSession, Need
 
 LIVE_TEMPLATE = "sessions/partials/live.html"
@@ -25,75 +23,10 @@ UPDATE_TEMPLATES = {
     PARTICIPANTS: f"{LIVE_TEMPLATE}#participants-update",
 }
 
-# Every region a contribution can show up in: the counts, the grid's cells, the approach split
-# and the gap notes (which quote needs).
-_EVERYWHERE = {"counts", "grid", "split", "gaps"}
-
-
-def _need(regions: set[str]) -> Callable[[dict], Change]:
-    return lambda d: Change.of(regions=regions, needs_changed=[d["need_id"]])
-
-
-def _person_left(d: dict) -> Change:
-    # The spotlight too: it may have shown one of their needs, gone with them.
-    return Change.of(
-        regions=_EVERYWHERE | {"spotlight"},
-        needs_removed=d["written"],
-        needs_changed=d["touched"],
-        # A removed person's own phone is told, so that it stops offering actions.
-        removed_people=[d["public_id"]] if d.get("public_id") else (),
-    )
-
-
-def _dots(d: dict) -> Change:
-    # A dot on a mapping also moves the grid's heat and the approach split.
-    on_mapping = d.get("mapping_id") is not None
-    return Change.of(regions={"grid", "split"} if on_mapping else (), tallies=[d["need_id"]])
-
-
-REDRAWS: dict[str, Callable[[dict], Change]] = {
-    "participant_joined": lambda d: Change.of(regions={"counts"}),
-    # Names and remote badges are on every need card.
-    "participant_updated": lambda d: Change.of(regions={"counts", "all_needs"}),
-    "participant_erased": _person_left,
-    "participant_removed": _person_left,
-    "participant_restored": lambda d: Change.of(regions=_EVERYWHERE, needs_changed=d["needs"]),
-    "need_posted": _need({"counts"}),
-    "need_edited": _need({"grid"}),  # the grid quotes the most-dotted needs
-    "need_corrected": _need({"grid"}),
-    "need_withdrawn": lambda d: Change.of(regions=_EVERYWHERE, needs_removed=[d["need_id"]]),
-    "need_mapped": _need({"grid", "split"}),
-    "mapping_withdrawn": _need({"grid", "gaps", "split"}),
-    "dots_changed": _dots,
-    "gap_noted": lambda d: Change.of(regions={"gaps", "grid"}),
-    "gap_withdrawn": lambda d: Change.of(regions={"gaps", "grid"}),
-    "phase_changed": lambda d: Change.of(regions={"spotlight"}, phase_changed=True),
-    "timer_changed": lambda d: Change.of(regions={"phase"}),
-    # Locking changes what a participant can do, as a new phase does.
-    "input_lock_changed": lambda d: Change.of(phase_changed=True),
-    "announcement_changed": lambda d: Change.of(regions={"phase"}),
-    "spotlight_changed": lambda d: Change.of(regions={"spotlight"}),
-    "results_revealed": lambda d: Change.of(regions={"reveal"}),
-    "settings_changed": lambda d: Change.of(regions=ALL_REGIONS),
-    # The board says the door is closed (or open again); the phones already in are unaffected.
-    "door_changed": lambda d: Change.of(regions={"door"}),
-    "need_moderated": _need(_EVERYWHERE),
-    # Hiding a mapping also takes the gap notes on it off the board.
-    "mapping_moderated": _need({"grid", "split", "gaps"}),
-    "gap_note_moderated": lambda d: Change.of(regions={"gaps", "grid"}),
-    "needs_merged": lambda d: Change.of(
-        regions=_EVERYWHERE, needs_changed=[d["need_id"]], needs_removed=[d["duplicate_id"]]
-    ),
-    "merge_undone": lambda d: Change.of(
-        regions=_EVERYWHERE, needs_changed=[d["need_id"], d["duplicate_id"]]
-    ),
-    "contributions_purged": lambda d: Change.of(regions=ALL_REGIONS),
-}
-
 
 def change_for(event: LiveEvent) -> Change:
-    """What the screens redraw after ``event``."""
-    return REDRAWS[event.kind](event.details)
+    """The facts ``event`` changed (each kind declares them: sessions.live.kinds)."""
+    return event.facts()
 
 
 # What the room's results (every phone at wrap-up) are made of.

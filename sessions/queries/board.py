@@ -10,7 +10,7 @@ from sessions import stats
 from sessions.models import GapNote, LiveSession, Need, Participant, Vote
 from sessions.queries.common import VISIBLE, _dots_subquery, gap_notes, needs
 from taxonomy.models import Strategy
-from taxonomy.queries import percent
+from taxonomy.numbers import percent
 
 NEEDS_ON_BOARD = 40  # newest first; the board shows as many as fit (static/js/board.js)
 RANKED_ON_BOARD = 12  # needs, and strategies, in the voting screen's rankings

@@ -21,7 +21,7 @@ from sessions.enums import ContributionStatus, GapKind, Presence
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
 from taxonomy.enums import Approach
 from taxonomy.models import Category, Reference, Strategy
-from taxonomy.queries import percent
+from taxonomy.numbers import percent
 
 HEAT_LEVELS = 5  # 0 (nothing mapped) to 4 (the most-demanded strategy)
 VISIBLE = ContributionStatus.VISIBLE
