@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from sessions import pseudonyms
+from sessions import phases, pseudonyms
 from sessions.enums import ContributionStatus, GapKind, Phase, Presence
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read off a projector and typed on phones.
@@ -127,10 +127,14 @@ class LiveSession(models.Model):
         return reverse("sessions:join", args=[self.code])
 
     def prompt_for(self, phase: str | None = None) -> str:
-        from sessions.phases import default_prompt
-
         phase = phase or self.phase
-        return self.prompts.get(phase) or str(default_prompt(phase))
+        return self.prompts.get(phase) or str(phases.default_prompt(phase))
+
+    @property
+    def phase_spec(self) -> phases.PhaseSpec:
+        """The declaration of the current phase (sessions.phases): what it allows, what its
+        screens show."""
+        return phases.spec(self.phase)
 
     @property
     def time_is_up(self) -> bool:

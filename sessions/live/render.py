@@ -1,7 +1,8 @@
-"""The one place that maps what happened to what the screens redraw, and renders it.
+"""Renders what the screens redraw after a change.
 
-``change_for`` turns a domain event (sessions.live.events) into a Change: the regions of the
-board and the phones, and the needs whose cards change. ``render_messages`` reads the data of a
+``change_for`` gives the facts a domain event changed (each kind declares them:
+sessions.live.kinds); the regions they touch are derived from the regions' declarations
+(sessions.live.regions). ``render_messages`` reads the data of a
 change once and renders it once per audience (board, participants) and interface language,
 never once per socket: each screen listens to the group of its audience in its own language. A
 vote sends only the new dot totals, not the need's whole card."""
@@ -10,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from sessions import queries
-from sessions.enums import ContributionStatus, Phase
-from sessions.live import screens
+from sessions.enums import ContributionStatus
+from sessions.live import regions as declared
 from sessions.live.change import Change
 from sessions.live.groups import AUDIENCES, BOARD, PARTICIPANTS, group_name, languages
 from sessions.live.kinds import LiveEvent
@@ -29,22 +30,10 @@ def change_for(event: LiveEvent) -> Change:
     return event.facts()
 
 
-# What the room's results (every phone at wrap-up) are made of.
-_RESULTS_REGIONS = frozenset({"counts", "grid", "split", "gaps", "reveal", "all_needs"})
-
-
-def _results_touched(live_session: LiveSession, change: Change) -> bool:
-    """At wrap-up, did ``change`` move what the phones' results show? (A phase change reloads
-    the phones' pages, which then show them.)"""
-    if live_session.phase != Phase.WRAPUP or live_session.purged_at:
-        return False
-    return bool(change.regions & _RESULTS_REGIONS or change.tallies or change.needs_changed)
-
-
 def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> dict:
     """What an update shows to ``audiences``, read once for all of them and every language
     (the data depends on neither; only the rendering does). The board's regions are those of
-    its current screen (sessions.live.screens), read only when the board is among them."""
+    its current screen (sessions.live.regions), read only when the board is among them."""
     data: dict = {}
     regions = change.regions
     if "all_needs" in regions:
@@ -69,10 +58,16 @@ def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> di
         data["tallies"] = queries.needs(live_session, ids=change.tallies)
     if "gaps" in regions and PARTICIPANTS in audiences:
         data["gap_groups"] = queries.gap_notes(live_session)
-    if PARTICIPANTS in audiences and _results_touched(live_session, change):
-        data["results"] = queries.room_results(live_session)
+    if PARTICIPANTS in audiences:
+        # The phone regions of the phase (the room's results at wrap-up) that the change
+        # touched; a phase change reloads the phones' pages, which then show them.
+        named = live_session.phase_spec.phone_reads
+        phone = [region for name, region in declared.PHONE_REGIONS.items() if name in named]
+        data.update(
+            declared.read(live_session, declared.touched(live_session, change, phone), data)
+        )
     if BOARD in audiences:
-        data["board"] = screens.board_data(live_session, change, shared=data)
+        data["board"] = declared.board_data(live_session, change, shared=data)
     return data
 
 

@@ -1,4 +1,4 @@
-"""What the projector board's screens show (sessions/live/screens.py), and the room's results
+"""What the projector board's screens show (sessions/live/regions.py), and the room's results
 that every phone shows at wrap-up and the results link keeps afterwards. Part of the one read
 layer: ``from sessions import queries`` offers these names too."""
 
