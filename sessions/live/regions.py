@@ -35,13 +35,16 @@ class Region:
     ``reader`` returned (``reader(live_session, shared)``; ``shared``: what was read for the
     other audience's update, to reuse). A region without a reader shows what the update read
     for every audience (need cards, the phase banner). ``key`` (its name unless given): what its
-    reader fills; it is not read again when another region's reader filled it already."""
+    reader fills; it is not read again when another region's reader filled it already.
+    ``kept_by``: the region that keeps its items in step between its own redraws (the newest
+    needs: their cards come, go and change one by one)."""
 
     name: str
     partial: str
     depends_on: frozenset[str]
     reader: Reader | None = None
     key: str = ""
+    kept_by: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", self.key or self.name)
@@ -92,7 +95,14 @@ BOARD_REGIONS: tuple[Region, ...] = (
         frozenset({"counts"}),
         _read("arrivals", queries.recent_arrivals),
     ),
-    Region("newest_needs", f"{SCREENS}#newest-needs", frozenset({"all_needs"}), _newest, "newest"),
+    Region(
+        "newest_needs",
+        f"{SCREENS}#newest-needs",
+        frozenset({"all_needs"}),
+        _newest,
+        key="newest",
+        kept_by="need_cards",
+    ),
     Region(
         "needs_total",
         f"{SCREENS}#needs-total",
