@@ -13,8 +13,7 @@ Every call point is covered by a service test that captures its events
 from django.db import transaction
 from django.db.models import F
 
-from sessions.live import kinds
-from sessions.live.coalescer import coalescer
+from sessions.live import coalescer, kinds
 from sessions.live.kinds import LiveEvent
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
 
@@ -23,7 +22,7 @@ __all__ = ["LiveEvent", "publish"]
 
 def publish(event: LiveEvent) -> None:
     """After commit: the live layer renders what the event changed and pushes it."""
-    coalescer.add(event.live_session_id, event.facts())
+    coalescer.coalescer.add(event.live_session_id, event.facts())
 
 
 def _emit(event: LiveEvent) -> None:
