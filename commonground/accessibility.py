@@ -2,7 +2,7 @@
 criterion, its status in the participant's phone views, on the projector board and in the
 facilitator's views, what that rests on, and the tests or checks that support it. The
 /accessibility/ page renders it and docs/accessibility.md is written from it
-(``python manage.py accessibility_statement``; a test fails when the file is out of date, and
+(``python scripts/accessibility_statement.py``; a test fails when the file is out of date, and
 another when a test it names does not exist)."""
 
 from dataclasses import dataclass
@@ -176,7 +176,7 @@ def _markdown() -> str:
     lines = [
         "# Accessibility statement",
         "",
-        "<!-- Written by `python manage.py accessibility_statement` from",
+        "<!-- Written by `python scripts/accessibility_statement.py` from",
         "     commonground/accessibility.py: edit that file, not this one. -->",
         "",
         "Common Ground aims to conform to the Web Content Accessibility Guidelines (WCAG) 2.2",

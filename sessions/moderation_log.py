@@ -290,11 +290,29 @@ def _returned(entries: list[ModerationAction]) -> dict[int, list[tuple[str, int]
     return {merge: [tuple(pair) for pair in people.values()] for merge, people in totals.items()}
 
 
+# What the log offers to undo (sessions.services.undoing does it).
+UNDOABLE = ("hide", "show", "pending", "edit", "merge", "dismiss-merge", "remove")
+
+
+def can_undo(entry: ModerationAction) -> bool:
+    """Whether the log still offers to undo ``entry`` (the undo itself checks again, under
+    its locks)."""
+    if entry.undone_at is not None or entry.action not in UNDOABLE:
+        return False
+    needed = {
+        "edit": entry.correction_id,
+        "merge": entry.merge_id,
+        "dismiss-merge": entry.suggestion_id,
+        "remove": entry.participant_id,
+    }
+    if entry.action in needed:
+        return needed[entry.action] is not None
+    return bool(entry.need_id or entry.mapping_id or entry.gap_note_id)
+
+
 def log_lines(live_session: LiveSession, *, limit: int = 30) -> list[LogLine]:
     """The newest ``limit`` entries of the session's moderation log, in words, each with its
     undo while the dashboard offers one (two queries)."""
-    from sessions.services.undoing import can_undo
-
     # A sweep of the door is one line: the removals it made, one entry each for their undo
     # and their references, would push the rest of the log out of view.
     entries = list(

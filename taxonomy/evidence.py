@@ -26,7 +26,7 @@ from taxonomy.models import (
     Strategy,
     Taxonomy,
 )
-from taxonomy.queries import percent
+from taxonomy.numbers import percent
 
 SCHEMA_VERSION = "2.0"
 

@@ -11,7 +11,9 @@ from django.db import models
 from django.db.models import Count, Prefetch, Q
 
 from taxonomy.enums import Approach
+from taxonomy.evidence import strategy_evidence
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
+from taxonomy.numbers import percent
 
 SEARCH_MAX_LENGTH = 200
 
@@ -66,12 +68,6 @@ class ApproachShare:
     strategy_percent: int
     cases: int
     case_percent: int
-
-
-def percent(part: int, whole: int) -> int:
-    """``part`` as a whole-number percentage of ``whole`` (0 when there is no whole). The one
-    percent helper: the live sessions' statistics (sessions/stats.py) use it too."""
-    return round(100 * part / whole) if whole else 0
 
 
 def taxonomy_overview() -> dict | None:
@@ -176,8 +172,6 @@ def strategy_detail(slug: str) -> dict | None:
             .exclude(pk__in=[pk for pk in shown if pk])
             .select_related("category")
         )
-    from taxonomy.evidence import strategy_evidence  # here: evidence reads this module's percent
-
     return {
         "strategy": strategy,
         "related": related,

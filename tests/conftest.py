@@ -123,7 +123,7 @@ def capture_live_events(monkeypatch, django_capture_on_commit_callbacks):
 
         with capture_live_events() as captured:
             services.post_need(...)
-        assert captured == [LiveEvent("need_posted", session.pk, {"need_id": need.pk})]
+        assert captured == [event_of("need_posted", session.pk, {"need_id": need.pk})]
     """
 
     @contextmanager

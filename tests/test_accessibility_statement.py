@@ -101,7 +101,7 @@ def test_a_criterion_that_falls_short_says_so_in_its_remarks():
 def test_docs_accessibility_md_is_written_from_the_declaration():
     written = (ROOT / "docs" / "accessibility.md").read_text(encoding="utf-8")
 
-    assert written == as_markdown(), "run: python manage.py accessibility_statement"
+    assert written == as_markdown(), "run: python scripts/accessibility_statement.py"
 
 
 @pytest.mark.django_db

@@ -16,6 +16,8 @@ from sessions.exports import charts
 from sessions.exports.scope import ExportOptions, ExportScope
 from sessions.models import LiveSession, Need
 from sessions.queries import stats
+from sessions.queries.reveal import Reveal
+from sessions.queries.reveal import reveal as reveal_of
 from taxonomy.citations import to_bibtex
 
 TOP_NEEDS = 10
@@ -44,7 +46,7 @@ class Report:
     gap_groups: list[stats.GapGroup]
     cited_strategies: list[stats.StrategyDemand]
     bibtex: str
-    reveal: stats.Reveal | None = None  # demand against the research's attention (the board's)
+    reveal: Reveal | None = None  # demand against the research's attention (the board's)
     figures: dict[str, charts.Chart] = field(default_factory=dict)
 
 
@@ -140,7 +142,7 @@ def build_report(live_session: LiveSession, options: ExportOptions | None = None
         gap_groups=stats.gap_groups(scope),
         cited_strategies=cited,
         bibtex=to_bibtex(stats.by_number(references.values())).strip(),
-        reveal=stats.reveal(scope),
+        reveal=reveal_of(scope),
     )
     _report_charts(report)
     return report

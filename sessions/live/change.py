@@ -5,9 +5,10 @@ one render and one message per audience."""
 
 from dataclasses import dataclass, field
 
-# Regions of the live screens; phones show some (sessions.live.render), the board those of its
-# current screen (sessions.live.screens). "screen" redraws the board's whole screen; "reveal",
-# the results at wrap-up; "door", whether new participants can join.
+# The facts an event names as changed (sessions.live.kinds); each region of the screens declares
+# those it depends on (sessions.live.regions, which also derives "needs" and "dots" from the
+# needs a change names). "screen" redraws the board's whole screen; "reveal", the results at
+# wrap-up; "door", whether new participants can join.
 ALL_REGIONS = frozenset(
     {
         "phase",

@@ -1,40 +1,32 @@
 """What happened in a live session, in domain words: the only module services call to tell
 the screens.
 
-Each function is called inside the service's transaction. It schedules the event for after
-commit, when the session's sequence number is bumped (so that a screen that reconnects can
-tell whether it missed anything) and then ``publish`` hands it to the live layer, which
-decides what to redraw (sessions.live.render). The bump is not part of the write's
-transaction: every write of a session would otherwise hold the session's row lock until its
-commit, and a plenary's votes would queue on that one row (docs/performance.md). An event
-says what happened, never which region to redraw
-(Zulip's actions layer and ``send_event_on_commit``). Every call point is covered by a service
-test that captures its events (``capture_live_events`` in tests/conftest.py)."""
+Each function is called inside the service's transaction. It schedules the event, a typed
+one (sessions.live.kinds: each kind a dataclass, checked when it is made), for after commit,
+when the session's sequence number is bumped (so that a screen that reconnects can tell whether
+it missed anything) and then ``publish`` hands the facts it changed to the live layer, which
+derives what to redraw (sessions.live.regions) and renders it (sessions.live.render). The bump
+is not part of the write's transaction: every write of a session would otherwise hold the
+session's row lock until its commit, and a plenary's votes would queue on that one row
+(docs/performance.md). An event says what happened, never which region to redraw (Zulip's
+actions layer and ``send_event_on_commit``). Every call point is covered by a service test
+that captures its events (``capture_live_events`` in tests/conftest.py)."""
 
 import logging
-from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import F
 
+from sessions.live import coalescer, kinds
+from sessions.live.kinds import LiveEvent
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant
 
-
-@dataclass(frozen=True)
-class LiveEvent:
-    """``kind`` names what happened (``need_posted``, ``dots_changed``...); ``details`` holds
-    the ids it concerns."""
-
-    kind: str
-    live_session_id: int
-    details: dict = field(default_factory=dict)
+__all__ = ["LiveEvent", "publish"]
 
 
 def publish(event: LiveEvent) -> None:
     """After commit: the live layer renders what the event changed and pushes it."""
-    from sessions.live import coalescer, render
-
-    coalescer.coalescer.add(event.live_session_id, render.change_for(event))
+    coalescer.coalescer.add(event.live_session_id, event.facts())
 
 
 logger = logging.getLogger(__name__)
@@ -63,8 +55,8 @@ def _bump_sequence(live_session_id: int) -> None:
     LiveSession.objects.filter(pk=live_session_id).update(sequence=F("sequence") + 1)
 
 
-def _emit(live_session_id: int, kind: str, **details) -> None:
-    event = LiveEvent(kind, live_session_id, details)
+def _emit(event: LiveEvent) -> None:
+    live_session_id = event.live_session_id
 
     def publish_after_commit() -> None:  # a named function: Django logs its name on failure
         try:
@@ -82,12 +74,12 @@ def _emit(live_session_id: int, kind: str, **details) -> None:
 
 
 def participant_joined(participant: Participant) -> None:
-    _emit(participant.live_session_id, "participant_joined", participant_id=participant.pk)
+    _emit(kinds.ParticipantJoined(participant.live_session_id, participant_id=participant.pk))
 
 
 def participant_updated(participant: Participant) -> None:
     """Their presence (room or remote) or the name they show changed."""
-    _emit(participant.live_session_id, "participant_updated", participant_id=participant.pk)
+    _emit(kinds.ParticipantUpdated(participant.live_session_id, participant_id=participant.pk))
 
 
 def participant_left(
@@ -101,20 +93,23 @@ def participant_left(
     """A participant erased themselves (``removed`` False) or a facilitator removed them (then
     ``public_id`` names them, so that their own screen can tell). ``written``: their needs,
     gone from the screens; ``touched``: others' needs that lose their dots or mappings."""
-    details = {"written": sorted(written), "touched": sorted(set(touched) - set(written))}
+    mine, others = sorted(written), sorted(set(touched) - set(written))
     if removed:
-        _emit(live_session_id, "participant_removed", public_id=public_id, **details)
+        _emit(
+            kinds.ParticipantRemoved(
+                live_session_id, written=mine, touched=others, public_id=public_id
+            )
+        )
     else:
-        _emit(live_session_id, "participant_erased", **details)
+        _emit(kinds.ParticipantErased(live_session_id, written=mine, touched=others))
 
 
 def participant_restored(participant: Participant, *, needs: list[int]) -> None:
     """A facilitator undid a removal; ``needs``: the participant's needs shown again."""
     _emit(
-        participant.live_session_id,
-        "participant_restored",
-        participant_id=participant.pk,
-        needs=sorted(needs),
+        kinds.ParticipantRestored(
+            participant.live_session_id, participant_id=participant.pk, needs=sorted(needs)
+        )
     )
 
 
@@ -122,87 +117,86 @@ def participant_restored(participant: Participant, *, needs: list[int]) -> None:
 
 
 def need_posted(need: Need) -> None:
-    _emit(need.live_session_id, "need_posted", need_id=need.pk)
+    _emit(kinds.NeedPosted(need.live_session_id, need_id=need.pk))
 
 
 def need_edited(need: Need, *, by_facilitator: bool = False) -> None:
-    _emit(
-        need.live_session_id,
-        "need_corrected" if by_facilitator else "need_edited",
-        need_id=need.pk,
-    )
+    kind = kinds.NeedCorrected if by_facilitator else kinds.NeedEdited
+    _emit(kind(need.live_session_id, need_id=need.pk))
 
 
 def need_withdrawn(live_session_id: int, need_id: int) -> None:
-    _emit(live_session_id, "need_withdrawn", need_id=need_id)
+    _emit(kinds.NeedWithdrawn(live_session_id, need_id=need_id))
 
 
 def need_mapped(need: Need, mappings: list[Mapping]) -> None:
     _emit(
-        need.live_session_id,
-        "need_mapped",
-        need_id=need.pk,
-        mapping_ids=[mapping.pk for mapping in mappings],
+        kinds.NeedMapped(
+            need.live_session_id,
+            need_id=need.pk,
+            mapping_ids=[mapping.pk for mapping in mappings],
+        )
     )
 
 
 def mapping_withdrawn(live_session_id: int, *, need_id: int, mapping_id: int) -> None:
-    _emit(live_session_id, "mapping_withdrawn", need_id=need_id, mapping_id=mapping_id)
+    _emit(kinds.MappingWithdrawn(live_session_id, need_id=need_id, mapping_id=mapping_id))
 
 
 def dots_changed(live_session_id: int, *, need_id: int, mapping_id: int | None = None) -> None:
     """A participant placed or took back a dot on a need, or on one of its mappings."""
-    _emit(live_session_id, "dots_changed", need_id=need_id, mapping_id=mapping_id)
+    _emit(kinds.DotsChanged(live_session_id, need_id=need_id, mapping_id=mapping_id))
 
 
 def gap_noted(note: GapNote) -> None:
-    _emit(note.live_session_id, "gap_noted", gap_note_id=note.pk, strategy_id=note.strategy_id)
+    _emit(kinds.GapNoted(note.live_session_id, gap_note_id=note.pk, strategy_id=note.strategy_id))
 
 
 def gap_withdrawn(live_session_id: int, gap_note_id: int) -> None:
-    _emit(live_session_id, "gap_withdrawn", gap_note_id=gap_note_id)
+    _emit(kinds.GapWithdrawn(live_session_id, gap_note_id=gap_note_id))
 
 
 # --- facilitation ---------------------------------------------------------------------------
 
 
 def phase_changed(live_session: LiveSession) -> None:
-    _emit(live_session.pk, "phase_changed", phase=live_session.phase)
+    _emit(kinds.PhaseChanged(live_session.pk, phase=live_session.phase))
 
 
 def timer_changed(live_session: LiveSession) -> None:
-    _emit(live_session.pk, "timer_changed")
+    _emit(kinds.TimerChanged(live_session.pk))
 
 
 def input_lock_changed(live_session: LiveSession) -> None:
-    _emit(live_session.pk, "input_lock_changed", locked=live_session.input_locked)
+    _emit(kinds.InputLockChanged(live_session.pk, locked=live_session.input_locked))
 
 
 def announcement_changed(live_session: LiveSession) -> None:
-    _emit(live_session.pk, "announcement_changed")
+    _emit(kinds.AnnouncementChanged(live_session.pk))
 
 
 def spotlight_changed(live_session: LiveSession) -> None:
     _emit(
-        live_session.pk,
-        "spotlight_changed",
-        need_id=live_session.spotlight_need_id,
-        strategy_id=live_session.spotlight_strategy_id,
+        kinds.SpotlightChanged(
+            live_session.pk,
+            need_id=live_session.spotlight_need_id,
+            strategy_id=live_session.spotlight_strategy_id,
+        )
     )
 
 
 def results_revealed(live_session: LiveSession) -> None:
     """A facilitator showed the results on the board at wrap-up, or hid them again."""
-    _emit(live_session.pk, "results_revealed", revealed=live_session.results_revealed)
+    _emit(kinds.ResultsRevealed(live_session.pk, revealed=live_session.results_revealed))
 
 
 def door_changed(live_session: LiveSession) -> None:
     """A facilitator closed the door to new participants, or opened it again."""
-    _emit(live_session.pk, "door_changed", closed=live_session.door_closed)
+    _emit(kinds.DoorChanged(live_session.pk, closed=live_session.door_closed))
 
 
 def settings_changed(live_session: LiveSession) -> None:
-    _emit(live_session.pk, "settings_changed")
+    _emit(kinds.SettingsChanged(live_session.pk))
 
 
 def contribution_moderated(contribution: Need | Mapping | GapNote) -> None:
@@ -212,23 +206,22 @@ def contribution_moderated(contribution: Need | Mapping | GapNote) -> None:
         if isinstance(contribution, Need)
         else getattr(contribution, "need_id", None)
     )
-    kind = {Need: "need", Mapping: "mapping", GapNote: "gap_note"}[type(contribution)]
-    _emit(
-        contribution.live_session_id,
-        f"{kind}_moderated",
-        status=contribution.status,
-        need_id=need_id,
-    )
+    kind = {
+        Need: kinds.NeedModerated,
+        Mapping: kinds.MappingModerated,
+        GapNote: kinds.GapNoteModerated,
+    }[type(contribution)]
+    _emit(kind(contribution.live_session_id, status=contribution.status, need_id=need_id))
 
 
 def needs_merged(keep: Need, duplicate_id: int) -> None:
-    _emit(keep.live_session_id, "needs_merged", need_id=keep.pk, duplicate_id=duplicate_id)
+    _emit(kinds.NeedsMerged(keep.live_session_id, need_id=keep.pk, duplicate_id=duplicate_id))
 
 
 def merge_undone(keep: Need, duplicate: Need) -> None:
     """A merge was undone: the duplicate is a need of its own again, with what moved back."""
-    _emit(keep.live_session_id, "merge_undone", need_id=keep.pk, duplicate_id=duplicate.pk)
+    _emit(kinds.MergeUndone(keep.live_session_id, need_id=keep.pk, duplicate_id=duplicate.pk))
 
 
 def contributions_purged(live_session: LiveSession) -> None:
-    _emit(live_session.pk, "contributions_purged")
+    _emit(kinds.ContributionsPurged(live_session.pk))

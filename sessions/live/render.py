@@ -1,22 +1,21 @@
-"""The one place that maps what happened to what the screens redraw, and renders it.
+"""Renders what the screens redraw after a change.
 
-``change_for`` turns a domain event (sessions.live.events) into a Change: the regions of the
-board and the phones, and the needs whose cards change. ``render_messages`` reads the data of a
+``change_for`` gives the facts a domain event changed (each kind declares them:
+sessions.live.kinds); the regions they touch are derived from the regions' declarations
+(sessions.live.regions). ``render_messages`` reads the data of a
 change once and renders it once per audience (board, participants) and interface language,
 never once per socket: each screen listens to the group of its audience in its own language. A
 vote sends only the new dot totals, not the need's whole card."""
-
-from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from sessions import queries
-from sessions.enums import ContributionStatus, Phase
-from sessions.live import screens
-from sessions.live.change import ALL_REGIONS, Change
-from sessions.live.events import LiveEvent
+from sessions.enums import ContributionStatus
+from sessions.live import regions as declared
+from sessions.live.change import Change
 from sessions.live.groups import AUDIENCES, BOARD, PARTICIPANTS, group_name, languages
+from sessions.live.kinds import LiveEvent
 from sessions.models import LiveSession, Need
 
 LIVE_TEMPLATE = "sessions/partials/live.html"
@@ -25,93 +24,16 @@ UPDATE_TEMPLATES = {
     PARTICIPANTS: f"{LIVE_TEMPLATE}#participants-update",
 }
 
-# Every region a contribution can show up in: the counts, the grid's cells, the approach split
-# and the gap notes (which quote needs).
-_EVERYWHERE = {"counts", "grid", "split", "gaps"}
-
-
-def _need(regions: set[str]) -> Callable[[dict], Change]:
-    return lambda d: Change.of(regions=regions, needs_changed=[d["need_id"]])
-
-
-def _person_left(d: dict) -> Change:
-    # The spotlight too: it may have shown one of their needs, gone with them.
-    return Change.of(
-        regions=_EVERYWHERE | {"spotlight"},
-        needs_removed=d["written"],
-        needs_changed=d["touched"],
-        # A removed person's own phone is told, so that it stops offering actions.
-        removed_people=[d["public_id"]] if d.get("public_id") else (),
-    )
-
-
-def _dots(d: dict) -> Change:
-    # A dot on a mapping also moves the grid's heat and the approach split.
-    on_mapping = d.get("mapping_id") is not None
-    return Change.of(regions={"grid", "split"} if on_mapping else (), tallies=[d["need_id"]])
-
-
-REDRAWS: dict[str, Callable[[dict], Change]] = {
-    "participant_joined": lambda d: Change.of(regions={"counts"}),
-    # Names and remote badges are on every need card.
-    "participant_updated": lambda d: Change.of(regions={"counts", "all_needs"}),
-    "participant_erased": _person_left,
-    "participant_removed": _person_left,
-    "participant_restored": lambda d: Change.of(regions=_EVERYWHERE, needs_changed=d["needs"]),
-    "need_posted": _need({"counts"}),
-    "need_edited": _need({"grid"}),  # the grid quotes the most-dotted needs
-    "need_corrected": _need({"grid"}),
-    "need_withdrawn": lambda d: Change.of(regions=_EVERYWHERE, needs_removed=[d["need_id"]]),
-    "need_mapped": _need({"grid", "split"}),
-    "mapping_withdrawn": _need({"grid", "gaps", "split"}),
-    "dots_changed": _dots,
-    "gap_noted": lambda d: Change.of(regions={"gaps", "grid"}),
-    "gap_withdrawn": lambda d: Change.of(regions={"gaps", "grid"}),
-    "phase_changed": lambda d: Change.of(regions={"spotlight"}, phase_changed=True),
-    "timer_changed": lambda d: Change.of(regions={"phase"}),
-    # Locking changes what a participant can do, as a new phase does.
-    "input_lock_changed": lambda d: Change.of(phase_changed=True),
-    "announcement_changed": lambda d: Change.of(regions={"phase"}),
-    "spotlight_changed": lambda d: Change.of(regions={"spotlight"}),
-    "results_revealed": lambda d: Change.of(regions={"reveal"}),
-    "settings_changed": lambda d: Change.of(regions=ALL_REGIONS),
-    # The board says the door is closed (or open again); the phones already in are unaffected.
-    "door_changed": lambda d: Change.of(regions={"door"}),
-    "need_moderated": _need(_EVERYWHERE),
-    # Hiding a mapping also takes the gap notes on it off the board.
-    "mapping_moderated": _need({"grid", "split", "gaps"}),
-    "gap_note_moderated": lambda d: Change.of(regions={"gaps", "grid"}),
-    "needs_merged": lambda d: Change.of(
-        regions=_EVERYWHERE, needs_changed=[d["need_id"]], needs_removed=[d["duplicate_id"]]
-    ),
-    "merge_undone": lambda d: Change.of(
-        regions=_EVERYWHERE, needs_changed=[d["need_id"], d["duplicate_id"]]
-    ),
-    "contributions_purged": lambda d: Change.of(regions=ALL_REGIONS),
-}
-
 
 def change_for(event: LiveEvent) -> Change:
-    """What the screens redraw after ``event``."""
-    return REDRAWS[event.kind](event.details)
-
-
-# What the room's results (every phone at wrap-up) are made of.
-_RESULTS_REGIONS = frozenset({"counts", "grid", "split", "gaps", "reveal", "all_needs"})
-
-
-def _results_touched(live_session: LiveSession, change: Change) -> bool:
-    """At wrap-up, did ``change`` move what the phones' results show? (A phase change reloads
-    the phones' pages, which then show them.)"""
-    if live_session.phase != Phase.WRAPUP or live_session.purged_at:
-        return False
-    return bool(change.regions & _RESULTS_REGIONS or change.tallies or change.needs_changed)
+    """The facts ``event`` changed (each kind declares them: sessions.live.kinds)."""
+    return event.facts()
 
 
 def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> dict:
     """What an update shows to ``audiences``, read once for all of them and every language
     (the data depends on neither; only the rendering does). The board's regions are those of
-    its current screen (sessions.live.screens), read only when the board is among them."""
+    its current screen (sessions.live.regions), read only when the board is among them."""
     data: dict = {}
     regions = change.regions
     if "all_needs" in regions:
@@ -136,10 +58,16 @@ def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> di
         data["tallies"] = queries.needs(live_session, ids=change.tallies)
     if "gaps" in regions and PARTICIPANTS in audiences:
         data["gap_groups"] = queries.gap_notes(live_session)
-    if PARTICIPANTS in audiences and _results_touched(live_session, change):
-        data["results"] = queries.room_results(live_session)
+    if PARTICIPANTS in audiences:
+        # The phone regions of the phase (the room's results at wrap-up) that the change
+        # touched; a phase change reloads the phones' pages, which then show them.
+        named = live_session.phase_spec.phone_reads
+        phone = [region for name, region in declared.PHONE_REGIONS.items() if name in named]
+        data.update(
+            declared.read(live_session, declared.touched(live_session, change, phone), data)
+        )
     if BOARD in audiences:
-        data["board"] = screens.board_data(live_session, change, shared=data)
+        data["board"] = declared.board_data(live_session, change, shared=data)
     return data
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sessions import phases
 from sessions.enums import Phase
 from taxonomy.models import Localized
 
@@ -140,12 +141,16 @@ class LiveSession(Localized, models.Model):
     def prompt_for(self, phase: str | None = None) -> str:
         """The phase's prompt in the reader's language: the facilitator's French version for
         a French reader, else the prompt they gave, else the default (translated)."""
-        from sessions.phases import default_prompt
-
         phase = phase or self.phase
         if (get_language() or "").split("-")[0] == "fr" and self.prompts_fr.get(phase):
             return self.prompts_fr[phase]
-        return self.prompts.get(phase) or str(default_prompt(phase))
+        return self.prompts.get(phase) or str(phases.default_prompt(phase))
+
+    @property
+    def phase_spec(self) -> phases.PhaseSpec:
+        """The declaration of the current phase (sessions.phases): what it allows, what its
+        screens show."""
+        return phases.spec(self.phase)
 
     @property
     def time_is_up(self) -> bool:

@@ -1,5 +1,5 @@
 """The one read layer of live sessions: what the board, the phones, the dashboard, the exports
-and the evidence pages read. Views, the live layer (sessions.live.screens.READERS) and the
+and the evidence pages read. Views, the live layer (the regions' readers, sessions.live.regions) and the
 exporters call these functions; none of them queries the ORM for what a screen shows.
 
     visibility.py  the one visibility rule: which rows count (Visibility), and the one

@@ -1,4 +1,4 @@
-"""What the projector board's screens show (sessions/live/screens.py), and the room's results
+"""What the projector board's screens show (sessions/live/regions.py), and the room's results
 that every phone shows at wrap-up and the results link keeps afterwards. Part of the one read
 layer: ``from sessions import queries`` offers these names too."""
 
@@ -9,9 +9,11 @@ from django.db.models import Sum
 from sessions.models import GapNote, LiveSession, Need, Participant, Vote
 from sessions.queries import stats
 from sessions.queries.common import gap_notes, needs
+from sessions.queries.reveal import Reveal
+from sessions.queries.reveal import reveal as reveal_of
 from sessions.queries.visibility import Visibility
 from taxonomy.models import Strategy
-from taxonomy.queries import percent
+from taxonomy.numbers import percent
 
 NEEDS_ON_BOARD = 40  # newest first; the board shows as many as fit (static/js/board.js)
 RANKED_ON_BOARD = 12  # needs, and strategies, in the voting screen's rankings
@@ -124,13 +126,13 @@ def gap_board(groups: list[stats.GapGroup]) -> GapBoard:
 @dataclass
 class WrapUp:
     counts: dict[str, int]
-    reveal: stats.Reveal | None  # None until a facilitator reveals the results
+    reveal: Reveal | None  # None until a facilitator reveals the results
 
 
 def wrap_up(live_session: LiveSession) -> WrapUp:
     """The wrap-up screen: the session in numbers and, once revealed, the reveal (stats)."""
     visibility = stats.Visibility(live_session)
-    shown = stats.reveal(visibility) if live_session.results_revealed else None
+    shown = reveal_of(visibility) if live_session.results_revealed else None
     return WrapUp(stats.contribution_counts(visibility), shown)
 
 
@@ -145,7 +147,7 @@ class RoomResults:
 
     counts: dict
     top_needs: list[Need]  # the most-dotted visible needs, each with dot_total
-    approaches: list  # stats.reveal's ApproachReveal: demand by approach (attention once revealed)
+    approaches: list  # reveal_of's ApproachReveal: demand by approach (attention once revealed)
     gap_kinds: list["GapKindShown"]
     reveal: object | None  # the reveal, once the facilitators revealed it on the board
 
@@ -161,7 +163,7 @@ class GapKindShown:
 def room_results(live_session: LiveSession) -> RoomResults:
     """The room's results through the board's visibility (about fifteen queries)."""
     visibility = Visibility(live_session)
-    shown = stats.reveal(visibility)
+    shown = reveal_of(visibility)
     top = list(
         visibility.needs()
         .annotate(dot_total=visibility.dots_on("need"))

@@ -3,7 +3,7 @@ spotlight, the phone's own dots, the dashboard's counts and queues.
 
 Every function runs a fixed number of queries, whatever the size of the session, and reads
 only visible contributions unless it says otherwise. The statistics (counts, demand per
-strategy, heat, splits, gap notes by kind) come from sessions/stats.py, which the report reads
+strategy, heat, splits, gap notes by kind) come from sessions/queries/stats.py, which the report reads
 too, with the board's visibility."""
 
 from collections.abc import Iterable

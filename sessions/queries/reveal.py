@@ -17,7 +17,7 @@ from sessions.queries.visibility import Visibility
 from taxonomy.community import community_references
 from taxonomy.enums import Approach
 from taxonomy.models import Reference, Strategy, Taxonomy
-from taxonomy.queries import percent
+from taxonomy.numbers import percent
 
 # Heat levels 3 and 4 of 0-4: at least about five eighths of the most-demanded strategy's.
 HIGH_DEMAND_HEAT = HEAT_LEVELS - 2

@@ -19,7 +19,7 @@ from sessions.models import GapNote
 from sessions.queries.visibility import Visibility
 from taxonomy.enums import Approach
 from taxonomy.models import Category, Reference, Strategy
-from taxonomy.queries import percent
+from taxonomy.numbers import percent
 
 HEAT_LEVELS = 5  # 0 (nothing mapped) to 4 (the most-demanded strategy)
 
@@ -262,12 +262,3 @@ def gap_groups(visibility: Visibility, *, with_authors: bool = False) -> list[Ga
         for kind in GapKind
         if grouped[kind.value]
     ]
-
-
-# The reveal (demand against the research's attention to the community) is a module of its
-# own, built on the functions above; imported last, so that it finds them defined.
-from sessions.queries.reveal import HIGH_DEMAND_HEAT as HIGH_DEMAND_HEAT  # noqa: E402
-from sessions.queries.reveal import ApproachReveal as ApproachReveal  # noqa: E402
-from sessions.queries.reveal import Reveal as Reveal  # noqa: E402
-from sessions.queries.reveal import StrategyReveal as StrategyReveal  # noqa: E402
-from sessions.queries.reveal import reveal as reveal  # noqa: E402

@@ -5,6 +5,7 @@ tests), refuse with a SessionError subclass carrying a message a participant can
 HTTP status that answers it, and tell sessions.live.events what happened, which reaches the
 screens only after commit. ``from sessions import services`` offers every use case."""
 
+from sessions.moderation_log import can_undo
 from sessions.services.common import (
     JOINS_PER_MINUTE_PER_BROWSER,
     JOINS_PER_MINUTE_PER_SESSION,
@@ -65,7 +66,7 @@ from sessions.services.moderation import (
 from sessions.services.publishing import evidence_budget, publish_evidence, unpublish_evidence
 from sessions.services.replays import already_written
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
-from sessions.services.undoing import can_undo, undo
+from sessions.services.undoing import undo
 from sessions.services.voting import add_dot, remove_dot
 
 __all__ = [

@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 
 from sessions.live import events
 from sessions.models import LiveSession, MergeSuggestion, ModerationAction
+from sessions.moderation_log import UNDOABLE
 from sessions.services import merging
 from sessions.services.common import lock_needs, log, retry_on_lock_conflict, withdrawn_meanwhile
 from sessions.services.errors import Conflict, InvalidInput
 from sessions.services.moderation import lock_contribution, restore_participant, set_status
 from sessions.services.suggestions import refresh_after_commit
-
-UNDOABLE = ("hide", "show", "pending", "edit", "merge", "dismiss-merge", "remove")
 
 
 @dataclass(frozen=True)
@@ -32,22 +31,6 @@ class Undone:
 
     entry: ModerationAction
     dots: merging.DotsMoved | None = None
-
-
-def can_undo(entry: ModerationAction) -> bool:
-    """Whether the log still offers to undo ``entry`` (the undo itself checks again, under
-    its locks)."""
-    if entry.undone_at is not None or entry.action not in UNDOABLE:
-        return False
-    needed = {
-        "edit": entry.correction_id,
-        "merge": entry.merge_id,
-        "dismiss-merge": entry.suggestion_id,
-        "remove": entry.participant_id,
-    }
-    if entry.action in needed:
-        return needed[entry.action] is not None
-    return bool(entry.need_id or entry.mapping_id or entry.gap_note_id)
 
 
 def undo(*, actor, entry: ModerationAction) -> Undone:

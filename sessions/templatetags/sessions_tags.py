@@ -62,3 +62,13 @@ def client_key_input():
     """A hidden key for a write form shown without JavaScript (sessions.services.replays): the
     form sent twice is one write. The phone's outbox gives each tap a key of its own."""
     return format_html('<input type="hidden" name="client_key" value="{}">', uuid.uuid4().hex)
+
+
+@register.simple_tag(takes_context=True)
+def board_part(context, partial: str, board) -> str:
+    """A board partial as the board page shows it (not out of band), with what the board reads
+    (``board``: sessions.live.regions.board_context) as its context: the dashboard's preview
+    shows the board's own regions without naming them."""
+    template = context.template.engine.get_template(partial)
+    with context.push(dict(board.items()), oob=False):
+        return template.render(context)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 from sessions import queries
 from sessions.enums import Phase
 from sessions.identity import current_participant
-from sessions.live import groups, screens, snapshots
+from sessions.live import groups, regions, snapshots
 from sessions.permissions import live_session_or_404
 from sessions.qr import join_qr
 
@@ -17,7 +17,7 @@ from sessions.qr import join_qr
 def board(request: HttpRequest, code: str) -> HttpResponse:
     live_session = live_session_or_404(code)
     join_url = request.build_absolute_uri(live_session.join_path)
-    context = screens.board_context(live_session)
+    context = regions.board_context(live_session)
     context.update(
         {
             "join_url": join_url,
@@ -33,7 +33,7 @@ def phone_board(request: HttpRequest, code: str) -> HttpResponse:
     """The board for a phone: the same live screen on the board's socket, in one column,
     without the join block and QR code (a remote participant is already in)."""
     live_session = live_session_or_404(code)
-    context = screens.board_context(live_session)
+    context = regions.board_context(live_session)
     context["audience"] = groups.BOARD
     return render(request, "sessions/board/phone.html", context)
 

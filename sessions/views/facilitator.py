@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sessions import proof_of_work, queries, services
 from sessions.forms import ControlForm, MergeForm, ModerateForm, NeedForm, SessionForm
-from sessions.live import screens
+from sessions.live import regions
 from sessions.models import (
     GapNote,
     LiveSession,
@@ -114,7 +114,7 @@ def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
         "join_url": join_url,
         "qr": join_qr(join_url),
         # What the board shows now, for the preview; read only by the regions that show it.
-        "board": SimpleLazyObject(lambda: screens.board_context(live_session)),
+        "board": SimpleLazyObject(lambda: regions.board_context(live_session)),
         # The door panel's figures, read only by the regions that show them.
         "door": SimpleLazyObject(
             lambda: queries.door_activity(live_session, challenge=proof_of_work.asked(request))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
 from sessions.forms import EditNeedForm, MappingForm, NewNeedForm, VoteForm
+from sessions.live import regions
 from sessions.models import Mapping, Need, Participant
 from sessions.permissions import owned_or_404
 from sessions.views.decorators import participant_view
@@ -41,18 +42,25 @@ def _page_context(participant: Participant, before: int | None = None, **extra) 
         "audience": "participants",
         "phases": Phase.choices,
     }
-    if live_session.phase == Phase.MAPPING:
-        context["next_to_map"] = _next_to_map(participant, need_page.needs)
-    if live_session.phase == Phase.WRAPUP and not live_session.purged_at:
-        context["results"] = queries.room_results(live_session)
-    if live_session.phase == Phase.GAPS and "gap_form" not in extra:
-        context["gap_form"] = gap_form(live_session)
+    for name in live_session.phase_spec.phone_reads:  # what the phase's action shows
+        if name not in extra:
+            context[name] = PHONE_READS[name](participant, need_page.needs)
     if "need_form" not in extra:
         context["need_form"] = NewNeedForm(
             action=reverse("sessions:post_need", args=[live_session.code])
         )
     context.update(extra)
     return context
+
+
+# What a phase's action on the phone can read (sessions.phases.PhaseSpec.phone_reads).
+PHONE_READS = {
+    "next_to_map": lambda participant, needs: _next_to_map(participant, needs),
+    "gap_form": lambda participant, _needs: gap_form(participant.live_session),
+    "results": lambda participant, _needs: regions.RESULTS.reader(participant.live_session, {})[
+        "results"
+    ],
+}
 
 
 def _next_to_map(participant: Participant, needs: list[Need]) -> Need | None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions import services
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.models import LiveSession, ModerationAction, Participant
 from sessions.moderation_log import log_lines
 from tests.factories import (
@@ -56,7 +56,7 @@ def test_a_closed_door_refuses_new_joins_with_a_clear_message(
     assert str(refused.value).startswith(CLOSED)
     assert refused.value.status == 403
     assert not Participant.objects.exists()
-    assert captured == [LiveEvent("door_changed", live_session.pk, {"closed": True})]
+    assert captured == [event_of("door_changed", live_session.pk, {"closed": True})]
     assert log_lines(live_session)[0].text == "fac closed the door: nobody new can join"
 
 
@@ -86,7 +86,7 @@ def test_reopening_the_door_lets_people_join_again(live_session, facilitator, ca
     person, _token = services.join_session(live_session=live_session, presence="room", agreed=True)
 
     assert person.live_session == live_session
-    assert captured[0] == LiveEvent("door_changed", live_session.pk, {"closed": False})
+    assert captured[0] == event_of("door_changed", live_session.pk, {"closed": False})
     assert log_lines(live_session)[0].text == "fac opened the door again"
 
 

@@ -232,7 +232,7 @@ def test_a_participant_who_was_never_removed_leaves_nothing_either(room):
 def test_the_screens_drop_what_an_erased_participant_wrote_at_once(room, capture_live_events):
     """Pushes already sent cannot be called back: the erasure's own push takes the person's
     needs, gap notes and spotlight off every board and phone at once."""
-    from sessions.live.events import LiveEvent
+    from sessions.live.kinds import event_of
     from sessions.live.render import change_for, render_messages
 
     session, strategies, facilitator, other = room
@@ -249,7 +249,7 @@ def test_the_screens_drop_what_an_erased_participant_wrote_at_once(room, capture
         services.erase_participant(participant=erin)
 
     (event,) = events
-    assert event == LiveEvent(
+    assert event == event_of(
         "participant_erased", session.pk, {"written": [need.pk], "touched": []}
     )
     messages = render_messages(session.pk, change_for(event))

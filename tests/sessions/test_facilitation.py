@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from sessions import identity, queries, services
 from sessions.enums import ContributionStatus, Phase
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need, Vote
 from tests.conftest import client_for
 from tests.factories import (
@@ -39,7 +39,7 @@ def test_next_phase_skips_phases_the_session_does_not_use(live_session):
 def test_timer_start_pause_resume_extend(live_session, facilitator, capture_live_events):
     with capture_live_events() as events:
         services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=5)
-    assert events == [LiveEvent("timer_changed", live_session.pk)]
+    assert events == [event_of("timer_changed", live_session.pk)]
     live_session.refresh_from_db()
     assert 295 <= live_session.seconds_left() <= 300
 
@@ -111,7 +111,7 @@ def test_a_merge_adds_each_persons_dots_up_to_the_cap_and_returns_the_rest(
     assert result.entry.details == {"moved": 3, "returned": 2}
     assert (result.entry.need, result.entry.other_need) == (keep, duplicate)
     assert events == [
-        LiveEvent(
+        event_of(
             "needs_merged", live_session.pk, {"need_id": keep.pk, "duplicate_id": duplicate.pk}
         )
     ]
@@ -134,7 +134,7 @@ def test_correcting_a_need_can_be_undone_and_the_log_keeps_no_text(
     assert need.text == "Safer visibility" and need.edited
     assert entry.details == {} and entry.need == need
     assert entry.correction.text_before == "Safer visiblity"
-    assert events == [LiveEvent("need_corrected", live_session.pk, {"need_id": need.pk})]
+    assert events == [event_of("need_corrected", live_session.pk, {"need_id": need.pk})]
 
     services.undo(actor=facilitator, entry=entry)
 
@@ -163,7 +163,7 @@ def test_hide_and_restore_are_logged_and_change_visibility(
         "show",
     ]
     assert events == [
-        LiveEvent("need_moderated", live_session.pk, {"status": status, "need_id": need.pk})
+        event_of("need_moderated", live_session.pk, {"status": status, "need_id": need.pk})
         for status in ("hidden", "visible")
     ]
 
@@ -186,7 +186,7 @@ def test_removing_a_participant_hides_their_content_and_blocks_them(
     assert need.status == "hidden" and not Vote.objects.exists()
     assert Vote.with_hidden.filter(participant=person, hidden=True).count() == 2
     assert events == [
-        LiveEvent(
+        event_of(
             "participant_removed",
             live_session.pk,
             {"public_id": person.public_id, "written": [need.pk], "touched": [others_need.pk]},
@@ -214,7 +214,7 @@ def test_restoring_a_removed_participant_shows_again_what_the_removal_hid(
     assert statuses == {shown.pk: "visible", pending.pk: "pending", hidden_before.pk: "hidden"}
     assert identity.participant_for_token(live_session, person.token) == person
     assert events == [
-        LiveEvent(
+        event_of(
             "participant_restored",
             live_session.pk,
             {"participant_id": person.pk, "needs": sorted([shown.pk, pending.pk])},
@@ -236,7 +236,7 @@ def test_a_pending_need_becomes_visible_when_approved(
     need.refresh_from_db()
     assert need.status == "visible"
     assert events == [
-        LiveEvent("need_moderated", live_session.pk, {"status": "visible", "need_id": need.pk})
+        event_of("need_moderated", live_session.pk, {"status": "visible", "need_id": need.pk})
     ]
 
 

@@ -7,8 +7,8 @@ from sessions import services
 from sessions.enums import ContributionStatus, Phase
 from sessions.live import events as live_events
 from sessions.live.change import ALL_REGIONS
-from sessions.live.events import LiveEvent
-from sessions.live.render import REDRAWS, change_for
+from sessions.live.kinds import KINDS, event_of
+from sessions.live.render import change_for
 from sessions.models import LiveSession, Need
 from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, ParticipantFactory
 
@@ -32,10 +32,10 @@ def test_phase_lock_announcement_and_spotlight_each_tell_the_screens(
 
     pk = live_session.pk
     assert events == [
-        LiveEvent("phase_changed", pk, {"phase": "voting"}),
-        LiveEvent("input_lock_changed", pk, {"locked": True}),
-        LiveEvent("announcement_changed", pk),
-        LiveEvent("spotlight_changed", pk, {"need_id": need.pk, "strategy_id": None}),
+        event_of("phase_changed", pk, {"phase": "voting"}),
+        event_of("input_lock_changed", pk, {"locked": True}),
+        event_of("announcement_changed", pk),
+        event_of("spotlight_changed", pk, {"need_id": need.pk, "strategy_id": None}),
     ]
     assert LiveSession.objects.get(pk=pk).sequence == 4  # each bumps what screens compare
 
@@ -75,9 +75,9 @@ def test_changing_presence_withdrawing_a_mapping_and_a_gap_note(
 
     pk = live_session.pk
     assert events == [
-        LiveEvent("participant_updated", pk, {"participant_id": participant.pk}),
-        LiveEvent("mapping_withdrawn", pk, {"need_id": need_id, "mapping_id": mapping_id}),
-        LiveEvent("gap_withdrawn", pk, {"gap_note_id": note_id}),
+        event_of("participant_updated", pk, {"participant_id": participant.pk}),
+        event_of("mapping_withdrawn", pk, {"need_id": need_id, "mapping_id": mapping_id}),
+        event_of("gap_withdrawn", pk, {"gap_note_id": note_id}),
     ]
 
 
@@ -94,8 +94,8 @@ def test_moderating_a_mapping_or_a_gap_note_names_what_was_moderated(
 
     pk = live_session.pk
     assert events == [
-        LiveEvent("mapping_moderated", pk, {"status": "hidden", "need_id": mapping.need_id}),
-        LiveEvent("gap_note_moderated", pk, {"status": "hidden", "need_id": None}),
+        event_of("mapping_moderated", pk, {"status": "hidden", "need_id": mapping.need_id}),
+        event_of("gap_note_moderated", pk, {"status": "hidden", "need_id": None}),
     ]
 
 
@@ -118,7 +118,7 @@ def test_nothing_reaches_the_screens_from_a_write_that_rolls_back(
 @pytest.mark.parametrize(
     ("kind", "details", "regions", "changed", "removed", "tallies"),
     [
-        ("participant_joined", {}, {"counts"}, set(), set(), set()),
+        ("participant_joined", {"participant_id": 3}, {"counts"}, set(), set(), set()),
         ("need_posted", {"need_id": 4}, {"counts"}, {4}, set(), set()),
         ("need_withdrawn", {"need_id": 4}, {"counts", "grid", "split", "gaps"}, set(), {4}, set()),
         ("dots_changed", {"need_id": 4, "mapping_id": None}, set(), set(), set(), {4}),
@@ -156,7 +156,7 @@ def test_nothing_reaches_the_screens_from_a_write_that_rolls_back(
 def test_each_event_redraws_the_regions_it_changes(
     kind, details, regions, changed, removed, tallies
 ):
-    change = change_for(LiveEvent(kind, 1, details))
+    change = change_for(event_of(kind, 1, details))
 
     assert (change.regions, change.needs_changed, change.needs_removed, change.tallies) == (
         regions,
@@ -167,14 +167,14 @@ def test_each_event_redraws_the_regions_it_changes(
 
 
 def test_a_phase_change_or_a_lock_tells_phones_that_what_they_can_do_changed():
-    assert change_for(LiveEvent("phase_changed", 1, {"phase": "gaps"})).phase_changed
-    assert change_for(LiveEvent("input_lock_changed", 1, {"locked": False})).phase_changed
-    assert not change_for(LiveEvent("timer_changed", 1)).phase_changed
+    assert change_for(event_of("phase_changed", 1, {"phase": "gaps"})).phase_changed
+    assert change_for(event_of("input_lock_changed", 1, {"locked": False})).phase_changed
+    assert not change_for(event_of("timer_changed", 1)).phase_changed
 
 
 def test_every_event_the_services_can_emit_has_a_redraw(monkeypatch):
     emitted = set()
-    monkeypatch.setattr(live_events, "_emit", lambda session_id, kind, **details: emitted.add(kind))
+    monkeypatch.setattr(live_events, "_emit", lambda event: emitted.add(event.kind))
     session = LiveSession(pk=1, phase="needs")
     need = Need(pk=2, live_session_id=1)
     for name in dir(live_events):
@@ -186,8 +186,8 @@ def test_every_event_the_services_can_emit_has_a_redraw(monkeypatch):
         for call in _calls(name, session, need):
             call(function)
 
-    assert emitted <= set(REDRAWS)
-    assert len(emitted) == len(REDRAWS)  # and no redraw is left for an event nobody emits
+    assert emitted <= set(KINDS)
+    assert len(emitted) == len(KINDS)  # and no kind is left that nobody emits
 
 
 def _calls(name, session, need):
@@ -218,3 +218,23 @@ def _calls(name, session, need):
         "merge_undone": [lambda f: f(need, Need(pk=9, live_session_id=1))],
     }
     return table.get(name, [lambda f: f(session)])
+
+
+def test_an_event_is_checked_where_it_is_made():
+    with pytest.raises(TypeError):
+        event_of("need_posted", 1, {})  # its need is missing
+    with pytest.raises(TypeError):
+        event_of("need_posted", 1, {"need_id": "4"})  # not an id
+    with pytest.raises(TypeError):
+        event_of("door_changed", 1, {"closed": True, "by": "ada"})  # not one of its fields
+    with pytest.raises(TypeError):
+        event_of("participant_erased", 1, {"written": [1, None], "touched": []})
+
+    event = event_of("participant_erased", 1, {"written": [2, 1], "touched": []})
+
+    assert event.written == (2, 1) and event.details == {"written": (2, 1), "touched": ()}
+
+
+def test_a_service_that_emits_a_wrong_field_fails_at_once(live_session, participant):
+    with pytest.raises(TypeError):
+        live_events.dots_changed(live_session.pk, need_id=None)

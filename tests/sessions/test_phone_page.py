@@ -10,7 +10,7 @@ from django.urls import reverse
 from sessions import services
 from sessions.enums import ContributionStatus, Phase
 from sessions.live.change import Change
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.live.render import change_for, render_messages
 from sessions.models import LiveSession, Need, Vote
 from tests.conftest import client_for
@@ -140,12 +140,13 @@ def test_a_pending_need_stays_on_its_authors_phone_until_a_facilitator_hides_it(
     delete = f'<div id="need-{need.pk}" hx-swap-oob="delete">'
 
     posted = participants_messages(
-        live_session, change_for(LiveEvent("need_posted", 1, {"need_id": need.pk}))
+        live_session, change_for(event_of("need_posted", 1, {"need_id": need.pk}))
     )
     need.status = ContributionStatus.HIDDEN
     need.save()
     hidden = participants_messages(
-        live_session, change_for(LiveEvent("need_moderated", 1, {"need_id": need.pk}))
+        live_session,
+        change_for(event_of("need_moderated", 1, {"status": "hidden", "need_id": need.pk})),
     )
 
     assert all(delete not in html for html in posted)
@@ -157,7 +158,8 @@ def test_approving_a_pending_need_pushes_its_card(live_session, participant, fac
 
     services.moderate(actor=facilitator, contribution=need, status=ContributionStatus.VISIBLE)
     messages = participants_messages(
-        live_session, change_for(LiveEvent("need_moderated", 1, {"need_id": need.pk}))
+        live_session,
+        change_for(event_of("need_moderated", 1, {"status": "visible", "need_id": need.pk})),
     )
 
     assert all("Approved words" in html and "data-upsert" in html for html in messages)
@@ -181,7 +183,7 @@ def test_the_author_edits_and_withdraws_a_pending_need(
 
 def test_a_removal_tells_the_removed_phone_by_its_public_id(live_session, participant):
     change = change_for(
-        LiveEvent(
+        event_of(
             "participant_removed",
             live_session.pk,
             {"written": [], "touched": [], "public_id": participant.public_id},

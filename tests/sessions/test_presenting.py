@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from sessions import services
 from sessions.enums import Phase
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.live.render import change_for, render_update
 from sessions.models import LiveSession
 from tests.factories import MappingFactory, NeedFactory, ParticipantFactory
@@ -34,8 +34,8 @@ def test_revealing_and_hiding_the_results_tell_the_board(
 
     pk = live_session.pk
     assert events == [
-        LiveEvent("results_revealed", pk, {"revealed": True}),
-        LiveEvent("results_revealed", pk, {"revealed": False}),
+        event_of("results_revealed", pk, {"revealed": True}),
+        event_of("results_revealed", pk, {"revealed": False}),
     ]
     assert change_for(events[0]).regions == {"reveal"}
     assert not LiveSession.objects.get(pk=pk).results_revealed
@@ -58,11 +58,15 @@ def test_the_wrap_up_board_follows_the_reveal(live_session, facilitator):
     MappingFactory(need=need, strategy=live_session.taxonomy.strategies.first())
     LiveSession.objects.filter(pk=live_session.pk).update(phase=Phase.WRAPUP)
     live_session.refresh_from_db()
-    hidden = render_update(live_session, change_for(LiveEvent("results_revealed", 1)), "board")
+    hidden = render_update(
+        live_session, change_for(event_of("results_revealed", 1, {"revealed": False})), "board"
+    )
 
     services.reveal_results(live_session=live_session, actor=facilitator, revealed=True)
     live_session.refresh_from_db()
-    shown = render_update(live_session, change_for(LiveEvent("results_revealed", 1)), "board")
+    shown = render_update(
+        live_session, change_for(event_of("results_revealed", 1, {"revealed": True})), "board"
+    )
 
     assert 'id="board-wrapup"' in hidden and "The results appear on this screen" in hidden
     assert 'id="board-wrapup"' in shown and "Each strategy the room asked for" in shown
@@ -73,7 +77,9 @@ def test_a_phase_change_sends_the_boards_whole_new_screen(live_session, facilita
     services.set_phase(live_session=live_session, phase=Phase.VOTING, actor=facilitator)
     live_session.refresh_from_db()
 
-    message = render_update(live_session, change_for(LiveEvent("phase_changed", 1)), "board")
+    message = render_update(
+        live_session, change_for(event_of("phase_changed", 1, {"phase": "voting"})), "board"
+    )
 
     assert (
         'id="board-screen" class="board-screen" data-screen="voting" hx-swap-oob="true"' in message

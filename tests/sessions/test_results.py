@@ -7,7 +7,7 @@ from django.utils import translation
 
 from sessions import services
 from sessions.enums import Phase
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.live.render import change_for, render_messages
 from sessions.models import LiveSession, Need, Participant
 from tests.conftest import client_for
@@ -54,7 +54,7 @@ def test_the_reveal_reaches_the_phones_when_the_facilitators_reveal_it(
     messages = dict(render_messages(revealed.pk, change_for(events[0])))
 
     phone = messages[f"live-session-{revealed.pk}.participants.en"]["html"]
-    assert events == [LiveEvent("results_revealed", revealed.pk, {"revealed": True})]
+    assert events == [event_of("results_revealed", revealed.pk, {"revealed": True})]
     assert 'id="room-results" class="room-results"' in phone and 'hx-swap-oob="true"' in phone
     assert "In high demand, and the research on Trans creators is silent" in phone
     assert "Cloaking" in phone
@@ -66,7 +66,7 @@ def test_no_results_are_pushed_to_phones_before_wrap_up(revealed):  # noqa: F811
 
     messages = dict(
         render_messages(
-            revealed.pk, change_for(LiveEvent("dots_changed", revealed.pk, {"need_id": need.pk}))
+            revealed.pk, change_for(event_of("dots_changed", revealed.pk, {"need_id": need.pk}))
         )
     )
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 
 from sessions.enums import ContributionStatus
 from sessions.queries import stats
+from sessions.queries.reveal import reveal
 from taxonomy.enums import Approach
 from tests.factories import (
     CaseFactory,
@@ -83,7 +84,7 @@ def revealed():
 
 
 def test_the_reveal_per_strategy(revealed):
-    result = stats.reveal(stats.Visibility(revealed))
+    result = reveal(stats.Visibility(revealed))
 
     rows = {
         item.strategy.slug: (
@@ -108,7 +109,7 @@ def test_the_reveal_per_strategy(revealed):
 
 
 def test_the_reveal_per_approach(revealed):
-    result = stats.reveal(stats.Visibility(revealed))
+    result = reveal(stats.Visibility(revealed))
 
     assert [
         (row.approach, row.demand, row.demand_percent, row.strategies, row.attending, row.attention_percent)
@@ -124,7 +125,7 @@ def test_a_taxonomy_naming_no_community_names_no_gap(revealed):
     revealed.taxonomy.community = ""
     revealed.taxonomy.save()
 
-    result = stats.reveal(stats.Visibility(revealed))
+    result = reveal(stats.Visibility(revealed))
 
     assert not result.names_a_community
     assert result.silent_gaps == []
@@ -136,7 +137,7 @@ def test_the_reveal_costs_the_same_few_queries_however_large_the_session(
 ):
     visibility = stats.Visibility(revealed)
     with django_assert_max_num_queries(8):
-        stats.reveal(visibility)
+        reveal(visibility)
 
 
 def test_the_report_shows_the_same_reveal_in_html_and_markdown(revealed):

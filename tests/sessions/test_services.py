@@ -2,7 +2,7 @@ import pytest
 
 from sessions import identity, queries, services
 from sessions.enums import ContributionStatus, Phase
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.models import GapNote, LiveSession, Mapping, Need, Participant, Vote
 from tests.factories import (
     MappingFactory,
@@ -37,7 +37,7 @@ def test_join_gives_a_pseudonym_and_a_cookie_secret_that_is_not_stored(
     assert identity.participant_for_token(live_session, token) == participant
     assert identity.participant_for_token(live_session, "guess") is None
     assert events == [
-        LiveEvent("participant_joined", live_session.pk, {"participant_id": participant.pk})
+        event_of("participant_joined", live_session.pk, {"participant_id": participant.pk})
     ]
 
 
@@ -148,7 +148,7 @@ def test_post_need_waits_for_moderation_when_the_session_premoderates(
         need = services.post_need(participant=participant, text="A need")
 
     assert need.status == ContributionStatus.PENDING
-    assert events == [LiveEvent("need_posted", live_session.pk, {"need_id": need.pk})]
+    assert events == [event_of("need_posted", live_session.pk, {"need_id": need.pk})]
 
 
 def test_posting_is_rate_limited_with_a_clear_message(participant):
@@ -176,7 +176,7 @@ def test_only_the_author_can_edit_or_delete_a_need(participant, live_session, ca
     need.refresh_from_db()
     assert (need.text, need.edited) == ("Clearer need", True)
     assert refused == []
-    assert edited == [LiveEvent("need_edited", live_session.pk, {"need_id": need.pk})]
+    assert edited == [event_of("need_edited", live_session.pk, {"need_id": need.pk})]
 
 
 def test_deleting_a_need_is_allowed_in_any_phase_and_takes_its_votes(
@@ -191,7 +191,7 @@ def test_deleting_a_need_is_allowed_in_any_phase_and_takes_its_votes(
         services.delete_need(participant=participant, need=need)
 
     assert not Need.objects.exists() and not Vote.objects.exists()
-    assert events == [LiveEvent("need_withdrawn", live_session.pk, {"need_id": need_id})]
+    assert events == [event_of("need_withdrawn", live_session.pk, {"need_id": need_id})]
 
 
 # --- mapping ---------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_map_need_onto_several_strategies_and_skip_existing_pairs(
     assert nothing_new == []
     assert Mapping.objects.filter(need=need).count() == 3
     assert events == [
-        LiveEvent(
+        event_of(
             "need_mapped",
             live_session.pk,
             {"need_id": need.pk, "mapping_ids": [m.pk for m in created]},
@@ -271,7 +271,7 @@ def test_dots_respect_the_per_item_cap(participant, voting, capture_live_events)
             services.add_dot(participant=participant, need=need)
 
     assert Vote.objects.get(participant=participant, need=need).dots == 3
-    dots = LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None})
+    dots = event_of("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None})
     assert events == [dots] * 3  # the refused fourth dot tells no screen
 
 
@@ -324,8 +324,8 @@ def test_removing_a_dot_frees_budget_and_deletes_empty_votes(
         assert left["mapping"].get(mapping.pk, 0) == 0
     assert not Vote.objects.exists()
     assert events == [  # taking back nothing changes nothing on any screen
-        LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None}),
-        LiveEvent("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": mapping.pk}),
+        event_of("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": None}),
+        event_of("dots_changed", voting.pk, {"need_id": need.pk, "mapping_id": mapping.pk}),
     ]
 
 
@@ -360,7 +360,7 @@ def test_gap_on_a_mapping_records_its_strategy(participant, live_session, captur
 
     assert (note.strategy, note.mapping, note.kind) == (mapping.strategy, mapping, "no_research")
     assert events == [
-        LiveEvent(
+        event_of(
             "gap_noted",
             live_session.pk,
             {"gap_note_id": note.pk, "strategy_id": mapping.strategy_id},
@@ -404,7 +404,7 @@ def test_erasing_a_participant_removes_everything_they_contributed(
     # The other participant's dots on erased items are gone, so their budget is free again.
     assert queries.dots_in(queries.personal_dots(other)) == 0
     assert events == [
-        LiveEvent(
+        event_of(
             "participant_erased",
             voting.pk,
             {"written": [own_need.pk], "touched": [others_need.pk]},

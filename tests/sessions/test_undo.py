@@ -15,7 +15,7 @@ from django.utils import translation
 from sessions import queries, services
 from sessions.enums import ContributionStatus, Phase
 from sessions.exports.scope import ExportOptions, ExportScope
-from sessions.live.events import LiveEvent
+from sessions.live.kinds import event_of
 from sessions.models import (
     GapNote,
     LiveSession,
@@ -327,7 +327,7 @@ def test_undoing_a_hide_shows_it_again_once_and_not_over_a_later_decision(
     need.refresh_from_db()
     assert need.status == VISIBLE
     assert events == [
-        LiveEvent("need_moderated", live_session.pk, {"status": "visible", "need_id": need.pk})
+        event_of("need_moderated", live_session.pk, {"status": "visible", "need_id": need.pk})
     ]
     hidden_again = services.moderate(actor=facilitator, contribution=need, status=HIDDEN)
     services.moderate(actor=facilitator, contribution=need, status=VISIBLE)
@@ -450,8 +450,8 @@ def test_the_merge_and_its_undo_tell_the_screens(pair, facilitator, capture_live
 
     details = {"need_id": keep.pk, "duplicate_id": duplicate.pk}
     assert events == [
-        LiveEvent("needs_merged", keep.live_session_id, details),
-        LiveEvent("merge_undone", keep.live_session_id, details),
+        event_of("needs_merged", keep.live_session_id, details),
+        event_of("merge_undone", keep.live_session_id, details),
     ]
 
 
