@@ -118,6 +118,8 @@ class ControlForm(forms.Form):
         "timer-resume",
         "timer-extend",
         "timer-clear",
+        "timer-close-at-zero",
+        "timer-open-at-zero",
         "lock",
         "unlock",
         "announce",
@@ -129,7 +131,12 @@ class ControlForm(forms.Form):
     ]
     command = forms.ChoiceField(choices=[(c, c) for c in COMMANDS])
     phase = forms.ChoiceField(choices=Phase.choices, required=False)
-    minutes = forms.IntegerField(min_value=1, max_value=180, required=False)
+    # A timer's length: minutes and seconds (30 s, 1 min 30 s); the service checks the total.
+    minutes = forms.IntegerField(min_value=0, max_value=180, required=False)
+    seconds = forms.IntegerField(min_value=0, max_value=180 * 60, required=False)
+    # Beside the timer: whether input closes at zero. The dashboard sends "open" from a hidden
+    # field before its checkbox's "close", so the last value sent is the one ticked.
+    at_zero = forms.ChoiceField(choices=[("close", "close"), ("open", "open")], required=False)
     text = forms.CharField(max_length=ANNOUNCEMENT_MAX_LENGTH, required=False)
     target = forms.IntegerField(min_value=1, required=False)
 

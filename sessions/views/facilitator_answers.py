@@ -2,24 +2,36 @@
 toast, naming what was acted on ("Merged “Safer streams” into “Safe streaming”.")."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from sessions.enums import ContributionStatus
 from sessions.models import GapNote, LiveSession, Mapping, ModerationAction, Need
-from sessions.moderation_log import dots_moved, dots_moved_back, need_words, quoted, with_dots
+from sessions.moderation_log import (
+    dots_moved,
+    dots_moved_back,
+    duration_words,
+    need_words,
+    quoted,
+    with_dots,
+)
 
 
-def _timer_done(command: str, minutes: int) -> str:
+def _timer_done(live_session: LiveSession, command: str, data: dict) -> str:
+    duration = duration_words((data.get("minutes") or 0) * 60 + (data.get("seconds") or 0))
+    at_zero = (
+        _("Input closes at zero.")
+        if live_session.close_input_at_zero
+        else _("Input stays open at zero.")
+    )
     if command == "timer-start":
-        return ngettext(
-            "Timer started: %(minutes)d minute.", "Timer started: %(minutes)d minutes.", minutes
-        ) % {"minutes": minutes}
+        return _("Timer started: %(duration)s.") % {"duration": duration} + " " + at_zero
     if command == "timer-extend":
-        return ngettext(
-            "%(minutes)d more minute on the timer.",
-            "%(minutes)d more minutes on the timer.",
-            minutes,
-        ) % {"minutes": minutes}
+        return _("%(duration)s more on the timer.") % {
+            "duration": duration_words(
+                (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0) or 60
+            )
+        }
+    if command in ("timer-close-at-zero", "timer-open-at-zero"):
+        return at_zero
     return {
         "timer-pause": _("Timer paused."),
         "timer-resume": _("Timer resumed."),
@@ -33,7 +45,7 @@ def control_done(live_session: LiveSession, command: str, data: dict) -> str:
     if command.startswith("phase-"):
         return _("Moved to the %(phase)s phase.") % {"phase": live_session.get_phase_display()}
     if command.startswith("timer-"):
-        return _timer_done(command, data.get("minutes") or 1)
+        return _timer_done(live_session, command, data)
     if command == "lock":
         return _("Input locked: participants can read but not write.")
     if command == "unlock":
