@@ -102,6 +102,9 @@ class NewNeedForm(NeedForm):
         self.fields["text"].error_messages["required"] = gettext(
             "Your need is empty: write a few words first."
         )
+        self.fields["text"].error_messages["max_length"] = gettext(
+            "At most %(limit_value)d characters: yours has %(show_value)d. Shorten it a little."
+        )
         if not self.is_bound:
             self.initial.setdefault("submission_id", new_client_key())
         # Kept on the phone when it cannot be sent (static/js/outbox.js): shown where the need
@@ -165,6 +168,19 @@ class GapForm(forms.Form):
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = list(targets)
+        # In the app's own words, as for an empty need (spaces alone are empty too).
+        self.fields["target"].error_messages["required"] = gettext(
+            "Choose the strategy or the mapping where research falls short."
+        )
+        self.fields["kind"].error_messages["required"] = gettext(
+            "Choose what is missing: one of the options above."
+        )
+        self.fields["text"].error_messages["required"] = gettext(
+            "Your gap note is empty: write a few words first."
+        )
+        self.fields["text"].error_messages["max_length"] = gettext(
+            "At most %(limit_value)d characters: yours has %(show_value)d. Shorten it a little."
+        )
         if not self.is_bound:
             self.initial.setdefault("client_key", new_client_key())
         self.helper = FormHelper()
