@@ -140,6 +140,15 @@ class ControlForm(forms.Form):
     text = forms.CharField(max_length=ANNOUNCEMENT_MAX_LENGTH, required=False)
     target = forms.IntegerField(min_value=1, required=False)
 
+    def timer_fields(self) -> dict:
+        """A timer control's values as services.set_timer takes them ("+" alone: 1 minute)."""
+        data = self.cleaned_data
+        minutes, seconds = data["minutes"] or 0, data["seconds"] or 0
+        if data["command"] == "timer-extend" and not (minutes or seconds):
+            minutes = 1
+        at_zero = {"close": True, "open": False}.get(data["at_zero"])
+        return {"minutes": minutes, "seconds": seconds, "close_at_zero": at_zero}
+
 
 class ModerateForm(forms.Form):
     kind = forms.ChoiceField(choices=[("need", "need"), ("mapping", "mapping"), ("gap", "gap")])

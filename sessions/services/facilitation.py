@@ -159,9 +159,14 @@ def set_timer(
     """Start (for ``minutes`` and ``seconds``: 30 s, 1 min 30 s, up to 180 min), pause,
     resume, extend (by ``minutes`` and ``seconds``, up to 60 min) or clear the timer.
     ``close_at_zero``, given with a start, says whether input closes when it reaches zero (the
-    session's ``close_input_at_zero``; left as it is when None). Extending a timer that ran out,
-    or clearing it, opens input again. Refuses with InvalidInput for a duration out of range or
-    an unknown command. Emits ``timer_changed``."""
+    session's ``close_input_at_zero``; left as it is when None); "close-at-zero" and
+    "open-at-zero" change it alone (set_close_at_zero). Extending a timer that ran out, or
+    clearing it, opens input again. Refuses with InvalidInput for a duration out of range or an
+    unknown command. Emits ``timer_changed``."""
+    if command in ("close-at-zero", "open-at-zero"):
+        return set_close_at_zero(
+            live_session=live_session, actor=actor, close=command == "close-at-zero"
+        )
     live_session = locked_session(live_session)
     now = timezone.now()
     duration = timedelta(minutes=max(minutes, 0), seconds=max(seconds, 0))

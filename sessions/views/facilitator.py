@@ -213,21 +213,12 @@ def control(request: HttpRequest, live_session: LiveSession) -> HttpResponse:
             services.set_phase(
                 live_session=live_session, phase=phase, minutes=data["minutes"], actor=actor
             )
-        elif command in ("timer-close-at-zero", "timer-open-at-zero"):
-            services.set_close_at_zero(
-                live_session=live_session, actor=actor, close=command == "timer-close-at-zero"
-            )
         elif command.startswith("timer-"):
-            minutes, seconds = data["minutes"] or 0, data["seconds"] or 0
-            if command == "timer-extend" and not (minutes or seconds):
-                minutes = 1
             services.set_timer(
                 live_session=live_session,
                 actor=actor,
                 command=command.removeprefix("timer-"),
-                minutes=minutes,
-                seconds=seconds,
-                close_at_zero={"close": True, "open": False}.get(data["at_zero"]),
+                **form.timer_fields(),
             )
         elif command in ("lock", "unlock"):
             services.set_input_lock(
