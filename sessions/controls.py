@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from sessions import services
 from sessions.models import LiveSession, Need
-from sessions.moderation_log import quoted
+from sessions.moderation_log import duration_words, quoted
 from taxonomy.models import Strategy
 
 
@@ -56,30 +56,46 @@ def _phase_done(live_session: LiveSession, data: dict) -> str:
 # --- timer ----------------------------------------------------------------------------------
 
 
-def _timer(command: str, default_minutes: int = 0):
+def _timer(command: str):
+    """Run a timer command (``command``: set_timer's: start, pause, resume, extend, clear,
+    close-at-zero, open-at-zero). A length is minutes and seconds (30 s, 1 min 30 s); "+"
+    alone extends by a minute; ``at_zero``, beside the timer, says whether input closes."""
+
     def run(live_session: LiveSession, actor, data: dict) -> None:
+        minutes, seconds = data["minutes"] or 0, data["seconds"] or 0
+        if command == "extend" and not (minutes or seconds):
+            minutes = 1
         services.set_timer(
             live_session=live_session,
             actor=actor,
             command=command,
-            minutes=data["minutes"] or default_minutes,
+            minutes=minutes,
+            seconds=seconds,
+            close_at_zero={"close": True, "open": False}.get(data["at_zero"]),
         )
 
     return run
 
 
+def _length(data: dict, default_seconds: int = 0) -> str:
+    return duration_words(
+        (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0) or default_seconds
+    )
+
+
+def _at_zero(live_session: LiveSession, data: dict | None = None) -> str:
+    if live_session.close_input_at_zero:
+        return _("Input closes at zero.")
+    return _("Input stays open at zero.")
+
+
 def _timer_started(live_session: LiveSession, data: dict) -> str:
-    minutes = data.get("minutes") or 1
-    return ngettext(
-        "Timer started: %(minutes)d minute.", "Timer started: %(minutes)d minutes.", minutes
-    ) % {"minutes": minutes}
+    started = _("Timer started: %(duration)s.") % {"duration": _length(data)}
+    return f"{started} {_at_zero(live_session)}"
 
 
 def _timer_extended(live_session: LiveSession, data: dict) -> str:
-    minutes = data.get("minutes") or 1
-    return ngettext(
-        "%(minutes)d more minute on the timer.", "%(minutes)d more minutes on the timer.", minutes
-    ) % {"minutes": minutes}
+    return _("%(duration)s more on the timer.") % {"duration": _length(data, 60)}
 
 
 def _said(text) -> Callable[[LiveSession, dict], str]:
@@ -146,11 +162,13 @@ COMMANDS: dict[str, Command] = {
         Command("phase-next", _set_phase(1), _phase_done, ("minutes",)),
         Command("phase-previous", _set_phase(-1), _phase_done, ("minutes",)),
         Command("phase-set", _set_phase(None), _phase_done, ("phase", "minutes")),
-        Command("timer-start", _timer("start"), _timer_started, ("minutes",)),
+        Command("timer-start", _timer("start"), _timer_started, ("minutes", "seconds", "at_zero")),
         Command("timer-pause", _timer("pause"), _said(gettext_lazy("Timer paused."))),
         Command("timer-resume", _timer("resume"), _said(gettext_lazy("Timer resumed."))),
-        Command("timer-extend", _timer("extend", 1), _timer_extended, ("minutes",)),
+        Command("timer-extend", _timer("extend"), _timer_extended, ("minutes", "seconds")),
         Command("timer-clear", _timer("clear"), _said(gettext_lazy("Timer cleared."))),
+        Command("timer-close-at-zero", _timer("close-at-zero"), _at_zero),
+        Command("timer-open-at-zero", _timer("open-at-zero"), _at_zero),
         Command(
             "lock",
             _lock(True),

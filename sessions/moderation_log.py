@@ -138,25 +138,28 @@ def _moderation_sentence(entry: ModerationAction) -> str:
     return _("%(actor)s put %(item)s back in the queue")
 
 
+def duration_words(seconds: int) -> str:
+    """A timer's length as people say it: "30 seconds", "2 minutes", "1 min 30 s"."""
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return ngettext("%(seconds)d second", "%(seconds)d seconds", rest) % {"seconds": rest}
+    if not rest:
+        return ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}
+    return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": rest}
+
+
 def _timer_sentence(entry: ModerationAction) -> str:
-    minutes = entry.details.get("minutes") or 0
     command = entry.action.removeprefix("timer-")
     if command == "start":
-        return ngettext(
-            "%(actor)s started a %(minutes)d-minute timer",
-            "%(actor)s started a %(minutes)d-minute timer",
-            minutes,
-        )
+        return _("%(actor)s started a timer of %(duration)s")
     if command == "extend":
-        return ngettext(
-            "%(actor)s added %(minutes)d minute to the timer",
-            "%(actor)s added %(minutes)d minutes to the timer",
-            minutes,
-        )
+        return _("%(actor)s added %(duration)s to the timer")
     return {
         "pause": _("%(actor)s paused the timer"),
         "resume": _("%(actor)s resumed the timer"),
         "clear": _("%(actor)s cleared the timer"),
+        "close-at-zero": _("%(actor)s set input to close when the timer reaches zero"),
+        "open-at-zero": _("%(actor)s kept input open when the timer reaches zero"),
     }.get(command, _("%(actor)s changed the timer"))
 
 
@@ -243,7 +246,9 @@ def describe(entry: ModerationAction, returned: dict | None = None) -> str:
         )
     elif action.startswith("timer-"):
         sentence = _timer_sentence(entry)
-        values["minutes"] = details.get("minutes") or 0
+        values["duration"] = duration_words(
+            (details.get("minutes") or 0) * 60 + (details.get("seconds") or 0)
+        )
     elif action == "spotlight":
         sentence = (
             _("%(actor)s cleared the spotlight")

@@ -143,22 +143,43 @@ def set_phase(
     return live_session
 
 
+TIMER_LONGEST = 180 * 60  # seconds
+EXTENSION_LONGEST = 60 * 60
+
+
 @transaction.atomic
 def set_timer(
-    *, live_session: LiveSession, actor, command: str, minutes: int = 0, seconds: int = 0
+    *,
+    live_session: LiveSession,
+    actor,
+    command: str,
+    minutes: int = 0,
+    seconds: int = 0,
+    close_at_zero: bool | None = None,
 ) -> LiveSession:
-    """Start (for ``minutes``), pause, resume, extend (by ``minutes``) or clear the timer.
-    ``seconds`` starts a timer of so many seconds instead (tests and scripts: the dashboard
-    offers minutes). Extending a timer that ran out, or clearing it, opens input again.
-    Refuses with InvalidInput for a duration out of range or an unknown command. Emits
-    ``timer_changed``."""
+    """Start (for ``minutes`` and ``seconds``: 30 s, 1 min 30 s, up to 180 min), pause,
+    resume, extend (by ``minutes`` and ``seconds``, up to 60 min) or clear the timer.
+    ``close_at_zero``, given with a start, says whether input closes when it reaches zero (the
+    session's ``close_input_at_zero``; left as it is when None); "close-at-zero" and
+    "open-at-zero" change it alone (set_close_at_zero). Extending a timer that ran out, or
+    clearing it, opens input again. Refuses with InvalidInput for a duration out of range or an
+    unknown command. Emits ``timer_changed``."""
+    if command in ("close-at-zero", "open-at-zero"):
+        return set_close_at_zero(
+            live_session=live_session, actor=actor, close=command == "close-at-zero"
+        )
     live_session = locked_session(live_session)
     now = timezone.now()
+    duration = timedelta(minutes=max(minutes, 0), seconds=max(seconds, 0))
+    fields = ["phase_ends_at", "timer_remaining"]
     if command == "start":
-        if not (1 <= minutes <= 180 or (minutes == 0 and 1 <= seconds <= 180 * 60)):
-            raise InvalidInput(_("A timer runs from 1 to 180 minutes."))
-        live_session.phase_ends_at = now + timedelta(minutes=minutes, seconds=seconds)
+        if minutes < 0 or seconds < 0 or not 1 <= duration.total_seconds() <= TIMER_LONGEST:
+            raise InvalidInput(_("A timer runs from 1 second to 180 minutes."))
+        live_session.phase_ends_at = now + duration
         live_session.timer_remaining = None
+        if close_at_zero is not None:
+            live_session.close_input_at_zero = close_at_zero
+            fields.append("close_input_at_zero")
     elif command == "pause" and live_session.phase_ends_at:
         live_session.timer_remaining = max(live_session.phase_ends_at - now, timedelta(0))
         live_session.phase_ends_at = None
@@ -166,23 +187,42 @@ def set_timer(
         live_session.phase_ends_at = now + live_session.timer_remaining
         live_session.timer_remaining = None
     elif command == "extend":
-        if not 1 <= minutes <= 60:
-            raise InvalidInput(_("Extend by 1 to 60 minutes."))
+        if minutes < 0 or seconds < 0 or not 1 <= duration.total_seconds() <= EXTENSION_LONGEST:
+            raise InvalidInput(_("Extend by 1 second to 60 minutes."))
         if live_session.phase_ends_at:
-            live_session.phase_ends_at = max(live_session.phase_ends_at, now) + timedelta(
-                minutes=minutes
-            )
+            live_session.phase_ends_at = max(live_session.phase_ends_at, now) + duration
         elif live_session.timer_remaining is not None:
-            live_session.timer_remaining += timedelta(minutes=minutes)
+            live_session.timer_remaining += duration
         else:
-            live_session.phase_ends_at = now + timedelta(minutes=minutes)
+            live_session.phase_ends_at = now + duration
     elif command == "clear":
         live_session.phase_ends_at = None
         live_session.timer_remaining = None
     else:
         raise InvalidInput(_("That timer control is not available now."))
-    live_session.save(update_fields=["phase_ends_at", "timer_remaining"])
-    log(live_session, actor, f"timer-{command}", "session", minutes=minutes)
+    live_session.save(update_fields=fields)
+    log(
+        live_session,
+        actor,
+        f"timer-{command}",
+        "session",
+        minutes=minutes,
+        seconds=seconds,
+        close_input_at_zero=live_session.close_input_at_zero,
+    )
+    events.timer_changed(live_session)
+    return live_session
+
+
+@transaction.atomic
+def set_close_at_zero(*, live_session: LiveSession, actor, close: bool) -> LiveSession:
+    """Whether input closes when the timer reaches zero, changed beside the timer (before or
+    while it runs); a timer that already ran out closes or opens input at once. Emits
+    ``timer_changed`` (the screens' "time is up" note depends on it)."""
+    live_session = locked_session(live_session)
+    live_session.close_input_at_zero = close
+    live_session.save(update_fields=["close_input_at_zero"])
+    log(live_session, actor, "timer-close-at-zero" if close else "timer-open-at-zero", "session")
     events.timer_changed(live_session)
     return live_session
 

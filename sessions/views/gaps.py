@@ -54,7 +54,9 @@ def gap_form(live_session: LiveSession, data=None, initial=None) -> GapForm:
     return form
 
 
-def _gap_answer(request, participant: Participant, form, flash: str, refusal=None):
+def _gap_answer(
+    request, participant: Participant, form, flash: str, refusal=None, posted: GapNote | None = None
+):
     """The gap form back in place (fresh after a note, filled in after a refusal) with the
     message, and the gaps as this author sees them (their Delete on their own note)."""
     context = {
@@ -67,6 +69,7 @@ def _gap_answer(request, participant: Participant, form, flash: str, refusal=Non
         if refusal or form.errors
         else queries.gap_notes(participant.live_session),
         "audience": "participants",
+        "posted": posted,
     }
     template = f"{PARTIAL}#gap-form-result"
     if refusal is not None:
@@ -98,7 +101,7 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
                 return _gap_answer(request, participant, form, _("Please check the form."))
             return render(request, template, context, status=422)
         try:
-            services.annotate_gap(
+            note = services.annotate_gap(
                 participant=participant,
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
@@ -112,7 +115,7 @@ def gap(request: HttpRequest, participant: Participant) -> HttpResponse:
             return refused(request, exc, template, context)
         thanks = _("Thank you: your gap note is on the board.")
         if request.htmx:
-            return _gap_answer(request, participant, gap_form(live_session), thanks)
+            return _gap_answer(request, participant, gap_form(live_session), thanks, posted=note)
         messages.success(request, thanks)
         return redirect(page_url(live_session, "#gaps"))
     return render(request, template, context)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -247,9 +248,16 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
         "already": set(need.mappings.values_list("strategy_id", flat=True)),
     }
     template = "sessions/participant/map.html"
+    if request.htmx and request.method == "GET":
+        # Opened in place on the session page (static/js/picker.js): the picker alone.
+        context["in_place"] = True
+        template += "#picker"
     if refusal is not None:
-        return refused(request, refusal, template, context)
-    return render(request, template, context, status=422 if form.errors else 200)
+        response = refused(request, refusal, template, context)
+    else:
+        response = render(request, template, context, status=422 if form.errors else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_POST

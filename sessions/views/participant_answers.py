@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from sessions import queries, services
 from sessions.forms import ClientKeyForm
-from sessions.models import LiveSession, Participant
+from sessions.models import LiveSession, Mapping, Participant
+from sessions.moderation_log import quoted
 from sessions.permissions import owned_or_404
 from sessions.views.refusals import flash_refused
 
@@ -17,6 +19,15 @@ PARTIAL = "sessions/partials/participant.html"
 
 def page_url(live_session: LiveSession, anchor: str = "") -> str:
     return reverse("sessions:participant", args=[live_session.code]) + anchor
+
+
+def withdrawn_words(item) -> str:
+    """What is said where a withdrawn item was: "Deleted: “Safer streams”."."""
+    if isinstance(item, Mapping):
+        return _("Removed: your mapping to %(strategy)s.") % {
+            "strategy": item.strategy.localized("name")
+        }
+    return _("Deleted: %(item)s.") % {"item": quoted(item.text)}
 
 
 def withdraw(
@@ -34,18 +45,24 @@ def withdraw(
     its first copy took the item away, is answered as done rather than "no longer here"."""
     live_session = participant.live_session
     client_key = ClientKeyForm(request.POST).key()
+    note = ""
     try:
         item = owned_or_404(queryset, participant, pk)
     except Http404:
         if not services.already_written(participant=participant, client_key=client_key):
             raise
     else:
+        note = withdrawn_words(item)
         try:
             withdraw(item, client_key)
         except services.SessionError as exc:
             return flash_refused(request, exc, redirect_to=page_url(live_session))
     if request.htmx:
-        context = {"flash": message, "removed_id": element_id}
+        context = {
+            "flash": message,
+            "withdrawn_id": element_id,
+            "withdrawn_note": note or message,
+        }
         return render(request, f"{PARTIAL}#withdrawn", context)
     messages.success(request, message)
     return redirect("sessions:participant", code=live_session.code)

@@ -180,7 +180,22 @@
       return;
     }
     answerNextTo(xhr, messageOf(xhr), !!xhr.cgSwapped);
+    // After htmx has settled (20 ms), which puts the focus back and may scroll to it.
+    if (xhr.cgSwapped) setTimeout(function () { showFirstError(xhr.cgAnchorId); }, 80);
   });
+  // A form sent back with its reasons: the first one is brought into view, above the button
+  // that rides at the bottom of a small phone's screen (it would hide what is under it).
+  function showFirstError(anchorId) {
+    var anchor = anchorId && document.getElementById(anchorId);
+    var error = anchor && anchor.querySelector(".invalid-feedback, [data-refusal]:not(.visually-hidden), .alert:not(.visually-hidden)");
+    if (!error || !error.getClientRects().length) return;
+    var field = error.closest(".mb-3, fieldset, .form-group") || error;
+    field.scrollIntoView({ block: "center" });
+    var bar = anchor.querySelector(".form-submit, .mb-3:has(> div > [type=submit])");
+    var barTop = bar && getComputedStyle(bar).position === "sticky" ? bar.getBoundingClientRect().top : window.innerHeight;
+    var bottom = error.getBoundingClientRect().bottom;
+    if (bottom > barTop - 8) window.scrollBy(0, bottom - barTop + 16);
+  }
   document.body.addEventListener("htmx:sendError", function (event) {
     if (event.detail.xhr.cgKeeps) { queued(event.detail.elt, event.detail.xhr.cgKeeps); return; }
     if (answers(event.detail)) answerNextTo(event.detail.xhr, text("network-error"), false, ["data-network", ""]);
@@ -222,5 +237,98 @@
   htmx.onLoad(function (content) {
     var scope = content.querySelectorAll ? content : document;
     scope.querySelectorAll("textarea[maxlength], input[maxlength][data-counter]").forEach(attachCounter);
+  });
+})();
+
+// One's own item withdrawn (a need, a mapping, a gap note): it goes from view at the tap, and
+// the answer's words take its place, "Deleted: “…”.", in the list where it was. The room's push
+// may take the item (and the form in it) away before the answer comes: the form waits in a
+// hidden holder meanwhile, so that htmx still swaps the answer (a detached form's answer finds
+// no "#flash": htmx:oobErrorNoTarget). The item is hidden rather than taken out, so the push
+// that follows finds what it expects whichever arrives first; a redrawn list gets the words
+// back at the same place. A refused or unsent withdrawal puts the item and its form back.
+(function () {
+  "use strict";
+  if (!window.htmx) return;
+  var places = {};
+  var notes = [];
+  var holder = document.createElement("div");
+  holder.hidden = true;
+  document.body.appendChild(holder);
+
+  function placeOf(item) {
+    var prev = item.previousElementSibling;
+    var next = item.nextElementSibling;
+    var around = item.parentElement && item.parentElement.closest("[id]");
+    return { prev: prev && prev.id, next: next && next.id, holder: around && around.id };
+  }
+  function put(note) {
+    if (note.element && note.element.isConnected) return;
+    var item = document.getElementById(note.id);
+    var place = note.place;
+    var prev = place.prev && document.getElementById(place.prev);
+    var next = place.next && document.getElementById(place.next);
+    var around = place.holder && document.getElementById(place.holder);
+    var parent, before;
+    if (item && item.parentElement) { item.hidden = true; parent = item.parentElement; before = item; }
+    else if (prev && prev.parentElement) { parent = prev.parentElement; before = prev.nextSibling; }
+    else if (next && next.parentElement) { parent = next.parentElement; before = next; }
+    else if (around) { parent = around; before = null; }
+    else return;
+    // An item of the list where the item was, or a paragraph where the list is gone.
+    var element = document.createElement(/^(UL|OL)$/.test(parent.tagName) ? "li" : "p");
+    element.className = "withdrawn-note";
+    element.setAttribute("data-withdrawn-note", note.id);
+    element.textContent = note.text;
+    note.element = element;
+    parent.insertBefore(element, before);
+  }
+  function collect() {
+    document.querySelectorAll("#flash [data-withdrawn]").forEach(function (said) {
+      var id = said.getAttribute("data-withdrawn");
+      var item = document.getElementById(id);
+      var place = places[id] || (item && placeOf(item));
+      said.remove();
+      if (!place) return;
+      notes = notes.filter(function (note) { return note.id !== id; });
+      notes.push({ id: id, place: place, text: said.textContent.trim(), element: null });
+    });
+    notes.forEach(put);
+  }
+  function putBack(form) {
+    var home = form.cgHome;
+    if (!home) return;
+    form.cgHome = null;
+    if (home.parent.isConnected) home.parent.insertBefore(form, home.next && home.next.parentNode === home.parent ? home.next : null);
+    else form.remove();
+    var item = document.getElementById(form.getAttribute("data-outbox-target"));
+    if (item) item.hidden = false;
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-withdraw]")) return;
+    var id = form.getAttribute("data-outbox-target");
+    var item = id && document.getElementById(id);
+    if (!item) return;
+    places[id] = placeOf(item);
+    form.cgHome = { parent: form.parentNode, next: form.nextSibling };
+    holder.appendChild(form);
+    item.hidden = true;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-withdraw]")) return;
+    if (!event.detail.successful) putBack(form);
+    else { form.cgHome = null; form.remove(); }
+    collect();
+  });
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.body.addEventListener(name, function (event) {
+      var form = event.detail.elt;
+      if (form.matches && form.matches("form[data-withdraw]")) putBack(form);
+    });
+  });
+  ["htmx:afterSettle", "htmx:oobAfterSwap", "htmx:wsAfterMessage"].forEach(function (name) {
+    document.body.addEventListener(name, collect);
   });
 })();

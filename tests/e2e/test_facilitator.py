@@ -64,7 +64,7 @@ class FacilitatorTests(BrowserTestCase):
         expect(board.locator("#phase-title")).to_contain_text("Mapping")
         expect(phone.locator("#phase-title")).to_contain_text("Mapping")
 
-        dashboard.get_by_label("Timer (minutes)").fill("3")
+        dashboard.get_by_label("min", exact=True).fill("3")  # minutes and seconds (issue 25)
         dashboard.get_by_role("button", name="Start timer").click()
         expect(dashboard.locator("#controls .timer")).to_be_visible()
         expect(board.locator("#phase-banner .timer")).to_have_text(re.compile(r"^[23]:\d\d$"))

@@ -138,7 +138,8 @@ class PhoneFirstScreenTests(BrowserTestCase):
                 page.locator(".next-to-map-link").click()
                 expect(page.get_by_role("heading", name="Map a need to strategies")).to_be_visible()
                 first = page.locator(".picker-option").first
-                self.assert_on_first_screen(page, first.get_by_role("checkbox"))
+                # Opened in place (issue 25): the page is brought to the picker, no scrolling.
+                self.assert_on_first_screen_after_scroll(page, first.get_by_role("checkbox"))
                 self.assert_accessible(page)
                 # A strategy far down the list: once ticked, "Map" is on screen where it is.
                 last = page.get_by_role("checkbox").last
@@ -149,6 +150,7 @@ class PhoneFirstScreenTests(BrowserTestCase):
                 self.assert_on_first_screen_after_scroll(page, button)
                 button.click()
                 expect(page).to_have_url(re.compile(f"/s/{CODE}/$"))
+                expect(page.locator("#flash")).to_contain_text("Mapped to")
                 mine = Mapping.objects.filter(author=self.me)
                 self.assertTrue(mine.exists(), "the mapping was not saved")
                 mine.delete()

@@ -198,10 +198,11 @@ class OutboxTests(BrowserTestCase):
         phone.locator(f"#strategy-{strategy.pk}").check()
         phone.get_by_role("button", name="Map", exact=True).click()
 
-        self.assert_waiting(phone, 1, ".map-page")
+        # The picker opened in place (issue 25): the kept mapping waits on the need's card.
+        self.assert_waiting(phone, 1, f"#need-{need.pk}")
         expect(phone.locator("[data-outbox-mark]")).to_contain_text(strategy.name)
         self.reload_offline(phone)
-        self.assert_waiting(phone, 1, ".map-page")
+        self.assert_waiting(phone, 1, f"#need-{need.pk}")
 
         self.online(phone)
 
@@ -386,10 +387,11 @@ class OutboxTests(BrowserTestCase):
         self.offline(phone)
         phone.locator(f"#strategy-{self.strategies[0].pk}").check()
         phone.get_by_role("button", name="Map", exact=True).click()
-        self.assert_waiting(phone, 1, ".map-page")
+        self.assert_waiting(phone, 1, f"#need-{need.pk}")
         self.online(phone)
 
         expect(phone).to_have_url(re.compile(f"/s/{CODE}/$"), timeout=15_000)
+        expect(phone.locator("#flash")).to_contain_text("Mapped to", timeout=15_000)
         self.assertEqual(Need.objects.filter(text="Kept without a worker").count(), 1)
         self.assertEqual(Mapping.objects.filter(need=need).count(), 1)
 

@@ -122,7 +122,7 @@ def test_the_moderation_log_says_who_did_what_in_words(live_session, facilitator
     lines = [line.text for line in log_lines(live_session)]
 
     assert lines == [
-        "Ada started a 3-minute timer",
+        "Ada started a timer of 3 minutes",
         "Ada restored Bright Otter",
         "Ada removed Bright Otter",
         f"Ada hid “Safe streaming” → {mapping.strategy.name}",

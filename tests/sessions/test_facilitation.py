@@ -56,7 +56,7 @@ def test_timer_start_pause_resume_extend(live_session, facilitator, capture_live
 def test_timer_refuses_absurd_durations(live_session, facilitator, capture_live_events):
     with (
         capture_live_events() as events,
-        pytest.raises(services.InvalidInput, match="1 to 180 minutes"),
+        pytest.raises(services.InvalidInput, match="1 second to 180 minutes"),
     ):
         services.set_timer(live_session=live_session, actor=facilitator, command="start", minutes=0)
 

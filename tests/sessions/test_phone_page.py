@@ -12,7 +12,7 @@ from sessions.enums import ContributionStatus, Phase
 from sessions.live.change import Change
 from sessions.live.kinds import event_of
 from sessions.live.render import change_for, render_messages
-from sessions.models import LiveSession, Need, Vote
+from sessions.models import GapNote, LiveSession, Need, Vote
 from tests.conftest import client_for
 from tests.factories import GapNoteFactory, MappingFactory, NeedFactory, ParticipantFactory
 
@@ -102,16 +102,55 @@ def test_posting_a_need_answers_with_the_authors_card_and_its_controls(
     assert reverse("sessions:delete_need", args=[live_session.code, need.pk]) in response.text
 
 
-def test_withdrawing_answers_with_the_item_gone_from_the_page(
+def test_withdrawing_answers_with_words_for_where_the_item_was(
     participant_client, live_session, written
 ):
+    """Issue 25: the words that take the item's place (static/js/answers.js puts them there),
+    and no out-of-band delete that a push may already have done (htmx:oobErrorNoTarget)."""
     code = live_session.code
+    mapping = written["mapping"]
     response = participant_client.post(
-        reverse("sessions:delete_mapping", args=[code, written["mapping"].pk]), headers=HTMX
+        reverse("sessions:delete_mapping", args=[code, mapping.pk]), headers=HTMX
     )
 
-    assert f'<div id="mapping-{written["mapping"].pk}" hx-swap-oob="delete">' in response.text
+    assert 'hx-swap-oob="delete"' not in response.text
     assert "Your mapping is removed." in response.text
+    assert (
+        f'data-withdrawn="mapping-{mapping.pk}" hidden>Removed: your mapping to '
+        f"{mapping.strategy.name}.</p>"
+    ) in response.text
+
+
+def test_a_gap_notes_author_gets_its_delete_control_in_the_answer(participant_client, live_session):
+    """Issue 25: filled in after the gaps, so a push that came first cannot keep it empty."""
+    live_session.phase = "gaps"
+    live_session.save()
+    strategy = live_session.taxonomy.strategies.first()
+    response = participant_client.post(
+        reverse("sessions:gap", args=[live_session.code]),
+        {"target": f"strategy-{strategy.pk}", "kind": "other", "text": "Nobody asked us"},
+        headers=HTMX,
+    )
+
+    note = GapNote.objects.get(text="Nobody asked us")
+    assert f'<span id="own-gap-{note.pk}" hx-swap-oob="innerHTML">' in response.text
+    assert reverse("sessions:delete_gap", args=[live_session.code, note.pk]) in response.text
+
+
+def test_an_empty_gap_note_is_refused_in_the_apps_words(participant_client, live_session):
+    live_session.phase = "gaps"
+    live_session.save()
+    strategy = live_session.taxonomy.strategies.first()
+    response = participant_client.post(
+        reverse("sessions:gap", args=[live_session.code]),
+        {"target": f"strategy-{strategy.pk}", "text": "   "},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    assert "Your gap note is empty: write a few words first." in response.text
+    assert "Choose what is missing: one of the options above." in response.text
+    assert "This field is required." not in response.text
 
 
 # --- pending needs --------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def test_posting_an_invalid_need_keeps_the_text_and_explains(participant_client,
 
     assert response.status_code == 422
     assert long_text in response.text
-    assert "at most 280 characters" in response.text
+    assert "At most 280 characters: yours has 300. Shorten it a little." in response.text
     assert not Need.objects.exists()
 
 
