@@ -56,7 +56,7 @@ from sessions.services.facilitation import (
     spotlight,
 )
 from sessions.services.joining import erase_participant, join_session, touch, update_participant
-from sessions.services.merging import merge_needs, undo_merge
+from sessions.services.merging import merge_needs
 from sessions.services.moderation import (
     correct_need,
     moderate,
@@ -68,6 +68,7 @@ from sessions.services.publishing import evidence_budget, publish_evidence, unpu
 from sessions.services.replays import already_written
 from sessions.services.suggestions import dismiss_merge_suggestion, refresh_merge_suggestions
 from sessions.services.undoing import undo
+from sessions.services.unmerging import undo_merge
 from sessions.services.voting import add_dot, remove_dot
 
 __all__ = [

@@ -133,7 +133,7 @@ def edit_need(
 def delete_need(*, participant: Participant, need: Need, client_key: str = "") -> None:
     """Withdraw one's own need (any phase), with its mappings, votes and gap notes. Needs a
     facilitator merged into it come back first, with what moved with them (undone merges,
-    sessions.services.merging), rather than go with it. Withdrawing a need already gone is a
+    sessions.services.unmerging), rather than go with it. Withdrawing a need already gone is a
     no-op. Refuses with NotYours. Emits ``merge_undone`` for each merge undone, then
     ``need_withdrawn``; nothing when ``client_key`` was already used."""
     participant, live_session = locked_participant(participant)
@@ -148,17 +148,17 @@ def delete_need(*, participant: Participant, need: Need, client_key: str = "") -
 
 def withdraw_needs(pks: list[int]) -> None:
     """Delete these needs (the caller holds their author's lock), after undoing the merges
-    into them and unfolding what was folded into their mappings (sessions.services.merging),
+    into them and unfolding what was folded into their mappings (sessions.services.unmerging),
     so that nothing anyone else contributed goes with them but their own mappings, dots and
     gap notes."""
-    from sessions.services import merging
+    from sessions.services import unmerging
 
-    lock_needs([*pks, *merging.duplicates_of(pks)])
-    merging.undo_merges_into(pks)
+    lock_needs([*pks, *unmerging.duplicates_of(pks)])
+    unmerging.undo_merges_into(pks)
     mappings = list(Mapping.objects.filter(need_id__in=pks).values_list("pk", flat=True))
-    unfolded = merging.unfold_into(mappings)
+    unfolded = unmerging.unfold_into(mappings)
     Need.objects.filter(pk__in=pks).delete()
-    merging.settle_unfolded(unfolded)
+    unmerging.settle_unfolded(unfolded)
 
 
 # --- mapping --------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def map_need(
 @transaction.atomic
 def delete_mapping(*, participant: Participant, mapping: Mapping, client_key: str = "") -> None:
     """Withdraw one's own mapping (any phase), with the dots and gap notes on it; mappings a
-    merge folded into it come back first with their own (sessions.services.merging). Refuses
+    merge folded into it come back first with their own (sessions.services.unmerging). Refuses
     with NotYours. Emits ``mapping_withdrawn``; nothing when ``client_key`` was already used."""
     participant, live_session = locked_participant(participant)
     client_key = clean_key(client_key)
@@ -246,7 +246,7 @@ def withdraw_mappings(pks: list[int]) -> dict[int, Mapping]:
     """Delete these mappings (the caller holds their author's lock) after unfolding what a
     merge folded into them; returns them as they were."""
     from sessions.models import MergedMapping
-    from sessions.services import merging
+    from sessions.services import unmerging
 
     needs = set(Mapping.objects.filter(pk__in=pks).values_list("need_id", flat=True))
     folded = MergedMapping.objects.filter(into_id__in=pks, folded=True).values_list(
@@ -254,9 +254,9 @@ def withdraw_mappings(pks: list[int]) -> dict[int, Mapping]:
     )
     lock_needs([*needs, *folded])
     gone = {mapping.pk: mapping for mapping in Mapping.objects.filter(pk__in=pks)}
-    unfolded = merging.unfold_into(pks)
+    unfolded = unmerging.unfold_into(pks)
     Mapping.objects.filter(pk__in=pks).delete()
-    merging.settle_unfolded(unfolded)
+    unmerging.settle_unfolded(unfolded)
     return gone
 
 

@@ -202,14 +202,14 @@ def erase_participant(*, participant: Participant) -> None:
     text, a merge's records), hangs off their row and goes with it (CASCADE); the moderation
     log only points at rows (SET_NULL) and then reads "erased". Needs of others that a
     facilitator merged into theirs come back first, and so do mappings folded into theirs
-    (sessions.services.merging), rather than go with them. Their rate-limit counters go after
+    (sessions.services.unmerging), rather than go with them. Their rate-limit counters go after
     commit. A removed participant's browser stays removed: only a keyed digest of its device
     hash is kept (models.RemovedBrowser), linked to nothing they wrote.
 
     Emits ``merge_undone`` for each merge undone, then ``participant_erased`` with their
     needs and the others' needs that lose their dots or mappings."""
     from sessions.models import Mapping, MergedMapping, RemovedBrowser
-    from sessions.services import merging
+    from sessions.services import unmerging
 
     participant, live_session = locked_participant(participant, removed_too=True)
     own = list(Need.objects.filter(author=participant).values_list("pk", flat=True))
@@ -217,11 +217,11 @@ def erase_participant(*, participant: Participant) -> None:
     folded_into_theirs = MergedMapping.objects.filter(
         into__in=mappings.values("pk"), folded=True
     ).values_list("mapping__need_id", flat=True)
-    lock_needs(needs_of(participant) | set(merging.duplicates_of(own)) | set(folded_into_theirs))
+    lock_needs(needs_of(participant) | set(unmerging.duplicates_of(own)) | set(folded_into_theirs))
     written = own
     touched = needs_touched_by(participant)
-    merging.undo_merges_into(own)
-    unfolded = merging.unfold_into(
+    unmerging.undo_merges_into(own)
+    unfolded = unmerging.unfold_into(
         list(mappings.exclude(need_id__in=own).values_list("pk", flat=True))
     )
     if participant.removed_at and participant.device_hash:
@@ -230,7 +230,7 @@ def erase_participant(*, participant: Participant) -> None:
         )
     forget = (str(participant.pk), participant.device_hash)
     participant.delete()
-    merging.settle_unfolded(unfolded)
+    unmerging.settle_unfolded(unfolded)
     transaction.on_commit(lambda: _forget_counters(*forget), robust=True)
     events.participant_left(live_session.pk, written=written, touched=touched, removed=False)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from sessions.live import events
 from sessions.models import LiveSession, MergeSuggestion, ModerationAction
 from sessions.moderation_log import UNDOABLE
-from sessions.services import merging
+from sessions.services import merging, unmerging
 from sessions.services.common import lock_needs, log, retry_on_lock_conflict, withdrawn_meanwhile
 from sessions.services.errors import Conflict, InvalidInput
 from sessions.services.moderation import lock_contribution, restore_participant, set_status
@@ -44,7 +44,7 @@ def undo(*, actor, entry: ModerationAction) -> Undone:
     if entry.action == "merge":
         if entry.merge is None:
             raise Conflict(_("This merge can no longer be undone: one of its needs was erased."))
-        _merge, dots = merging.undo_merge(actor=actor, merge=entry.merge)
+        _merge, dots = unmerging.undo_merge(actor=actor, merge=entry.merge)
         entry.refresh_from_db()
         return Undone(entry, dots)
     undo_one = {
