@@ -20,7 +20,7 @@ from sessions.services.common import JOINS_WITHOUT_PROOF_PER_MINUTE
 from tests.factories import LiveSessionFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHOSEN = {"presence": "remote", "agree": "on", "display_name": "Ada"}
 # Small challenges, so that the tests solve them in milliseconds.
 CHEAP = {"JOIN_CHALLENGE_COST": 10, "JOIN_CHALLENGE_NUMBER": 50}

@@ -403,7 +403,7 @@ def test_the_owner_adds_a_co_facilitator_who_can_then_run_the_session(
     facilitator_client, live_session, facilitator
 ):
     # Who facilitates is no longer a list of every account in the settings form: the owner
-    # finds one by name and adds it (tests/sessions/test_facilitators.py).
+    # finds one by name and adds it (tests/sessions/views/test_facilitators.py).
     LiveSession.objects.filter(pk=live_session.pk).update(owner=facilitator)
     remote_colleague = get_user_model().objects.create_user("remote-colleague", password="pw")
 

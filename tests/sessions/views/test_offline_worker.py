@@ -105,7 +105,7 @@ def test_the_dashboard_does_not_register_the_worker(facilitator_client, live_ses
 
 
 def test_the_vendored_workbox_is_the_version_package_json_pins():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     pinned = json.loads((root / "package.json").read_text())["dependencies"]
     vendored = (root / "static/vendor/workbox/VERSION").read_text().split("\n")
 

@@ -12,7 +12,7 @@ from sessions.live.render import change_for, render_messages
 from sessions.models import LiveSession, Need, Participant
 from tests.conftest import client_for
 from tests.factories import ParticipantFactory
-from tests.sessions.test_reveal import revealed  # noqa: F401  (the hand-computed fixture)
+from tests.sessions.queries.test_reveal import revealed  # noqa: F401  (the hand-computed fixture)
 
 pytestmark = pytest.mark.django_db
 

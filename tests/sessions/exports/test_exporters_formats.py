@@ -16,7 +16,7 @@ from tests.factories import LiveSessionFactory
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "export-schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[3] / "docs" / "export-schema.json").read_text())
 
 
 def stamp(value) -> str:

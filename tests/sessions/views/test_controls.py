@@ -13,7 +13,7 @@ from tests.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-TEMPLATES = Path(__file__).resolve().parents[2] / "sessions" / "templates" / "sessions"
+TEMPLATES = Path(__file__).resolve().parents[3] / "sessions" / "templates" / "sessions"
 
 
 def toast(response) -> str:

@@ -27,7 +27,7 @@ from tests.factories import (
     StrategyFactory,
     VoteFactory,
 )
-from tests.sessions.test_concurrency import fire_in_parallel
+from tests.sessions.services.test_concurrency import fire_in_parallel
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
