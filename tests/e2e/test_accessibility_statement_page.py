@@ -35,6 +35,7 @@ class AccessibilityStatementPageTests(BrowserTestCase):
                     page.goto(f"{self.live_server_url}/join/{live_session.code}/")
                     page.locator("footer").get_by_role("link", name=LINK[language]).click()
                     expect(page.get_by_role("heading", level=1)).to_have_text(LINK[language])
+                    page.wait_for_load_state("load")  # measured with its stylesheet applied
                     expect(page.locator("#sc-2\\.1\\.4")).to_contain_text("Character Key Shortcuts")
                     width = page.evaluate("document.scrollingElement.scrollWidth")
                     self.assertLessEqual(width, device["viewport"]["width"], "scrolls sideways")

@@ -62,6 +62,9 @@ class ModerationUndoTests(BrowserTestCase):
         dashboard.get_by_label("Username").fill("ada")
         dashboard.get_by_label("Password").fill("pw-for-tests-only")
         dashboard.get_by_role("button", name="Log in").click()
+        # A click before htmx is up is a plain form post, answered with a page, not a toast.
+        expect(dashboard).to_have_url(re.compile(f"/facilitate/{CODE}/$"))
+        dashboard.wait_for_load_state("load")
 
         dashboard.get_by_role("button", name=re.compile("Merge into the first")).click()
 

@@ -146,7 +146,9 @@ class PhoneAnswerTests(BrowserTestCase):
 
         author.on("dialog", lambda dialog: dialog.accept())
         card.get_by_role("button", name=re.compile("^Delete")).click()
-        expect(author.locator("#needs-list")).not_to_contain_text("Mine to change")
+        # Gone from both phones; the author is told where it was.
+        expect(author.locator("#needs-list .need-card", has_text="Mine to change")).to_have_count(0)
+        expect(author.locator("#needs-list")).to_contain_text("Deleted: “Mine to change”.")
         expect(reader.locator("#needs-list")).not_to_contain_text("Mine to change")
 
     def test_a_removed_phone_is_told_at_once_and_stays_out_until_the_removal_is_undone(self):
