@@ -196,7 +196,10 @@ class Server:
         argv = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)]
         # As deploy/commonground@.service runs it.
         argv += ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
-        argv += ["--lifespan", "off", "--ws", "websockets-sansio", "--ws-max-size", "16384"]
+        # BENCH_UVICORN_WS compares uvicorn's other WebSocket implementations (websockets-sansio,
+        # websockets) with the shipped one (wsproto).
+        ws = os.environ.get("BENCH_UVICORN_WS", "wsproto")
+        argv += ["--lifespan", "off", "--ws", ws, "--ws-max-size", "16384"]
         argv += ["--ws-per-message-deflate", "false", app]
         return cls(argv, env, port, name, cwd)
 

@@ -17,7 +17,7 @@ def test_workers_run_without_an_access_log_or_proxy_headers():
 
     assert "--no-access-log" in command
     assert "--no-proxy-headers" in command
-    assert "--ws websockets-sansio" in command
+    assert "--ws wsproto" in command
     assert "commonground.asgi:application" in command
     assert "EnvironmentFile=/etc/commonground/commonground.env" in unit
     wants = (DEPLOY / "commonground.target").read_text()
