@@ -7,21 +7,19 @@ an edit here. The files share one export time, so they agree with each other.
 Written whole before it is sent (``streams = False``), as the workbook inside it is: an error
 is then a 500, not a cut-off archive."""
 
-import tempfile
 import zipfile
-from collections.abc import Iterator
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from sessions.exports.exporter import STREAM_CHUNK_BYTES, Exporter
+from sessions.exports.exporter import Exporter, SpooledExporter
 from sessions.exports.formats import FORMATS
 
 # Files that are compressed archives already are stored as they are.
 ALREADY_COMPRESSED = ("application/zip", "application/vnd.openxmlformats")
 
 
-class EverythingExporter(Exporter):
+class EverythingExporter(SpooledExporter):
     identifier = "everything.zip"
     url_name = "export_everything"
     name = gettext_lazy("Everything (zip)")
@@ -52,10 +50,3 @@ class EverythingExporter(Exporter):
                 with archive.open(info, mode="w") as entry:
                     for chunk in exporter.chunks():  # the bytes of its single download
                         entry.write(chunk)
-
-    def chunks(self) -> Iterator[bytes]:
-        with tempfile.TemporaryFile() as file:
-            self.write_to(file)
-            file.seek(0)
-            while data := file.read(STREAM_CHUNK_BYTES):
-                yield data

@@ -2,6 +2,7 @@
 model), and the helpers the formats share: ISO timestamps and chunks of a useful size."""
 
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 
@@ -57,6 +58,21 @@ class Exporter:
         """Write the whole file to a binary stream (the management command uses this)."""
         for chunk in self.chunks():
             stream.write(chunk)
+
+
+class SpooledExporter(Exporter):
+    """An exporter whose writer needs a file it can seek in (a workbook, a zip of files):
+    ``write_to`` makes the file, and its download is read back from a temporary file."""
+
+    def write_to(self, stream) -> None:
+        raise NotImplementedError
+
+    def chunks(self) -> Iterator[bytes]:
+        with tempfile.TemporaryFile() as file:
+            self.write_to(file)
+            file.seek(0)
+            while data := file.read(STREAM_CHUNK_BYTES):
+                yield data
 
 
 def gather(pieces: Iterable[str | bytes], size: int = STREAM_CHUNK_BYTES) -> Iterator[bytes]:

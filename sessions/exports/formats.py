@@ -12,7 +12,6 @@ write-only mode to a file, whole (``streams = False``), then sent from it."""
 
 import io
 import json
-import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
@@ -27,7 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from sessions.enums import PHASE_ORDER, Phase
-from sessions.exports.exporter import STREAM_CHUNK_BYTES, Exporter, gather, timestamp
+from sessions.exports.exporter import Exporter, SpooledExporter, gather, timestamp
 from sessions.exports.report import build_report
 from sessions.exports.tables import STRATEGY_COLUMN_NAMES, Table, strategy_row, tables
 from sessions.models import LiveSession
@@ -158,7 +157,7 @@ def _xlsx_value(sheet, value, zone: tzinfo):
     return value
 
 
-class XlsxExporter(Exporter):
+class XlsxExporter(SpooledExporter):
     """An Excel workbook: a Summary sheet first, then one sheet per table, written row by row
     by openpyxl in write-only mode."""
 
@@ -208,13 +207,6 @@ class XlsxExporter(Exporter):
             for row in table.rows():
                 sheet.append([_xlsx_value(sheet, value, zone) for value in row])
         workbook.save(stream)
-
-    def chunks(self) -> Iterator[bytes]:
-        with tempfile.TemporaryFile() as file:
-            self.write_to(file)
-            file.seek(0)
-            while data := file.read(STREAM_CHUNK_BYTES):
-                yield data
 
 
 # --- JSON ------------------------------------------------------------------------------------
