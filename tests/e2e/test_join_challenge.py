@@ -84,17 +84,16 @@ class JoinChallengeTests(BrowserTestCase):
     def test_a_hurried_tap_waits_for_the_check_says_so_and_joins(self) -> None:
         phone = self.phone(throttle=0)
 
-        def slow_challenge(route):  # a slow network: the check cannot be done yet
-            time.sleep(2)
-            route.continue_()
-
-        phone.route("**/challenge/", slow_challenge)
+        held = []  # a slow network: the challenge arrives only once the tap has been seen
+        phone.route("**/challenge/", lambda route: held.append(route))
         phone.goto(self.join_url)
         phone.get_by_label(re.compile("I agree")).check()
         phone.get_by_role("button", name="Join").click()
 
         expect(phone.locator("#join-check")).to_have_text(WAITING)
         phone.screenshot(path=str(SHOTS / "join-waiting-390x844.png"))
+        self.assertEqual(len(held), 1, "the page asked for its challenge once")
+        held[0].continue_()
         expect(phone).to_have_url(re.compile(f"/s/{CODE}/$"), timeout=30_000)
         self.assertEqual(Participant.objects.count(), 1)
 
