@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import io
 import os
+import secrets
 import sys
 import time
 from collections import Counter
@@ -160,7 +161,9 @@ async def run_voters(ports, code, tokens, items, duration, per_voter=None):
             while time.monotonic() < deadline and (per_voter is None or step < per_voter):
                 kind, item = items[(index * 7 + step) % len(items)]
                 step += 1
-                body = f"kind={kind}&item={item}&action=add".encode()
+                # Each tap with its key, as the phone's outbox sends it.
+                key = secrets.token_hex(8)
+                body = f"kind={kind}&item={item}&action=add&client_key={key}".encode()
                 sent = time.monotonic()
                 try:
                     status, _ = await conn.request(

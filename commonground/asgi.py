@@ -19,16 +19,21 @@ from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from commonground.concurrency import ConcurrencyLimit  # noqa: E402
+from commonground.quick_votes import QuickVotes  # noqa: E402
 from commonground.websocket_guards import SameOriginWebSockets, unknown_path  # noqa: E402
 from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": ConcurrencyLimit(
-            django_asgi_app,
-            settings.HTTP_CONCURRENCY,
-            static_prefix=settings.STATIC_URL,  # "/static/": Django adds the script prefix
-            database_free_views=settings.DATABASE_FREE_VIEWS,
+        # A plenary's votes in the event loop, on the database's async connection; every
+        # other request, and any vote that is not the plain case, through Django.
+        "http": QuickVotes(
+            ConcurrencyLimit(
+                django_asgi_app,
+                settings.HTTP_CONCURRENCY,
+                static_prefix=settings.STATIC_URL,  # "/static/": Django adds the script prefix
+                database_free_views=settings.DATABASE_FREE_VIEWS,
+            )
         ),
         # Origin check first (scheme, host and port): a page on another site must not open a
         # socket with our cookies. A path with no consumer is refused, not a 500. Sockets get

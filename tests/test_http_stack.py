@@ -136,7 +136,7 @@ async def test_static_files_and_database_free_pages_pass_a_full_admission_queue(
     """With every admission slot held (as when PostgreSQL hangs), the stylesheet and the join
     form still answer at once; a page that needs the database waits its turn. The limit is
     the application's own, as the workers run it."""
-    http = application.application_mapping["http"]
+    http = application.application_mapping["http"].app  # inside the quick way in for votes
     release = asyncio.Event()
     served = []
 

@@ -26,7 +26,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from sessions.live import cluster, fanout
+from sessions.live import cluster, fanout, groups
 from sessions.live.change import Change
 from sessions.live.outages import OUTAGES
 from sessions.live.render import render_messages
@@ -60,19 +60,30 @@ def push_now(live_session_id: int, change: Change) -> None:
         async_to_sync(layer.group_send)(group, message)
 
 
-def _render_in_worker(live_session_id: int, change: Change) -> tuple[list[tuple[str, dict]], float]:
+def _render_in_worker(
+    live_session_id: int, change: Change, listened: set[str]
+) -> tuple[list[tuple[str, dict]], float]:
     """The messages, and the CPU time their render took in this thread: what a push costs the
     worker, not inflated by how busy its event loop is delivering to screens."""
     started = time.thread_time()
     try:
-        return render_messages(live_session_id, change), time.thread_time() - started
+        return render_messages(live_session_id, change, listened), time.thread_time() - started
     finally:
         connection.close()
 
 
 async def render_and_send(live_session_id: int, change: Change) -> float:
+    # Only for the groups some screen listens to (sessions.live.groups.listened).
+    names = [
+        groups.group_name(live_session_id, audience, language)
+        for language in groups.languages()
+        for audience in groups.AUDIENCES
+    ]
+    listened = await groups.listened(names)
+    if not listened:
+        return 0.0
     messages, render_seconds = await sync_to_async(_render_in_worker, thread_sensitive=False)(
-        live_session_id, change
+        live_session_id, change, listened
     )
     layer = get_channel_layer()
     for group, message in messages:
@@ -159,11 +170,16 @@ class Coalescer:
         with self._lock:
             self._render_seconds.clear()
 
+    def pushes_from_caller(self) -> bool:
+        """Whether ``add`` renders and sends in the calling thread (then not from an event
+        loop: the render reads the database through the ORM)."""
+        return settings.LIVE_COALESCE_SECONDS <= 0 or (
+            self._in_process_default and isinstance(get_channel_layer(), InMemoryChannelLayer)
+        )
+
     def add(self, live_session_id: int, change: Change) -> None:
         """Push ``change`` now, or merge it into the session's next push."""
-        if settings.LIVE_COALESCE_SECONDS <= 0 or (
-            self._in_process_default and isinstance(get_channel_layer(), InMemoryChannelLayer)
-        ):
+        if self.pushes_from_caller():
             push_now(live_session_id, change)
             return
         self.record_arrival(live_session_id, time.monotonic())

@@ -14,6 +14,7 @@ that captures its events (``capture_live_events`` in tests/conftest.py)."""
 
 import logging
 
+from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -44,15 +45,45 @@ def _bump_sequence(live_session_id: int) -> None:
     bumps (never a write: each write commits durably before its bump); a screen back from a
     drop asks for the whole state anyway (static/js/live.js), whatever its number."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        table = connection.ops.quote_name(LiveSession._meta.db_table)
-        pk = int(live_session_id)
-        # Several statements in one message take no parameters: the model's own table name,
-        # quoted, and an int.
-        bump = f"UPDATE {table} SET sequence = sequence + 1 WHERE id = {pk}"  # noqa: S608  # nosec B608
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL synchronous_commit TO OFF; {bump}")
+            cursor.execute(_bump_statement(live_session_id))
         return
     LiveSession.objects.filter(pk=live_session_id).update(sequence=F("sequence") + 1)
+
+
+def _bump_statement(live_session_id: int) -> str:
+    """PostgreSQL: the bump as one message, its own transaction, not waiting for the disk."""
+    table = connection.ops.quote_name(LiveSession._meta.db_table)
+    pk = int(live_session_id)
+    # Several statements in one message take no parameters: the model's own table name,
+    # quoted, and an int.
+    bump = f"UPDATE {table} SET sequence = sequence + 1 WHERE id = {pk}"  # noqa: S608  # nosec B608
+    return f"SET LOCAL synchronous_commit TO OFF; {bump}"
+
+
+def _publish_and_close(event: LiveEvent) -> None:
+    try:
+        publish(event)
+    finally:
+        connection.close()  # the executor's thread keeps no connection of its own
+
+
+async def dots_changed_committed(
+    conn, live_session_id: int, *, need_id: int, mapping_id: int | None = None
+) -> None:
+    """``dots_changed`` for a dot committed on psycopg's async connection (autocommit, outside
+    its transaction: sessions.services.quick_votes): what ``_emit`` does after a commit, the
+    bump on that connection and the publication, from the event loop."""
+    event = kinds.DotsChanged(live_session_id, need_id=need_id, mapping_id=mapping_id)
+    try:
+        await conn.execute(_bump_statement(live_session_id))
+    except Exception:
+        logger.exception("the sequence of session %s could not be bumped", live_session_id)
+    if coalescer.coalescer.pushes_from_caller():
+        # The in-process default (development, tests) renders in the caller, with the ORM.
+        await sync_to_async(_publish_and_close, thread_sensitive=False)(event)
+    else:
+        publish(event)  # hands the change to the coalescer's own thread
 
 
 def _emit(event: LiveEvent) -> None:

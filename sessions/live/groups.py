@@ -2,8 +2,13 @@
 names (one per audience and interface language), a screen's language, and the one message a
 screen may send."""
 
+import asyncio
 import json
+import logging
+import weakref
 
+import redis.asyncio
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -16,6 +21,44 @@ CLIENT_MESSAGE_MAX_LENGTH = 2048
 
 def group_name(live_session_id: int, audience: str, language: str) -> str:
     return f"live-session-{live_session_id}.{audience}.{language}"
+
+
+logger = logging.getLogger(__name__)
+
+# One client per event loop (the coalescer's), for the question below.
+_clients: "weakref.WeakKeyDictionary[object, redis.asyncio.Redis]" = weakref.WeakKeyDictionary()
+
+
+async def listened(names: list[str]) -> set[str]:
+    """Those of the groups ``names`` that some screen listens to now, anywhere in the cluster:
+    an update is rendered only for them (a room on one language renders half as much, and a
+    session nobody watches renders nothing). A screen that joins a moment later catches up as
+    every screen does, by its sequence number (sessions.live.consumers). Any doubt (an unknown
+    layer, Redis not answering) counts every group as listened."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return {name for name in names if layer.groups.get(name)}
+    if type(layer).__name__ != "RedisPubSubChannelLayer" or not settings.REDIS_URL:
+        return set(names)
+    try:
+        # Each worker with screens of a group subscribes once to its Redis channel
+        # (sessions.live.fanout): the number of subscribers says whether anyone listens.
+        channels = [layer._get_group_channel_name(name) for name in names]
+        counts = await _client().pubsub_numsub(*channels)
+    except Exception:
+        logger.warning("could not ask which live groups are listened to", exc_info=True)
+        return set(names)
+    return {name for name, (_channel, count) in zip(names, counts, strict=True) if count}
+
+
+def _client() -> redis.asyncio.Redis:
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = redis.asyncio.Redis.from_url(
+            settings.REDIS_URL, **settings.REDIS_TIMEOUTS
+        )
+    return client
 
 
 def languages() -> list[str]:

@@ -95,16 +95,28 @@ def render_snapshot(live_session: LiveSession, audience: str) -> str:
     return render_update(live_session, Change.everything(), audience)
 
 
-def render_messages(live_session_id: int, change: Change) -> list[tuple[str, dict]]:
-    """Render the update once per audience and language; returns (group, message) pairs."""
+def render_messages(
+    live_session_id: int, change: Change, listened: set[str] | None = None
+) -> list[tuple[str, dict]]:
+    """Render the update once per audience and language; returns (group, message) pairs.
+    ``listened``: the groups some screen listens to (sessions.live.groups.listened), the only
+    ones rendered; None for every group."""
+    wanted = [
+        (language, audience)
+        for language in languages()
+        for audience in AUDIENCES
+        if listened is None or group_name(live_session_id, audience, language) in listened
+    ]
+    if not wanted:
+        return []
     live_session = LiveSession.objects.filter(pk=live_session_id).select_related("taxonomy").first()
     if live_session is None:
         return []
-    data = gather(live_session, change)
+    data = gather(live_session, change, audiences=tuple({audience for _, audience in wanted}))
     messages = []
     for language in languages():
         with translation.override(language):
-            for audience in AUDIENCES:
+            for audience in [a for code, a in wanted if code == language]:
                 html = render_update(live_session, change, audience, data)
                 messages.append(
                     (

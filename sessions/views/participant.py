@@ -21,7 +21,13 @@ from sessions.models import Mapping, Need, Participant
 from sessions.permissions import owned_or_404
 from sessions.views.decorators import participant_view
 from sessions.views.gaps import gap_form
-from sessions.views.participant_answers import PARTIAL, need_card_answer, page_url, withdraw
+from sessions.views.participant_answers import (
+    PARTIAL,
+    need_card_answer,
+    page_url,
+    vote_answer,
+    withdraw,
+)
 from sessions.views.refusals import flash_refused, refused
 from taxonomy.models import Strategy
 
@@ -307,16 +313,4 @@ def vote(request: HttpRequest, participant: Participant) -> HttpResponse:
         )
     if mine is None:  # refused: the service handed nothing back
         mine = queries.personal_dots(participant)
-    context = {
-        "live_session": live_session,
-        "kind": kind,
-        "item": item,
-        "mine": mine,
-        "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
-        "flash": str(refusal) if refusal else "",
-        "flash_level": "warning" if refusal else "success",
-        "refusal": str(refusal) if refusal else "",  # said in the control that was refused
-    }
-    if refusal is not None:
-        return refused(request, refusal, f"{PARTIAL}#vote-result", context)
-    return render(request, f"{PARTIAL}#vote-result", context)
+    return vote_answer(request, live_session, kind, item, mine, refusal)

@@ -12,13 +12,40 @@ from sessions.forms import ClientKeyForm
 from sessions.models import LiveSession, Mapping, Participant
 from sessions.moderation_log import quoted
 from sessions.permissions import owned_or_404
-from sessions.views.refusals import flash_refused
+from sessions.queries.common import PersonalDots
+from sessions.views.refusals import flash_refused, refused
 
 PARTIAL = "sessions/partials/participant.html"
 
 
 def page_url(live_session: LiveSession, anchor: str = "") -> str:
     return reverse("sessions:participant", args=[live_session.code]) + anchor
+
+
+def vote_answer(
+    request: HttpRequest,
+    live_session: LiveSession,
+    kind: str,
+    item,
+    mine: PersonalDots,
+    refusal: services.SessionError | None = None,
+) -> HttpResponse:
+    """The answer to a vote sent by htmx: this person's control on the item, their budget and
+    the message (or the refusal, said in the control). Also the quick path's answer
+    (commonground.quick_votes), so that both answer alike."""
+    context = {
+        "live_session": live_session,
+        "kind": kind,
+        "item": item,
+        "mine": mine,
+        "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
+        "flash": str(refusal) if refusal else "",
+        "flash_level": "warning" if refusal else "success",
+        "refusal": str(refusal) if refusal else "",  # said in the control that was refused
+    }
+    if refusal is not None:
+        return refused(request, refusal, f"{PARTIAL}#vote-result", context)
+    return render(request, f"{PARTIAL}#vote-result", context)
 
 
 def withdrawn_words(item) -> str:

@@ -1,0 +1,186 @@
+"""The quick way in for a plenary's votes: a dot added from the phone's outbox, answered in the
+event loop, without the thread crossing and the ORM (sessions.services.quick_votes).
+
+An ASGI layer in front of Django (commonground.asgi). It takes only the plain case, ``POST
+/s/<code>/vote/`` sent by htmx with the outbox's key, adding a dot, on PostgreSQL while the
+database answers; and it takes it with Django's own pieces: Django's request, the project's
+middleware (host check, HTTPS, CSRF including its origin check, language, security and CSP
+headers, cookies) minus those with nothing to do for it (static files, Django sessions and
+users, messages: a phone is a participant by its cookie), the view's form and the view's
+answer (views.participant_answers.vote_answer). Anything else, or any step that is not plain
+(a refused CSRF check, a closed phase, a full budget, a fault), goes on to Django untouched, as
+if this layer were not there; the body is handed on as it came. A failure after the dot is
+stored also goes on: the outbox's key makes Django's view answer it as the replay it is.
+tests/test_quick_votes.py checks that both ways answer alike."""
+
+import io
+import logging
+import re
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
+
+from commonground import async_db
+from commonground.database_breaker import breaker
+from sessions.forms import VoteForm
+from sessions.identity import cookie_name_for_code
+from sessions.permissions import plausible_code
+from sessions.services import quick_votes
+from sessions.views import participant
+from sessions.views.participant_answers import vote_answer
+
+logger = logging.getLogger(__name__)
+
+# A vote's form is about 150 bytes; anything longer is not a plain vote.
+MAX_BODY = 2048
+
+# Middleware with nothing to do for a participant's vote: static files, Django's sessions and
+# users and messages (a phone is a participant by its own cookie), and the database-fault
+# answer (faults here go on to Django, which gives it).
+NOT_FOR_VOTES = {
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "commonground.middleware.DatabaseUnavailableMiddleware",
+}
+
+
+def _answer_of(request) -> HttpResponse:
+    return request.quick_response
+
+
+class QuickVotes:
+    def __init__(self, app) -> None:
+        self.app = app
+        prefix = reverse("sessions:vote", args=["CODE"]).split("CODE")
+        self.path = re.compile(rf"^{re.escape(prefix[0])}([^/]+){re.escape(prefix[1])}$")
+        # The project's middleware, in order; each new-style one (no process_* hooks) gets the
+        # answer from the request when called after it is made.
+        self.middleware = [
+            import_string(path)(_answer_of)
+            for path in settings.MIDDLEWARE
+            if path not in NOT_FOR_VOTES
+        ]
+
+    async def __call__(self, scope, receive, send) -> None:
+        code = self._code(scope)
+        if code is None:
+            await self.app(scope, receive, send)
+            return
+        body, complete = await _read_body(receive)
+        if body is None:
+            return  # the phone went before its request was read: nobody to answer
+        if complete and len(body) <= MAX_BODY:
+            try:
+                if await self._answer(scope, code, body, send):
+                    return
+            except Exception:
+                # Not answered (nothing sent yet): Django answers, and with the outbox's key
+                # a dot stored here is a replay there, never a second dot.
+                logger.exception("a quick vote went the ordinary way")
+        await self.app(scope, _replaying(body, complete, receive), send)
+
+    def _code(self, scope) -> str | None:
+        """The join code, when this may be a plain vote."""
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return None
+        found = self.path.match(scope["path"])
+        if found is None or not plausible_code(found[1]):
+            return None
+        if breaker.is_open or not async_db.available():
+            return None  # the database is away: Django answers 503 at once
+        if (b"hx-request", b"true") not in scope["headers"]:
+            return None  # the page without JavaScript: redirects and messages, Django's
+        return found[1]
+
+    async def _answer(self, scope, code: str, body: bytes, send) -> bool:
+        request = ASGIRequest(scope, io.BytesIO(body))
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return False
+        for middleware in self.middleware:
+            hook = getattr(middleware, "process_request", None)
+            if hook is not None and hook(request) is not None:
+                return False  # a redirect (to HTTPS, say) or a refusal: Django's to give
+        for middleware in self.middleware:
+            hook = getattr(middleware, "process_view", None)
+            if hook is not None and hook(request, participant.vote, (), {"code": code}):
+                return False  # CSRF refused: Django's page says so
+        form = VoteForm(request.POST)
+        if not form.is_valid() or form.cleaned_data["action"] != "add":
+            return False
+        key = form.cleaned_data["client_key"]
+        if not key:
+            return False  # without a key, a retry could not be told from a second dot
+        vote = await quick_votes.add_dot(
+            connection=async_db.connection,
+            code=code.upper(),
+            token=request.COOKIES.get(cookie_name_for_code(code.upper()), ""),
+            kind=form.cleaned_data["kind"],
+            item_id=form.cleaned_data["item"],
+            client_key=key,
+        )
+        if vote is None:
+            return False
+        response = vote_answer(request, vote.live_session, vote.kind, vote.item, vote.mine)
+        add_never_cache_headers(response)  # as participant_view
+        for middleware in reversed(self.middleware):
+            if isinstance(middleware, MiddlewareMixin):
+                if hasattr(middleware, "process_response"):
+                    response = middleware.process_response(request, response)
+            else:
+                request.quick_response = response
+                response = middleware(request)
+        await _send(response, send)
+        return True
+
+
+async def _read_body(receive) -> tuple[bytes | None, bool]:
+    """The request's body, up to a little past MAX_BODY; ``complete``: all of it was read.
+    None: the client went away."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None, False
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if not message.get("more_body"):
+            return b"".join(chunks), True
+        if size > MAX_BODY:
+            return b"".join(chunks), False
+
+
+def _replaying(body: bytes, complete: bool, receive):
+    """``receive`` for Django: what was read, then the rest as it comes."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replay
+
+
+async def _send(response: HttpResponse, send) -> None:
+    headers = [
+        (str(name).encode("ascii"), str(value).encode("latin1")) for name, value in response.items()
+    ]
+    headers += [
+        (b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
+        for cookie in response.cookies.values()
+    ]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})

@@ -1,0 +1,246 @@
+"""A dot added on psycopg's async connection: the plenary's hot write, without a thread.
+
+``add_dot`` (sessions.services.voting) through Django costs a thread crossing, the ORM and
+about ten round trips; at a plenary's 167 taps a second it was the workers' whole CPU and phones
+waited seconds per tap (docs/performance.md). This is the same write, for the common case only,
+in the event loop: who is asking, the rate limit, then one transaction that locks the
+participant's row, checks the key and the phase, locks the item FOR SHARE (as ``share_need`` /
+``share_mapping``), and checks the budget and the cap, places the dot and keeps the key in
+``voting._PLACE_SQL``, the very statement ``add_dot`` runs on PostgreSQL; after the commit the
+sequence is bumped and ``dots_changed`` published as every service's events are.
+
+Everything else is not decided here: ``add_dot`` returns None having written nothing, and the
+caller (commonground.quick_votes) hands the request to the ordinary view, which runs ``voting.add_dot`` and answers (a
+refusal in words, a replay, a removed participant, a merged need, a full budget or cap, a lock
+conflict, a database fault). So the rules stay where they are, and this path can only ever
+agree with them or step aside (tests/test_quick_votes.py)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import psycopg
+from django.db import connections
+from django.db.models import Model
+from django.utils import timezone
+from psycopg_pool import PoolTimeout
+
+from sessions.enums import ContributionStatus
+from sessions.identity import hash_token
+from sessions.live import events
+from sessions.models import ClientWrite, LiveSession, Mapping, Need, Participant, Vote
+from sessions.queries.common import PersonalDots, dots_by_item
+from sessions.ratelimit import RateLimited, ahit
+from sessions.services.common import WRITES_PER_MINUTE, require_phase
+from sessions.services.errors import SessionError
+from sessions.services.replays import clean_key
+from sessions.services.voting import _PLACE_SQL
+from taxonomy.models import Strategy
+
+logger = logging.getLogger(__name__)
+
+# As services.joining.touch: a participant's last activity is written at most once a minute.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _quote(name: str) -> str:
+    return connections["default"].ops.quote_name(name)
+
+
+def _columns(model: type[Model], alias: str) -> tuple[list[str], str]:
+    """The model's fields (attnames, for from_db) and its columns as a select list."""
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], ", ".join(f"{alias}.{_quote(f.column)}" for f in fields)
+
+
+def _statements() -> dict[str, str]:
+    """The statements, made once from the models' own table and column names (never input)."""
+    session_fields, session_columns = _columns(LiveSession, "s")
+    need_fields, need_columns = _columns(Need, "n")
+    mapping_fields, mapping_columns = _columns(Mapping, "m")
+    strategy_fields, strategy_columns = _columns(Strategy, "t")
+    tables = {
+        "participant": _quote(Participant._meta.db_table),
+        "session": _quote(LiveSession._meta.db_table),
+        "need": _quote(Need._meta.db_table),
+        "mapping": _quote(Mapping._meta.db_table),
+        "strategy": _quote(Strategy._meta.db_table),
+        "client_write": _quote(ClientWrite._meta.db_table),
+        "vote": _quote(Vote._meta.db_table),
+    }
+    place = {
+        kind: _PLACE_SQL.format(
+            vote=tables["vote"], client_write=tables["client_write"], column=_quote(f"{kind}_id")
+        )
+        for kind in ("need", "mapping")
+    }
+    # nosec B608 for each: table and column names are the models' own, quoted; values are
+    # parameters.
+    return {
+        "session_fields": session_fields,
+        "need_fields": need_fields,
+        "mapping_fields": mapping_fields,
+        "strategy_fields": strategy_fields,
+        # Who is asking (no lock yet: the rate limit is counted before the transaction, so a
+        # slow cache holds no row lock).
+        "who": (
+            f"SELECT p.id FROM {tables['participant']} p"  # noqa: S608  # nosec B608
+            f" JOIN {tables['session']} s ON s.id = p.live_session_id"
+            " WHERE p.token_hash = %(hash)s AND s.code = %(code)s AND p.removed_at IS NULL"
+        ),
+        # Their row locked, as locked_participant; the session as it is now; the key's replay.
+        "lock": (
+            f"SELECT p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
+            f" {tables['client_write']} w WHERE w.participant_id = p.id AND w.key = %(key)s),"
+            f" {session_columns} FROM {tables['participant']} p"
+            f" JOIN {tables['session']} s ON s.id = p.live_session_id"
+            " WHERE p.id = %(participant)s FOR UPDATE OF p"
+        ),
+        # As share_need.
+        "share_need": (
+            f"SELECT {need_columns} FROM {tables['need']} n"  # noqa: S608  # nosec B608
+            " WHERE n.id = %(item)s FOR SHARE"
+        ),
+        # As share_mapping: the mapping, its need locked FOR SHARE, the mapping again (a merge
+        # may have moved it meanwhile), with its strategy for the answer's label.
+        "mapping_need": (
+            f"SELECT need_id FROM {tables['mapping']} WHERE id = %(item)s"  # noqa: S608  # nosec B608
+        ),
+        "lock_need": (
+            f"SELECT 1 FROM {tables['need']} WHERE id = %(need)s FOR SHARE"  # noqa: S608  # nosec B608
+        ),
+        "mapping": (
+            f"SELECT {mapping_columns}, {strategy_columns} FROM {tables['mapping']} m"  # noqa: S608  # nosec B608
+            f" JOIN {tables['strategy']} t ON t.id = m.strategy_id WHERE m.id = %(item)s"
+        ),
+        "touch": (
+            f"UPDATE {tables['participant']} SET last_seen_at = %(now)s"  # noqa: S608  # nosec B608
+            " WHERE id = %(participant)s"
+        ),
+        **{f"place_{kind}": sql for kind, sql in place.items()},
+    }
+
+
+_SQL: dict | None = None
+
+
+def _sql() -> dict:
+    global _SQL
+    if _SQL is None:
+        _SQL = _statements()
+    return _SQL
+
+
+@dataclass
+class QuickVote:
+    """What the answer to a dot placed here shows."""
+
+    live_session: LiveSession
+    kind: str  # "need" or "mapping"
+    item: Need | Mapping
+    mine: PersonalDots
+
+
+class _StepAside(Exception):  # noqa: N818 (not an error: the ordinary path's turn)
+    """Not decided here: roll back (nothing was written) and let the ordinary path answer."""
+
+
+async def add_dot(
+    *, connection, code: str, token: str, kind: str, item_id: int, client_key: str = ""
+) -> QuickVote | None:
+    """One more dot from the participant holding ``token`` in the session at ``code``, on a
+    need or a mapping (``kind``), as ``voting.add_dot`` places it; or None, having written
+    nothing, when it is not the plain case (see the module's docstring). ``connection``: an
+    async context manager giving a psycopg AsyncConnection in autocommit mode, on PostgreSQL
+    (commonground.async_db.connection)."""
+    if not token or kind not in ("need", "mapping"):
+        return None
+    sql = _sql()
+    client_key = clean_key(client_key)
+    try:
+        async with connection() as conn:
+            found = await (
+                await conn.execute(sql["who"], {"hash": hash_token(token), "code": code})
+            ).fetchone()
+            if found is None:
+                return None
+            participant_id = found[0]
+            try:
+                await ahit("write", str(participant_id), limit=WRITES_PER_MINUTE, window=60)
+            except RateLimited:
+                return None
+            try:
+                async with conn.transaction():
+                    vote = await _place(conn, sql, participant_id, kind, item_id, client_key)
+            except _StepAside:
+                return None
+            item = vote.item
+            need_id = item.pk if kind == "need" else item.need_id
+            await events.dots_changed_committed(
+                conn,
+                vote.live_session.pk,
+                need_id=need_id,
+                mapping_id=None if kind == "need" else item.pk,
+            )
+            return vote
+    except (psycopg.Error, PoolTimeout, OSError) as error:
+        # A fault, a deadlock, a lock conflict: nothing written (the transaction rolled back);
+        # the ordinary path, with its retries, circuit breaker and 503, takes it from here.
+        logger.info("a vote went the ordinary way: %s", error.__class__.__name__)
+        return None
+
+
+async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, key: str):
+    values = {"participant": participant_id, "key": key, "item": item_id}
+    row = await (await conn.execute(sql["lock"], values)).fetchone()
+    if row is None:
+        raise _StepAside  # erased meanwhile
+    removed_at, last_seen_at, replayed, *session_values = row
+    if removed_at is not None or (key and replayed):
+        raise _StepAside  # the ordinary path says so, or answers the replay
+    live_session = LiveSession.from_db("default", sql["session_fields"], session_values)
+    try:
+        require_phase(live_session, "vote")
+    except SessionError:
+        raise _StepAside from None
+    item = await _share_item(conn, sql, kind, item_id)
+    if (
+        item is None
+        or item.live_session_id != live_session.pk
+        or item.status != ContributionStatus.VISIBLE
+    ):
+        raise _StepAside  # gone, merged, hidden: said in words by the ordinary path
+    values.update(session=live_session.pk, budget=live_session.dot_budget)
+    values["cap"] = live_session.dot_cap
+    outcome, placed, mine = await (await conn.execute(sql[f"place_{kind}"], values)).fetchone()
+    if outcome != "ok":
+        raise _StepAside  # the budget or the cap: refused in words there
+    now = timezone.now()
+    if now - last_seen_at > TOUCH_EVERY:
+        await conn.execute(sql["touch"], {"now": now, "participant": participant_id})
+    rows = [(need_id, mapping_id, dots) for need_id, mapping_id, dots in mine]
+    index = 0 if kind == "need" else 1
+    rows = [row for row in rows if row[index] != item.pk]
+    rows.append((item.pk, None, placed) if kind == "need" else (None, item.pk, placed))
+    return QuickVote(live_session=live_session, kind=kind, item=item, mine=dots_by_item(rows))
+
+
+async def _share_item(conn, sql: dict, kind: str, item_id: int) -> Need | Mapping | None:
+    values = {"item": item_id}
+    if kind == "need":
+        row = await (await conn.execute(sql["share_need"], values)).fetchone()
+        return Need.from_db("default", sql["need_fields"], row) if row else None
+    for _attempt in range(3):
+        found = await (await conn.execute(sql["mapping_need"], values)).fetchone()
+        if found is None:
+            return None
+        await conn.execute(sql["lock_need"], {"need": found[0]})
+        row = await (await conn.execute(sql["mapping"], values)).fetchone()
+        if row is None:
+            return None
+        count = len(sql["mapping_fields"])
+        mapping = Mapping.from_db("default", sql["mapping_fields"], row[:count])
+        if mapping.need_id == found[0]:
+            mapping.strategy = Strategy.from_db("default", sql["strategy_fields"], row[count:])
+            return mapping
+    return None  # moved three times while we looked: let the ordinary path take it
