@@ -21,10 +21,6 @@ from psycopg import AsyncClientCursor, AsyncConnection
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
-# Few: a vote holds a connection for a few milliseconds, and each is a PostgreSQL backend on
-# the same cores. Django's pool (DB_POOL_MAX) keeps its own for everything else.
-QUICK_POOL_MAX = 6
-
 _pools: "weakref.WeakKeyDictionary[object, AsyncConnectionPool]" = weakref.WeakKeyDictionary()
 _CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout", "sslmode")
 
@@ -51,7 +47,7 @@ async def _pool(loop) -> AsyncConnectionPool:
         pool = AsyncConnectionPool(
             conninfo(),
             min_size=1,
-            max_size=QUICK_POOL_MAX,
+            max_size=settings.DB_QUICK_POOL_MAX,
             timeout=_pool_timeout(),
             # As Django's reconnect_timeout: give up a failed reconnection soon, and let the
             # next request start a fresh one.

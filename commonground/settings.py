@@ -104,6 +104,11 @@ DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 1024 * 1024
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASE_VENDOR = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]  # "postgresql", "sqlite3"
 DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)  # per worker process, PostgreSQL only
+# The event loop's own connections per worker, for a plenary's votes (commonground.async_db):
+# a vote holds one for its few round trips; when all are busy a vote waits up to the pool's
+# timeout, then goes the ordinary way. Workers x (DB_POOL_MAX + this) stay below PostgreSQL's
+# max_connections.
+DB_QUICK_POOL_MAX = env.int("DB_QUICK_POOL_MAX", default=8)
 if DATABASE_VENDOR == "postgresql":
     # Django's backend with a circuit breaker on connections (commonground.database_breaker).
     DATABASES["default"]["ENGINE"] = "commonground.postgresql"

@@ -162,13 +162,15 @@ async def add_dot(
             found = await (
                 await conn.execute(sql["who"], {"hash": hash_token(token), "code": code})
             ).fetchone()
-            if found is None:
-                return None
-            participant_id = found[0]
-            try:
-                await ahit("write", str(participant_id), limit=WRITES_PER_MINUTE, window=60)
-            except RateLimited:
-                return None
+        if found is None:
+            return None
+        participant_id = found[0]
+        # Counted holding no connection: a slow cache must not keep one from the other votes.
+        try:
+            await ahit("write", str(participant_id), limit=WRITES_PER_MINUTE, window=60)
+        except RateLimited:
+            return None
+        async with connection() as conn:
             try:
                 async with conn.transaction():
                     vote = await _place(conn, sql, participant_id, kind, item_id, client_key)
