@@ -58,7 +58,7 @@ from _common import (  # noqa: E402
 )
 from _wsclients import ClientPool, latencies  # noqa: E402
 
-DATABASE = "commonground_bench_fanout"
+DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_fanout")
 BOARD_EVERY = 10  # one client in ten is a board, the others participants' phones
 CLIENTS_PER_PROCESS = 1500  # the default split: one client process per this many clients
 MAX_CLIENT_PROCESSES = 4
@@ -103,6 +103,13 @@ def parse_args():
         help="app and bare measurements, alternately, per client count (default 1)",
     )
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        help="the checkout the app workers run (another commit's tree, `git archive <commit> | "
+        "tar -x -C DIR`, for a before and after; the bench and its clients stay this checkout's)",
+    )
     args = parser.parse_args()
     if args.runs < 1 or (args.client_processes is not None and args.client_processes < 1):
         parser.error("--runs and --client-processes must be at least 1")
@@ -443,8 +450,13 @@ def configurations(args):
     return plan
 
 
-def server_env(layer: str, coalesce: float | None, prefix: str) -> dict[str, str]:
-    extra = {"LIVE_COALESCE_SECONDS": str(coalesce if coalesce is not None else 0)}
+def server_env(
+    layer: str, coalesce: float | None, prefix: str, tree: Path = ROOT
+) -> dict[str, str]:
+    extra = {
+        "LIVE_COALESCE_SECONDS": str(coalesce if coalesce is not None else 0),
+        "PYTHONPATH": str(tree.resolve()),
+    }
     if layer != "memory":
         extra.update(
             {
@@ -525,7 +537,7 @@ def main() -> int:
     )
     split = ", ".join(f"{n}: {client_processes(n, args)}" for n in sorted(set(args.clients)))
     print(f"client processes per client count: {split}")
-    print(f"at start: {load_average()}", flush=True)
+    print(f"app workers run {args.tree.resolve()}; at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
     clients = None
@@ -552,7 +564,12 @@ def main() -> int:
                     # Fresh workers for every run: the runs are independent samples, and RSS
                     # growth left by earlier votes does not count as the sockets' memory.
                     servers = start_servers(
-                        server_env(layer, coalesce, prefix), workers, name, app, kind=args.server
+                        server_env(layer, coalesce, prefix, args.tree),
+                        workers,
+                        name,
+                        app,
+                        kind=args.server,
+                        cwd=args.tree,
                     )
                     try:
                         rss0 = warm_up(clients, servers, live_session, tokens, needs, mappings)
