@@ -5,7 +5,7 @@ group of 1,000 screens means 1,000 deliveries through the channel layer (with th
 Redis layer, 1,000 Redis pushes: django/channels_redis issues 62, 83, 98) and, in each
 consumer, a fresh receive task and an ``asyncio.wait`` per message. Here a worker adds ONE
 channel to the group, receives each update once, and hands the same string to each of its
-screens' outboxes: the layer carries one message per worker whatever the number of screens.
+screens: the layer carries one message per worker whatever the number of screens.
 
 State is per event loop (a worker has one; tests run several in turn)."""
 
@@ -156,8 +156,9 @@ class Fanout:
                 except Exception:
                     logger.exception("a screen of %s could not take an update", group.name)
             # Let the screens write before the next update: a backlog in the layer must not
-            # fill their outboxes faster than they empty them. Every screen's writer, woken by
-            # deliver(), runs its send before this returns, so the time includes the sends.
+            # fill their outboxes faster than they empty them. Most screens wrote in deliver();
+            # the writer of each screen whose update waited runs its send before this returns,
+            # so the time includes the sends.
             await asyncio.sleep(0)
             if isinstance(message.get("session"), int):
                 _record_delivery(message["session"], group.name, time.thread_time() - started)
