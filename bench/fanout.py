@@ -292,6 +292,12 @@ def worker_pid(server: Server) -> int:
     return pid
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """VmRSS of the process, in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -335,6 +341,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     if failed:
         print(f"    {failed} of {n} clients failed to connect: {errors}", flush=True)
     rss_connected = [rss_mb(pid) for pid in pids]
+    cpu0 = [cpu_seconds(pid) for pid in pids]
     clients.mark()
     votes = asyncio.run(
         drive_votes(
@@ -353,6 +360,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     if len(answered) < len(votes):
         print(f"    {len(votes) - len(answered)} of {len(votes)} votes failed or unanswered")
     records, cpu = clients.collect(final, timeout=10)
+    worker_cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu0, strict=True)]
     after_response, missed = latencies(records, [(v[2], v[4]) for v in answered])
     after_request, _ = latencies(records, [(v[1], v[4]) for v in answered])
     sizes = [size for _kind, _s, _t, sizes in records for size in sizes]
@@ -360,6 +368,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     for kind, _s, _t, sizes_ in records:
         by_kind.setdefault(kind, []).extend(sizes_)
     messages = sum(len(r[1]) for r in records)
+    per_client = messages / max(1, len(records))
     return {
         "clients": n,
         "connected": ok,
@@ -378,7 +387,14 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
         "req_p95": percentile(after_request, 95),
         "req_p50": percentile(after_request, 50),
         "missed": missed,
-        "messages_per_client": round(messages / max(1, len(records)), 1),
+        "messages_per_client": round(per_client, 1),
+        # The workers' CPU while the votes were measured (the votes' requests and renders as
+        # well as the pushes), per socket per message a socket received: what the load on the
+        # machine does not change much, unlike the latencies.
+        "worker_cpu_s": [round(x, 2) for x in worker_cpu],
+        "worker_us_per_socket_message": round(
+            1e6 * sum(worker_cpu) / max(1.0, sum(sockets) * per_client), 1
+        ),
         "size_median": int(statistics.median(sizes)) if sizes else 0,
         "size_board": int(statistics.median(by_kind.get("board") or [0])),
         "size_participant": int(statistics.median(by_kind.get("participant") or [0])),
@@ -603,6 +619,13 @@ def main() -> int:
                         + " MiB per 1,000 sockets per worker",
                         flush=True,
                     )
+                    print(
+                        "      worker CPU while measured: "
+                        + ", ".join(f"{x:.1f}" for x in row["worker_cpu_s"])
+                        + f" s, {row['worker_us_per_socket_message']} µs per socket per message "
+                        f"({row['messages_per_client']} messages per client)",
+                        flush=True,
+                    )
                     print(f"      {cpu_line(row['client_cpu'])}", flush=True)
                     base = run_baseline(clients, n, row["size_median"], args)
                     base.update({"config": name, "coalesce": coalesce, "run": run})
@@ -630,7 +653,8 @@ def main() -> int:
                         f"p95 {line['p95']} ms, bare {line['bare_p95']} ms, "
                         f"p95/bare {line['ratio']} (from the request {line['req_p95']} ms, "
                         f"{line['req_ratio']}), missed max {line['missed_max']}, "
-                        f"MiB per 1,000 sockets per worker {line['mb_per_1k']}",
+                        f"MiB per 1,000 sockets per worker {line['mb_per_1k']}, worker CPU "
+                        f"{line['worker_us']} µs per socket per message, load {line['load']}",
                         flush=True,
                     )
     finally:
@@ -797,6 +821,7 @@ def summarise(name, coalesce, n, pairs) -> dict:
         "missed_max": max(max(a["missed"] for a in apps), max(b["missed"] for b in bares)),
         "connected_min": min(r["connected"] for r in apps + bares),
         "mb_per_1k": spread([max(a["mb_per_1k"]) for a in apps], mb_fmt),
+        "worker_us": spread([a["worker_us_per_socket_message"] for a in apps], mb_fmt),
         "client_cpu": busiest_fmt([r["client_cpu"] for r in apps + bares]),
         "load": f"{min(loads):.1f}–{max(loads):.1f}",
     }
