@@ -107,6 +107,8 @@ def consumers_for(sends):
         screen.outbox = asyncio.Queue(maxsize=consumers.OUTBOX_LIMIT)
         screen.send_lock = asyncio.Lock()
         screen.closing = False
+        if hasattr(consumers, "Wire"):
+            screen.wire = consumers.Wire.of(send)
         if hasattr(consumers.LiveConsumer, "write_outbox"):
             screen.writer = asyncio.ensure_future(screen.write_outbox())
         screens.append(screen)

@@ -25,6 +25,7 @@ from sessions.identity import participant_for_scope
 from sessions.live import groups, render, snapshots
 from sessions.live.fanout import local_fanout
 from sessions.live.outages import OUTAGES
+from sessions.live.wire import Wire
 from sessions.models import LiveSession
 from sessions.permissions import plausible_code
 
@@ -83,6 +84,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None  # updates come through sessions.live.fanout, one channel per worker
     closing = False
     writing = False  # the writer task holds an update (or the rest of one) it has not written
+    wire: Wire | None = None  # the socket, written to directly (sessions.live.wire)
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -108,6 +110,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # Subscribe before any snapshot, so no update can fall in between.
         await local_fanout().join(self.group, id(self), self)
         await self.accept()
+        self.wire = Wire.of(self.base_send)
         self.writing = False
         self.writer = asyncio.ensure_future(self.write_outbox())
 
@@ -169,6 +172,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 asyncio.ensure_future(self.close_once(CLOSE_TOO_SLOW))
             return
         if self.closing:
+            return
+        # The update framed once for all the worker's screens, written as is (uvicorn wsproto).
+        if self.wire is not None and self.wire.write(html):
             return
         # Straight to the server's send: the hottest line of a worker with thousands of
         # screens (bench/fanout.py), so without AsyncWebsocketConsumer.send's layers.
