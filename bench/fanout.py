@@ -425,12 +425,15 @@ def run_baseline(clients: ClientPool, n, size, args):
         if failed:
             print(f"    bare: {failed} of {n} clients failed to connect: {errors}", flush=True)
         count = int(args.rate * args.duration)
+        cpu0 = cpu_seconds(server.proc.pid)
         clients.mark()
         with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/control") as control:
             control.send(json.dumps({"count": count, "interval": 1 / args.rate, "size": size}))
             sent = json.loads(control.recv(timeout=args.duration + 60))
         records, cpu = clients.collect(count, timeout=10)
+        server_cpu = cpu_seconds(server.proc.pid) - cpu0
         result, missed = latencies(records, [(t, seq) for seq, t in enumerate(sent, start=1)])
+        received = sum(len(r[1]) for r in records)
         return {
             "clients": n,
             "connected": ok,
@@ -441,6 +444,8 @@ def run_baseline(clients: ClientPool, n, size, args):
             "missed": missed,
             "client_processes": processes,
             "client_cpu": cpu,
+            "server_cpu_s": round(server_cpu, 2),
+            "server_us_per_socket_message": round(1e6 * server_cpu / max(1, received), 1),
             "load": os.getloadavg(),
         }
     finally:
@@ -640,6 +645,8 @@ def main() -> int:
                         f"p95={ms(base['p95'])} p99={ms(base['p99'])} ms "
                         f"missed={base['missed']} connected={base['connected']}/{n} "
                         f"size={base['size']} B; p95/bare {ratio_fmt(row['ratio'])}; "
+                        f"server CPU {base['server_cpu_s']} s, "
+                        f"{base['server_us_per_socket_message']} µs per socket per message; "
                         f"{load_average()}",
                         flush=True,
                     )
@@ -654,7 +661,8 @@ def main() -> int:
                         f"p95/bare {line['ratio']} (from the request {line['req_p95']} ms, "
                         f"{line['req_ratio']}), missed max {line['missed_max']}, "
                         f"MiB per 1,000 sockets per worker {line['mb_per_1k']}, worker CPU "
-                        f"{line['worker_us']} µs per socket per message, load {line['load']}",
+                        f"{line['worker_us']} µs per socket per message (bare "
+                        f"{line['bare_us']}), load {line['load']}",
                         flush=True,
                     )
     finally:
@@ -822,6 +830,7 @@ def summarise(name, coalesce, n, pairs) -> dict:
         "connected_min": min(r["connected"] for r in apps + bares),
         "mb_per_1k": spread([max(a["mb_per_1k"]) for a in apps], mb_fmt),
         "worker_us": spread([a["worker_us_per_socket_message"] for a in apps], mb_fmt),
+        "bare_us": spread([b["server_us_per_socket_message"] for b in bares], mb_fmt),
         "client_cpu": busiest_fmt([r["client_cpu"] for r in apps + bares]),
         "load": f"{min(loads):.1f}–{max(loads):.1f}",
     }
