@@ -24,9 +24,13 @@ logger = logging.getLogger(__name__)
 # default); a worker whose group stays busy for longer renews its membership.
 RENEW_MEMBERSHIP_SECONDS = 3600
 
-# What handing one update to a group's screens costs this worker's event loop (CPU seconds,
+# What handing one update to a group's screens costs this worker's event loop (seconds,
 # smoothed), by session and group: with thousands of screens it is more than the render, and
-# the coalescer stretches the session's window with it (sessions.live.coalescer).
+# the coalescer stretches the session's window with it (sessions.live.coalescer). Wall time, not
+# CPU time: the loop does nothing else meanwhile, so a worker that gets only part of a core
+# (other processes on the machine) is busy for longer than its CPU time says. Measured in CPU
+# time, deliveries made cheap (sessions.live.wire) kept the window short at 5,000 screens on a
+# loaded machine, pushed twice as often, and the slowest screens waited (docs/performance.md).
 _delivery_costs: dict[int, dict[str, float]] = {}
 
 
@@ -149,7 +153,7 @@ class Fanout:
                 continue
             if message.get("type") != "live.update" or not isinstance(message.get("html"), str):
                 continue
-            started = time.thread_time()
+            started = time.perf_counter()
             for screen in list(group.screens.values()):
                 try:
                     screen.deliver(message["html"])
@@ -161,7 +165,7 @@ class Fanout:
             # so the time includes the sends.
             await asyncio.sleep(0)
             if isinstance(message.get("session"), int):
-                _record_delivery(message["session"], group.name, time.thread_time() - started)
+                _record_delivery(message["session"], group.name, time.perf_counter() - started)
 
     async def _renew(self, group: _Group, layer) -> None:
         while True:
