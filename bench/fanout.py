@@ -58,7 +58,7 @@ from _common import (  # noqa: E402
 )
 from _wsclients import ClientPool, latencies  # noqa: E402
 
-DATABASE = "commonground_bench_fanout"
+DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_fanout")
 BOARD_EVERY = 10  # one client in ten is a board, the others participants' phones
 CLIENTS_PER_PROCESS = 1500  # the default split: one client process per this many clients
 MAX_CLIENT_PROCESSES = 4
@@ -103,6 +103,13 @@ def parse_args():
         help="app and bare measurements, alternately, per client count (default 1)",
     )
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        help="the checkout the app workers run (another commit's tree, `git archive <commit> | "
+        "tar -x -C DIR`, for a before and after; the bench and its clients stay this checkout's)",
+    )
     args = parser.parse_args()
     if args.runs < 1 or (args.client_processes is not None and args.client_processes < 1):
         parser.error("--runs and --client-processes must be at least 1")
@@ -285,6 +292,12 @@ def worker_pid(server: Server) -> int:
     return pid
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """VmRSS of the process, in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -328,6 +341,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     if failed:
         print(f"    {failed} of {n} clients failed to connect: {errors}", flush=True)
     rss_connected = [rss_mb(pid) for pid in pids]
+    cpu0 = [cpu_seconds(pid) for pid in pids]
     clients.mark()
     votes = asyncio.run(
         drive_votes(
@@ -346,6 +360,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     if len(answered) < len(votes):
         print(f"    {len(votes) - len(answered)} of {len(votes)} votes failed or unanswered")
     records, cpu = clients.collect(final, timeout=10)
+    worker_cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu0, strict=True)]
     after_response, missed = latencies(records, [(v[2], v[4]) for v in answered])
     after_request, _ = latencies(records, [(v[1], v[4]) for v in answered])
     sizes = [size for _kind, _s, _t, sizes in records for size in sizes]
@@ -353,6 +368,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     for kind, _s, _t, sizes_ in records:
         by_kind.setdefault(kind, []).extend(sizes_)
     messages = sum(len(r[1]) for r in records)
+    per_client = messages / max(1, len(records))
     return {
         "clients": n,
         "connected": ok,
@@ -371,7 +387,14 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
         "req_p95": percentile(after_request, 95),
         "req_p50": percentile(after_request, 50),
         "missed": missed,
-        "messages_per_client": round(messages / max(1, len(records)), 1),
+        "messages_per_client": round(per_client, 1),
+        # The workers' CPU while the votes were measured (the votes' requests and renders as
+        # well as the pushes), per socket per message a socket received: what the load on the
+        # machine does not change much, unlike the latencies.
+        "worker_cpu_s": [round(x, 2) for x in worker_cpu],
+        "worker_us_per_socket_message": round(
+            1e6 * sum(worker_cpu) / max(1.0, sum(sockets) * per_client), 1
+        ),
         "size_median": int(statistics.median(sizes)) if sizes else 0,
         "size_board": int(statistics.median(by_kind.get("board") or [0])),
         "size_participant": int(statistics.median(by_kind.get("participant") or [0])),
@@ -402,12 +425,15 @@ def run_baseline(clients: ClientPool, n, size, args):
         if failed:
             print(f"    bare: {failed} of {n} clients failed to connect: {errors}", flush=True)
         count = int(args.rate * args.duration)
+        cpu0 = cpu_seconds(server.proc.pid)
         clients.mark()
         with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/control") as control:
             control.send(json.dumps({"count": count, "interval": 1 / args.rate, "size": size}))
             sent = json.loads(control.recv(timeout=args.duration + 60))
         records, cpu = clients.collect(count, timeout=10)
+        server_cpu = cpu_seconds(server.proc.pid) - cpu0
         result, missed = latencies(records, [(t, seq) for seq, t in enumerate(sent, start=1)])
+        received = sum(len(r[1]) for r in records)
         return {
             "clients": n,
             "connected": ok,
@@ -418,6 +444,8 @@ def run_baseline(clients: ClientPool, n, size, args):
             "missed": missed,
             "client_processes": processes,
             "client_cpu": cpu,
+            "server_cpu_s": round(server_cpu, 2),
+            "server_us_per_socket_message": round(1e6 * server_cpu / max(1, received), 1),
             "load": os.getloadavg(),
         }
     finally:
@@ -443,8 +471,13 @@ def configurations(args):
     return plan
 
 
-def server_env(layer: str, coalesce: float | None, prefix: str) -> dict[str, str]:
-    extra = {"LIVE_COALESCE_SECONDS": str(coalesce if coalesce is not None else 0)}
+def server_env(
+    layer: str, coalesce: float | None, prefix: str, tree: Path = ROOT
+) -> dict[str, str]:
+    extra = {
+        "LIVE_COALESCE_SECONDS": str(coalesce if coalesce is not None else 0),
+        "PYTHONPATH": str(tree.resolve()),
+    }
     if layer != "memory":
         extra.update(
             {
@@ -525,7 +558,7 @@ def main() -> int:
     )
     split = ", ".join(f"{n}: {client_processes(n, args)}" for n in sorted(set(args.clients)))
     print(f"client processes per client count: {split}")
-    print(f"at start: {load_average()}", flush=True)
+    print(f"app workers run {args.tree.resolve()}; at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
     clients = None
@@ -552,7 +585,12 @@ def main() -> int:
                     # Fresh workers for every run: the runs are independent samples, and RSS
                     # growth left by earlier votes does not count as the sockets' memory.
                     servers = start_servers(
-                        server_env(layer, coalesce, prefix), workers, name, app, kind=args.server
+                        server_env(layer, coalesce, prefix, args.tree),
+                        workers,
+                        name,
+                        app,
+                        kind=args.server,
+                        cwd=args.tree,
                     )
                     try:
                         rss0 = warm_up(clients, servers, live_session, tokens, needs, mappings)
@@ -586,6 +624,13 @@ def main() -> int:
                         + " MiB per 1,000 sockets per worker",
                         flush=True,
                     )
+                    print(
+                        "      worker CPU while measured: "
+                        + ", ".join(f"{x:.1f}" for x in row["worker_cpu_s"])
+                        + f" s, {row['worker_us_per_socket_message']} µs per socket per message "
+                        f"({row['messages_per_client']} messages per client)",
+                        flush=True,
+                    )
                     print(f"      {cpu_line(row['client_cpu'])}", flush=True)
                     base = run_baseline(clients, n, row["size_median"], args)
                     base.update({"config": name, "coalesce": coalesce, "run": run})
@@ -600,6 +645,8 @@ def main() -> int:
                         f"p95={ms(base['p95'])} p99={ms(base['p99'])} ms "
                         f"missed={base['missed']} connected={base['connected']}/{n} "
                         f"size={base['size']} B; p95/bare {ratio_fmt(row['ratio'])}; "
+                        f"server CPU {base['server_cpu_s']} s, "
+                        f"{base['server_us_per_socket_message']} µs per socket per message; "
                         f"{load_average()}",
                         flush=True,
                     )
@@ -613,7 +660,9 @@ def main() -> int:
                         f"p95 {line['p95']} ms, bare {line['bare_p95']} ms, "
                         f"p95/bare {line['ratio']} (from the request {line['req_p95']} ms, "
                         f"{line['req_ratio']}), missed max {line['missed_max']}, "
-                        f"MiB per 1,000 sockets per worker {line['mb_per_1k']}",
+                        f"MiB per 1,000 sockets per worker {line['mb_per_1k']}, worker CPU "
+                        f"{line['worker_us']} µs per socket per message (bare "
+                        f"{line['bare_us']}), load {line['load']}",
                         flush=True,
                     )
     finally:
@@ -780,6 +829,8 @@ def summarise(name, coalesce, n, pairs) -> dict:
         "missed_max": max(max(a["missed"] for a in apps), max(b["missed"] for b in bares)),
         "connected_min": min(r["connected"] for r in apps + bares),
         "mb_per_1k": spread([max(a["mb_per_1k"]) for a in apps], mb_fmt),
+        "worker_us": spread([a["worker_us_per_socket_message"] for a in apps], mb_fmt),
+        "bare_us": spread([b["server_us_per_socket_message"] for b in bares], mb_fmt),
         "client_cpu": busiest_fmt([r["client_cpu"] for r in apps + bares]),
         "load": f"{min(loads):.1f}–{max(loads):.1f}",
     }

@@ -7,8 +7,9 @@ worker (bench/fanout.py measured p95 in seconds at 100 clients). Only connect an
 touch the database, through database_sync_to_async.
 
 Screens do not take a channel of their own: the worker listens to each group once
-(sessions.live.fanout) and puts each update in the outbox of each of its screens, which one task
-per screen writes to its socket."""
+(sessions.live.fanout) and hands each update to each of its screens: written to the socket there
+and then when nothing is ahead of it (the usual case), else put in the screen's outbox, which
+one task per screen writes in order."""
 
 import asyncio
 import logging
@@ -24,6 +25,7 @@ from sessions.identity import participant_for_scope
 from sessions.live import groups, render, snapshots
 from sessions.live.fanout import local_fanout
 from sessions.live.outages import OUTAGES
+from sessions.live.wire import Wire
 from sessions.models import LiveSession
 from sessions.permissions import plausible_code
 
@@ -43,10 +45,46 @@ CLOSE_FLOODED = 4429
 logger = logging.getLogger(__name__)
 
 
+class _Unfinished:
+    """A send that began in ``deliver`` and suspended (the server waits for a paused transport,
+    a screen that does not read, to drain): awaiting this runs the rest of it, in the writer's
+    task, ahead of the updates queued after it."""
+
+    __slots__ = ("send", "waiting")
+
+    def __init__(self, send, waiting) -> None:
+        self.send = send  # the coroutine, suspended on ``waiting``
+        self.waiting = waiting
+
+    def close(self) -> None:
+        self.send.close()
+
+    def __await__(self):
+        send, waiting = self.send, self.waiting
+        while True:
+            try:
+                value = yield waiting
+            except GeneratorExit:
+                send.close()
+                raise
+            except BaseException as exc:  # cancelled meanwhile: the send is cancelled too
+                try:
+                    waiting = send.throw(exc)
+                except StopIteration as done:
+                    return done.value
+                continue
+            try:
+                waiting = send.send(value)
+            except StopIteration as done:
+                return done.value
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     audience = groups.BOARD
     channel_layer_alias = None  # updates come through sessions.live.fanout, one channel per worker
     closing = False
+    writing = False  # the writer task holds an update (or the rest of one) it has not written
+    wire: Wire | None = None  # the socket, written to directly (sessions.live.wire)
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -62,14 +100,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.group = groups.group_name(self.live_session.pk, self.audience, self.language)
         self.received = 0
         self.last_resume = float("-inf")
-        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        self.outbox: asyncio.Queue[str | _Unfinished] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self.closing = False
+        # Nothing is written before the accept: what comes until then waits in the outbox.
+        self.writing = True
         # A snapshot and the updates are written one at a time, in order: an update that
         # arrives while a snapshot is rendered goes out after it, never before.
         self.send_lock = asyncio.Lock()
         # Subscribe before any snapshot, so no update can fall in between.
         await local_fanout().join(self.group, id(self), self)
         await self.accept()
+        self.wire = Wire.of(self.base_send)
+        self.writing = False
         self.writer = asyncio.ensure_future(self.write_outbox())
 
     async def websocket_connect(self, message: dict) -> None:
@@ -115,21 +157,53 @@ class LiveConsumer(AsyncWebsocketConsumer):
         asyncio.ensure_future(self.close_once(CLOSE_TRY_AGAIN))
 
     def deliver(self, html: str) -> None:
-        """Take an update for this screen (called by the worker's fan-out, once per update)."""
+        """Take an update for this screen (called by the worker's fan-out, once per update).
+
+        Written to the socket here and now when nothing is ahead of it (no update waiting, no
+        snapshot being sent): the server's send frames and writes it without suspending unless
+        the socket's buffer is full. That skips, for each screen and update, a queue, a task
+        switch and a lock, about half of a worker's time per socket at 5,000 screens (py-spy
+        during bench/fanout.py; bench/fanout_inprocess.py). Otherwise it waits in the outbox,
+        in order, for the writer task."""
+        if self.writing or self.send_lock.locked() or not self.outbox.empty():
+            try:
+                self.outbox.put_nowait(html)
+            except asyncio.QueueFull:
+                asyncio.ensure_future(self.close_once(CLOSE_TOO_SLOW))
+            return
+        if self.closing:
+            return
+        # The update framed once for all the worker's screens, written as is (uvicorn wsproto).
+        if self.wire is not None and self.wire.write(html):
+            return
+        # Straight to the server's send: the hottest line of a worker with thousands of
+        # screens (bench/fanout.py), so without AsyncWebsocketConsumer.send's layers.
+        send = self.base_send({"type": "websocket.send", "text": html})
         try:
-            self.outbox.put_nowait(html)
-        except asyncio.QueueFull:
-            asyncio.ensure_future(self.close_once(CLOSE_TOO_SLOW))
+            waiting = send.send(None)
+        except StopIteration:
+            return  # written
+        except OSError:
+            return  # the socket is gone (ASGI: send raises an OSError); its disconnect follows
+        # The socket's buffer is full: the rest of this send goes first in the outbox, and
+        # what comes meanwhile waits behind it (the outbox is empty: it cannot be full).
+        self.outbox.put_nowait(_Unfinished(send, waiting))
 
     async def write_outbox(self) -> None:
         while True:
-            html = await self.outbox.get()
-            async with self.send_lock:
-                if self.closing:
-                    continue
-                # Straight to the server's send: the hottest line of a worker with thousands of
-                # screens (bench/fanout.py), so without AsyncWebsocketConsumer.send's layers.
-                await self.base_send({"type": "websocket.send", "text": html})
+            item = await self.outbox.get()
+            self.writing = True
+            try:
+                async with self.send_lock:
+                    if isinstance(item, _Unfinished):
+                        if self.closing:
+                            item.close()
+                        else:
+                            await item
+                    elif not self.closing:
+                        await self.base_send({"type": "websocket.send", "text": item})
+            finally:
+                self.writing = False
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "writer"):

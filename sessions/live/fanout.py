@@ -5,7 +5,7 @@ group of 1,000 screens means 1,000 deliveries through the channel layer (with th
 Redis layer, 1,000 Redis pushes: django/channels_redis issues 62, 83, 98) and, in each
 consumer, a fresh receive task and an ``asyncio.wait`` per message. Here a worker adds ONE
 channel to the group, receives each update once, and hands the same string to each of its
-screens' outboxes: the layer carries one message per worker whatever the number of screens.
+screens: the layer carries one message per worker whatever the number of screens.
 
 State is per event loop (a worker has one; tests run several in turn)."""
 
@@ -24,9 +24,13 @@ logger = logging.getLogger(__name__)
 # default); a worker whose group stays busy for longer renews its membership.
 RENEW_MEMBERSHIP_SECONDS = 3600
 
-# What handing one update to a group's screens costs this worker's event loop (CPU seconds,
+# What handing one update to a group's screens costs this worker's event loop (seconds,
 # smoothed), by session and group: with thousands of screens it is more than the render, and
-# the coalescer stretches the session's window with it (sessions.live.coalescer).
+# the coalescer stretches the session's window with it (sessions.live.coalescer). Wall time, not
+# CPU time: the loop does nothing else meanwhile, so a worker that gets only part of a core
+# (other processes on the machine) is busy for longer than its CPU time says. Measured in CPU
+# time, deliveries made cheap (sessions.live.wire) kept the window short at 5,000 screens on a
+# loaded machine, pushed twice as often, and the slowest screens waited (docs/performance.md).
 _delivery_costs: dict[int, dict[str, float]] = {}
 
 
@@ -149,18 +153,19 @@ class Fanout:
                 continue
             if message.get("type") != "live.update" or not isinstance(message.get("html"), str):
                 continue
-            started = time.thread_time()
+            started = time.perf_counter()
             for screen in list(group.screens.values()):
                 try:
                     screen.deliver(message["html"])
                 except Exception:
                     logger.exception("a screen of %s could not take an update", group.name)
             # Let the screens write before the next update: a backlog in the layer must not
-            # fill their outboxes faster than they empty them. Every screen's writer, woken by
-            # deliver(), runs its send before this returns, so the time includes the sends.
+            # fill their outboxes faster than they empty them. Most screens wrote in deliver();
+            # the writer of each screen whose update waited runs its send before this returns,
+            # so the time includes the sends.
             await asyncio.sleep(0)
             if isinstance(message.get("session"), int):
-                _record_delivery(message["session"], group.name, time.thread_time() - started)
+                _record_delivery(message["session"], group.name, time.perf_counter() - started)
 
     async def _renew(self, group: _Group, layer) -> None:
         while True:

@@ -336,6 +336,21 @@ async def test_a_workers_screens_share_one_channel_of_their_group(db, monkeypatc
     assert discarded == added  # the last screen out leaves the group
 
 
+def stop_reading(screen) -> asyncio.Event:
+    """The server's send for ``screen`` waits, as for a socket whose buffer is full (a phone in a
+    dead spot), until the returned event is set; a close still goes through."""
+    drained = asyncio.Event()
+    send = screen.base_send
+
+    async def full_buffer_send(message):
+        if message["type"] == "websocket.send":
+            await drained.wait()
+        await send(message)
+
+    screen.base_send = full_buffer_send
+    return drained
+
+
 async def test_a_screen_that_stops_reading_is_closed_and_the_others_keep_up(db):
     from channels.layers import get_channel_layer
 
@@ -347,18 +362,95 @@ async def test_a_screen_that_stops_reading_is_closed_and_the_others_keep_up(db):
     stuck = await connected(board_socket(session.code))
     group = group_name(session.pk, BOARD, "en")
     (screen,) = local_fanout().screens(group)
-    screen.writer.cancel()  # as if its socket were never drained
+    stop_reading(screen)
     reading = await connected(board_socket(session.code))
 
-    for number in range(OUTBOX_LIMIT + 1):
+    # One update stuck in the server's send, OUTBOX_LIMIT waiting behind it, then one more.
+    for number in range(OUTBOX_LIMIT + 2):
         await get_channel_layer().group_send(
             group, {"type": "live.update", "html": f"<p>{number}</p>", "seq": number}
         )
 
-    for number in range(OUTBOX_LIMIT + 1):
+    for number in range(OUTBOX_LIMIT + 2):
         assert await reading.receive_from(timeout=2) == f"<p>{number}</p>"
     assert await stuck.receive_output(timeout=2) == {
         "type": "websocket.close",
         "code": CLOSE_TOO_SLOW,
     }
     await reading.disconnect()
+
+
+async def test_an_update_is_written_as_it_is_delivered_when_nothing_is_ahead_of_it(db):
+    """No queue, task or lock per screen per update when the socket takes it at once."""
+    from sessions.live.fanout import local_fanout
+    from sessions.live.groups import BOARD, group_name
+
+    session, _participant = await make_session_with_participant()
+    board = await connected(board_socket(session.code))
+    (screen,) = local_fanout().screens(group_name(session.pk, BOARD, "en"))
+
+    screen.deliver("<p>1</p>")
+    screen.deliver("<p>2</p>")
+
+    assert screen.outbox.empty()
+    assert [board.output_queue.get_nowait()["text"] for _ in range(2)] == ["<p>1</p>", "<p>2</p>"]
+    await board.disconnect()
+
+
+async def test_updates_behind_a_send_that_waits_follow_it_in_order(db):
+    """A socket whose buffer filled: the update caught in the server's send goes out first when
+    it drains, then those that came meanwhile, then the socket takes them directly again."""
+    from sessions.live.fanout import local_fanout
+    from sessions.live.groups import BOARD, group_name
+
+    session, _participant = await make_session_with_participant()
+    board = await connected(board_socket(session.code))
+    (screen,) = local_fanout().screens(group_name(session.pk, BOARD, "en"))
+    drained = stop_reading(screen)
+
+    for number in range(5):
+        screen.deliver(f"<p>{number}</p>")
+    await asyncio.sleep(0.05)
+    assert await board.receive_nothing(timeout=0.1)
+
+    drained.set()
+    for number in range(5):
+        assert await board.receive_from(timeout=2) == f"<p>{number}</p>"
+    screen.deliver("<p>5</p>")
+    assert board.output_queue.get_nowait()["text"] == "<p>5</p>"  # directly again
+    await board.disconnect()
+
+
+async def test_updates_during_a_snapshot_go_out_after_it_in_order(db):
+    """A resume holds the send lock while it reads and renders the snapshot: updates that come
+    meanwhile wait for it, and keep their order (none is written before the snapshot)."""
+    from sessions.live.fanout import local_fanout
+    from sessions.live.groups import BOARD, group_name
+
+    session, participant = await make_session_with_participant()
+    await database_sync_to_async(services.post_need)(participant=participant, text="Missed me")
+    board = await connected(board_socket(session.code))
+    (screen,) = local_fanout().screens(group_name(session.pk, BOARD, "en"))
+    rendering, release = asyncio.Event(), asyncio.Event()
+    snapshot_if_behind = screen.snapshot_if_behind
+
+    def slow_snapshot(since, *, whole=False):
+        screen.loop.call_soon_threadsafe(rendering.set)
+        asyncio.run_coroutine_threadsafe(release.wait(), screen.loop).result(timeout=5)
+        return snapshot_if_behind(since, whole=whole)
+
+    screen.loop = asyncio.get_running_loop()
+    screen.snapshot_if_behind = slow_snapshot
+    await board.send_to(text_data=json.dumps({"type": "resume", "since": 0}))
+    await asyncio.wait_for(rendering.wait(), 2)
+
+    for number in range(3):
+        screen.deliver(f"<p>{number}</p>")
+    release.set()
+
+    assert "Missed me" in await board.receive_from(timeout=2)
+    for number in range(3):
+        assert await board.receive_from(timeout=2) == f"<p>{number}</p>"
+    screen.deliver("<p>3</p>")
+    assert board.output_queue.get_nowait()["text"] == "<p>3</p>"  # directly again
+    await board.disconnect()

@@ -30,6 +30,20 @@ class SlowScreen:
         pass
 
 
+class StarvedScreen:
+    """A screen whose update keeps the worker's loop ``seconds`` without its CPU: as when the
+    worker waits for a core that other processes hold."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def deliver(self, html: str) -> None:
+        time.sleep(self.seconds)
+
+    def layer_lost(self) -> None:
+        pass
+
+
 @pytest.fixture
 def clean_costs():
     fanout._delivery_costs.clear()
@@ -73,3 +87,25 @@ def test_costly_deliveries_stretch_the_window_as_renders_do(settings, clean_cost
 
     assert coalescer.window(7) == pytest.approx((0.06 + 0.02 + 0.02) / RENDER_TIME_SHARE)
     assert coalescer.window(8) == 0.05
+
+
+@pytest.mark.asyncio
+async def test_a_delivery_costs_the_time_the_loop_spent_not_only_its_cpu(clean_costs):
+    """A worker short of CPU is busy for longer than its CPU time says: that time counts, so
+    the coalescer stretches the window instead of pushing more often than the loop can."""
+    workers_fanout = fanout.Fanout()
+    screens = [StarvedScreen(0.002) for _ in range(10)]
+    for index, screen in enumerate(screens):
+        await workers_fanout.join("live-test-starved", index, screen)
+    try:
+        await get_channel_layer().group_send(
+            "live-test-starved", {"type": "live.update", "html": "<p>", "seq": 1, "session": 9}
+        )
+        deadline = time.monotonic() + 5
+        while not fanout.delivery_seconds(9) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+        assert fanout.delivery_seconds(9) >= 10 * 0.002 * 0.9
+    finally:
+        for index in range(len(screens)):
+            await workers_fanout.leave("live-test-starved", index)
