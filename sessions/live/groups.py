@@ -51,6 +51,13 @@ async def listened(names: list[str]) -> set[str]:
     return {name for name, (_channel, count) in zip(names, counts, strict=True) if count}
 
 
+async def aclose() -> None:
+    """Close this event loop's client (tests, before their loop ends)."""
+    client = _clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
+
+
 def _client() -> redis.asyncio.Redis:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)

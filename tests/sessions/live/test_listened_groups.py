@@ -51,9 +51,7 @@ def test_with_redis_pubsub_a_group_is_listened_while_a_worker_subscribes_to_it(m
         finally:
             await worker.flush()
             await asker.flush()
-            for client in list(groups._clients.values()):
-                await client.aclose()
-            groups._clients.clear()
+            await groups.aclose()
         return before, during, after
 
     before, during, after = async_to_sync(run)()
@@ -69,9 +67,7 @@ def test_redis_not_answering_counts_every_group_as_listened(monkeypatch, setting
         try:
             return await groups.listened(names)
         finally:
-            for client in list(groups._clients.values()):
-                await client.aclose()
-            groups._clients.clear()
+            await groups.aclose()
 
     assert async_to_sync(run)() == set(names)
 
