@@ -15,11 +15,14 @@ import asyncio
 import weakref
 from contextlib import asynccontextmanager
 
+import psycopg
 from django.conf import settings
 from django.db import connections
 from psycopg import AsyncClientCursor, AsyncConnection
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from commonground.database_breaker import breaker
 
 _pools: "weakref.WeakKeyDictionary[object, AsyncConnectionPool]" = weakref.WeakKeyDictionary()
 _CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout", "sslmode")
@@ -68,8 +71,14 @@ async def connection():
     """A connection of this loop's pool (autocommit: open a transaction with
     ``conn.transaction()``). Raises psycopg_pool.PoolTimeout when none comes in time."""
     pool = await _pool(asyncio.get_running_loop())
-    async with pool.connection() as conn:
-        yield conn
+    try:
+        async with pool.connection() as conn:
+            yield conn
+    except (PoolTimeout, psycopg.Error) as error:
+        # The database out of reach opens Django's breaker (an error of a query does not):
+        # the next votes go straight to Django, which answers 503 at once.
+        breaker.failed(error)
+        raise
 
 
 async def close_all() -> None:

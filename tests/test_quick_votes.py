@@ -16,9 +16,11 @@ from asgiref.sync import async_to_sync
 from channels.testing import HttpCommunicator
 from django.db import connection
 from django.urls import reverse
+from psycopg_pool import PoolTimeout
 
 from commonground import async_db
 from commonground.asgi import application
+from commonground.database_breaker import breaker
 from sessions import ratelimit, services
 from sessions.enums import ContributionStatus, Phase
 from sessions.identity import participant_cookie_name
@@ -302,3 +304,19 @@ def test_the_rate_limit_counts_quick_votes(voting, settings, quick_answers):
     assert statuses.count(200) == limit
     assert Vote.objects.get(participant=participant, need=needs[0]).dots == limit
     assert "a little fast" in text(answers[statuses.index(429)])
+
+
+def test_a_database_out_of_reach_sends_the_vote_the_ordinary_way(voting, monkeypatch):
+    """The quick pool cannot connect (its server gone): the vote is stored once by the ordinary
+    view, and the breaker is told, so that the next votes do not wait for that pool."""
+    participant, needs = voting
+    monkeypatch.setattr(async_db, "conninfo", lambda: "host=127.0.0.1 port=9 connect_timeout=1")
+    monkeypatch.setattr(async_db, "_pool_timeout", lambda: 0.5)
+    failures = []
+    monkeypatch.setattr(breaker, "failed", failures.append)
+
+    (answer,) = send_all(vote_message(participant, needs[0]))
+
+    assert answer["status"] == 200
+    assert Vote.objects.get(participant=participant, need=needs[0]).dots == 1
+    assert failures and isinstance(failures[0], PoolTimeout)
