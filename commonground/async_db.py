@@ -26,6 +26,8 @@ from commonground.database_breaker import breaker
 
 _pools: "weakref.WeakKeyDictionary[object, AsyncConnectionPool]" = weakref.WeakKeyDictionary()
 _CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout", "sslmode")
+# How these connections are named in pg_stat_activity (an operator, and the tests' teardown).
+APPLICATION_NAME = "commonground-quick"
 
 
 def available() -> bool:
@@ -36,7 +38,8 @@ def available() -> bool:
 def conninfo() -> str:
     """Django's connection parameters for the default database, as a psycopg conninfo."""
     params = connections["default"].get_connection_params()
-    return make_conninfo(**{key: params[key] for key in _CONNECTION_KEYS if params.get(key)})
+    chosen = {key: params[key] for key in _CONNECTION_KEYS if params.get(key)}
+    return make_conninfo(**chosen, application_name=APPLICATION_NAME)
 
 
 def _pool_timeout() -> float:

@@ -13,6 +13,24 @@ from sessions.live import coalescer, events, snapshots
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_run(django_db_setup, django_db_blocker):
+    """A connection a test's thread or event loop left open (asgiref's executor threads, a
+    quick-vote pool of a loop that ended: commonground.async_db) makes PostgreSQL refuse to
+    drop the test database at the end, an error charged to whichever test ran last (CI, at
+    random): those connections end before the database is dropped."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):
     """Tests read English strings unless they switch language themselves."""
