@@ -52,20 +52,13 @@ async def ahit(scope: str, key: str, *, limit: int, window: int) -> None:
     if client is None:
         hit(scope, key, limit=limit, window=window)
         return
-    global _cache_skipped_until
     cache_key, retry_after = _window_key(scope, key, window)
-    if time.monotonic() < _cache_skipped_until:
+    if _cache_skipped():
         return
     try:
         count = await _acount(client, cache.make_key(cache_key), window)
     except Exception:
-        _cache_skipped_until = time.monotonic() + CACHE_RETRY_SECONDS
-        logger.warning(
-            "rate limit %s not checked: the cache is unavailable (not asked again for %d s)",
-            scope,
-            CACHE_RETRY_SECONDS,
-            exc_info=True,
-        )
+        _cache_failed(scope)
         return
     if count > limit:
         raise RateLimited(retry_after=retry_after)
@@ -155,20 +148,30 @@ def _window_key(scope: str, key: str, window: int) -> tuple[str, int]:
 
 
 def _ask_cache(scope: str, operation):
-    global _cache_skipped_until
-    if time.monotonic() < _cache_skipped_until:
+    if _cache_skipped():
         return None
     try:
         return operation()
     except Exception:
-        _cache_skipped_until = time.monotonic() + CACHE_RETRY_SECONDS
-        logger.warning(
-            "rate limit %s not checked: the cache is unavailable (not asked again for %d s)",
-            scope,
-            CACHE_RETRY_SECONDS,
-            exc_info=True,
-        )
+        _cache_failed(scope)
         return None
+
+
+def _cache_skipped() -> bool:
+    """Whether the cache failed a moment ago and is left alone for now (fail open)."""
+    return time.monotonic() < _cache_skipped_until
+
+
+def _cache_failed(scope: str) -> None:
+    """Leave the cache alone for CACHE_RETRY_SECONDS, and say so once."""
+    global _cache_skipped_until
+    _cache_skipped_until = time.monotonic() + CACHE_RETRY_SECONDS
+    logger.warning(
+        "rate limit %s not checked: the cache is unavailable (not asked again for %d s)",
+        scope,
+        CACHE_RETRY_SECONDS,
+        exc_info=True,
+    )
 
 
 def _count(cache_key: str, window: int) -> int:
