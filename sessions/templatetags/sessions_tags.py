@@ -2,6 +2,7 @@ import uuid
 
 from django import template
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from sessions.enums import Phase
 
@@ -55,6 +56,15 @@ def vote_blocked(live_session, my_dots: int, dots_left) -> str:
     if isinstance(dots_left, int) and dots_left <= 0:
         return "spent"
     return ""
+
+
+@register.simple_tag
+def outbox_about(kind: str, item) -> str:
+    """What the phone's outbox calls a vote waiting to be sent: the need's words, shortened, or
+    the strategy's name."""
+    if kind == "need":
+        return Truncator(item.text).chars(60)
+    return item.strategy.localized("name") if item.strategy else ""
 
 
 @register.simple_tag
