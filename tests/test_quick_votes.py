@@ -320,3 +320,46 @@ def test_a_database_out_of_reach_sends_the_vote_the_ordinary_way(voting, monkeyp
     assert answer["status"] == 200
     assert Vote.objects.get(participant=participant, need=needs[0]).dots == 1
     assert failures and isinstance(failures[0], PoolTimeout)
+
+
+def test_a_fault_after_the_commit_is_answered_as_the_replay_and_pushed(voting, monkeypatch):
+    """The commit and the sequence's bump travel in one message; a fault after the commit
+    (here the bump failing) leaves the dot's fate unknown to the quick path: the ordinary view
+    answers, as the replay it is, and the dot is pushed. One dot, never two."""
+    participant, needs = voting
+    published = []
+    monkeypatch.setattr(events, "publish", published.append)
+    monkeypatch.setattr(
+        events, "commit_and_bump_statement", lambda session_id: "COMMIT; SELECT 1 / 0"
+    )
+
+    (answer,) = send_all(vote_message(participant, needs[0]))
+
+    assert answer["status"] == 200
+    assert Vote.objects.get(participant=participant, need=needs[0]).dots == 1
+    assert 'data-mine="1"' in text(answer)
+    assert events.kinds.DotsChanged(participant.live_session_id, need_id=needs[0].pk) in published
+
+
+def test_a_fault_at_the_commit_stores_the_dot_once_the_ordinary_way(voting, monkeypatch):
+    participant, needs = voting
+    monkeypatch.setattr(
+        events, "commit_and_bump_statement", lambda session_id: "SELECT 1 / 0; COMMIT"
+    )
+
+    (answer,) = send_all(vote_message(participant, needs[0]))
+
+    assert answer["status"] == 200
+    assert Vote.objects.get(participant=participant, need=needs[0]).dots == 1
+
+
+def test_a_participant_quiet_for_minutes_is_seen_again_with_the_dot(voting, quick_answers):
+    participant, needs = voting
+    an_hour_ago = participant.last_seen_at - quick_votes.TOUCH_EVERY * 60
+    type(participant).objects.filter(pk=participant.pk).update(last_seen_at=an_hour_ago)
+
+    (answer,) = send_all(vote_message(participant, needs[0]))
+
+    assert quick_answers[0] is not None
+    participant.refresh_from_db()
+    assert participant.last_seen_at > an_hour_ago + quick_votes.TOUCH_EVERY * 59

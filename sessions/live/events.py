@@ -68,17 +68,20 @@ def _publish_and_close(event: LiveEvent) -> None:
         connection.close()  # the executor's thread keeps no connection of its own
 
 
+def commit_and_bump_statement(live_session_id: int) -> str:
+    """PostgreSQL, for a transaction opened by hand on an autocommit connection
+    (sessions.services.quick_votes): its COMMIT and then the bump in one message, one round
+    trip; the bump still runs after the commit, as its own transaction."""
+    return f"COMMIT; {_bump_statement(live_session_id)}"
+
+
 async def dots_changed_committed(
-    conn, live_session_id: int, *, need_id: int, mapping_id: int | None = None
+    live_session_id: int, *, need_id: int, mapping_id: int | None = None
 ) -> None:
-    """``dots_changed`` for a dot committed on psycopg's async connection (autocommit, outside
-    its transaction: sessions.services.quick_votes): what ``_emit`` does after a commit, the
-    bump on that connection and the publication, from the event loop."""
+    """``dots_changed`` for a dot committed, and the sequence bumped, on psycopg's async
+    connection (``commit_and_bump_statement``: sessions.services.quick_votes): what ``_emit``
+    does after a commit, from the event loop."""
     event = kinds.DotsChanged(live_session_id, need_id=need_id, mapping_id=mapping_id)
-    try:
-        await conn.execute(_bump_statement(live_session_id))
-    except Exception:
-        logger.exception("the sequence of session %s could not be bumped", live_session_id)
     if coalescer.coalescer.pushes_from_caller():
         # The in-process default (development, tests) renders in the caller, with the ORM.
         await sync_to_async(_publish_and_close, thread_sensitive=False)(event)

@@ -15,9 +15,10 @@ refusal in words, a replay, a removed participant, a merged need, a full budget 
 conflict, a database fault). So the rules stay where they are, and this path can only ever
 agree with them or step aside (tests/test_quick_votes.py)."""
 
+import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 from django.db import connections
@@ -74,6 +75,18 @@ def _statements() -> dict[str, str]:
         )
         for kind in ("need", "mapping")
     }
+    # Their row locked, as locked_participant; the session as it is now; the key's replay.
+    lock = (
+        f"SELECT p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
+        f" {tables['client_write']} w WHERE w.participant_id = p.id AND w.key = %(key)s),"
+        f" {session_columns} FROM {tables['participant']} p"
+        f" JOIN {tables['session']} s ON s.id = p.live_session_id"
+        " WHERE p.id = %(participant)s FOR UPDATE OF p"
+    )
+    share_need = (
+        f"SELECT {need_columns} FROM {tables['need']} n"  # noqa: S608  # nosec B608
+        " WHERE n.id = %(item)s FOR SHARE"
+    )
     # nosec B608 for each: table and column names are the models' own, quoted; values are
     # parameters.
     return {
@@ -88,19 +101,9 @@ def _statements() -> dict[str, str]:
             f" JOIN {tables['session']} s ON s.id = p.live_session_id"
             " WHERE p.token_hash = %(hash)s AND s.code = %(code)s AND p.removed_at IS NULL"
         ),
-        # Their row locked, as locked_participant; the session as it is now; the key's replay.
-        "lock": (
-            f"SELECT p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
-            f" {tables['client_write']} w WHERE w.participant_id = p.id AND w.key = %(key)s),"
-            f" {session_columns} FROM {tables['participant']} p"
-            f" JOIN {tables['session']} s ON s.id = p.live_session_id"
-            " WHERE p.id = %(participant)s FOR UPDATE OF p"
-        ),
-        # As share_need.
-        "share_need": (
-            f"SELECT {need_columns} FROM {tables['need']} n"  # noqa: S608  # nosec B608
-            " WHERE n.id = %(item)s FOR SHARE"
-        ),
+        # BEGIN, the lock, and for a need the need FOR SHARE as share_need: one message.
+        "begin_need": f"BEGIN; {lock}; {share_need}",
+        "begin_mapping": f"BEGIN; {lock}",
         # As share_mapping: the mapping, its need locked FOR SHARE, the mapping again (a merge
         # may have moved it meanwhile), with its strategy for the answer's label.
         "mapping_need": (
@@ -139,6 +142,7 @@ class QuickVote:
     kind: str  # "need" or "mapping"
     item: Need | Mapping
     mine: PersonalDots
+    last_seen_at: datetime  # the participant's, as read under their lock
 
 
 class _StepAside(Exception):  # noqa: N818 (not an error: the ordinary path's turn)
@@ -160,7 +164,7 @@ async def add_dot(
     try:
         async with connection() as conn:
             found = await (
-                await conn.execute(sql["who"], {"hash": hash_token(token), "code": code})
+                await _prepared(conn, sql["who"], {"hash": hash_token(token), "code": code})
             ).fetchone()
         if found is None:
             return None
@@ -172,19 +176,16 @@ async def add_dot(
             return None
         async with connection() as conn:
             try:
-                async with conn.transaction():
-                    vote = await _place(conn, sql, participant_id, kind, item_id, client_key)
-            except _StepAside:
-                return None
-            item = vote.item
-            need_id = item.pk if kind == "need" else item.need_id
-            await events.dots_changed_committed(
-                conn,
-                vote.live_session.pk,
-                need_id=need_id,
-                mapping_id=None if kind == "need" else item.pk,
-            )
-            return vote
+                vote = await _in_transaction(conn, sql, participant_id, kind, item_id, client_key)
+            except _CommitUnknown as unknown:
+                # Pushed anyway (if nothing was stored, the push shows the totals unchanged);
+                # the ordinary path answers, a replay if the dot was stored.
+                await _dots_changed(unknown.vote)
+                raise unknown.__cause__ from None
+        if vote is None:
+            return None
+        await _dots_changed(vote)
+        return vote
     except (psycopg.Error, PoolTimeout, OSError) as error:
         # A fault, a deadlock, a lock conflict: nothing written (the transaction rolled back);
         # the ordinary path, with its retries, circuit breaker and 503, takes it from here.
@@ -192,9 +193,75 @@ async def add_dot(
         return None
 
 
+async def _prepared(conn, query: str, values: dict) -> psycopg.AsyncCursor:
+    """``query`` bound on the server and prepared once per connection: PostgreSQL parses and
+    plans the vote's two largest statements once, not on every tap (about a third of
+    PostgreSQL's time for a vote). The other statements travel several to a message, which
+    needs client-side binding (commonground.async_db)."""
+    cursor = psycopg.AsyncCursor(conn)
+    return await cursor.execute(query, values, prepare=True)
+
+
+async def _in_transaction(
+    conn, sql: dict, participant_id: int, kind: str, item_id: int, key: str
+) -> QuickVote | None:
+    """The vote's transaction, in three round trips: BEGIN with the locks, the placing, then
+    COMMIT with the sequence's bump (sessions.live.events.commit_and_bump_statement). Opened
+    by hand on the autocommit connection, so that BEGIN and COMMIT travel with the statements
+    next to them (``conn.transaction()`` sends each alone: seven round trips a vote, where
+    the bare transaction in bench/writes.py makes five). None: rolled back, nothing written."""
+    try:
+        vote = await _place(conn, sql, participant_id, kind, item_id, key)
+    except _StepAside:
+        await conn.execute("ROLLBACK")
+        return None
+    except BaseException:
+        await _roll_back_quietly(conn)
+        raise
+    commit = events.commit_and_bump_statement(vote.live_session.pk)
+    values = None
+    now = timezone.now()
+    if now - vote.last_seen_at > TOUCH_EVERY:  # the touch travels with the commit
+        commit = f"{sql['touch']}; {commit}"
+        values = {"now": now, "participant": participant_id}
+    try:
+        await conn.execute(commit, values)
+    except psycopg.Error as error:
+        # A fault at COMMIT or between it and the bump: whether the dot was stored is unknown.
+        await _roll_back_quietly(conn)
+        raise _CommitUnknown(vote) from error
+    return vote
+
+
+class _CommitUnknown(Exception):  # noqa: N818 (a state, not a fault of its own)
+    def __init__(self, vote: QuickVote) -> None:
+        super().__init__()
+        self.vote = vote
+
+
+async def _dots_changed(vote: QuickVote) -> None:
+    item = vote.item
+    await events.dots_changed_committed(
+        vote.live_session.pk,
+        need_id=item.pk if vote.kind == "need" else item.need_id,
+        mapping_id=None if vote.kind == "need" else item.pk,
+    )
+
+
+async def _roll_back_quietly(conn) -> None:
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        return
+    with contextlib.suppress(psycopg.Error):  # the pool discards one it cannot reset
+        await conn.execute("ROLLBACK")
+
+
 async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, key: str):
     values = {"participant": participant_id, "key": key, "item": item_id}
-    row = await (await conn.execute(sql["lock"], values)).fetchone()
+    # One message: BEGIN, the participant's lock, and for a need the need's (in this order,
+    # as share_need after locked_participant).
+    cursor = await conn.execute(sql[f"begin_{kind}"], values)
+    cursor.nextset()
+    row = await cursor.fetchone()
     if row is None:
         raise _StepAside  # erased meanwhile
     removed_at, last_seen_at, replayed, *session_values = row
@@ -205,7 +272,12 @@ async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, 
         require_phase(live_session, "vote")
     except SessionError:
         raise _StepAside from None
-    item = await _share_item(conn, sql, kind, item_id)
+    if kind == "need":
+        cursor.nextset()
+        shared = await cursor.fetchone()
+        item = Need.from_db("default", sql["need_fields"], shared) if shared else None
+    else:
+        item = await _share_mapping(conn, sql, item_id)
     if (
         item is None
         or item.live_session_id != live_session.pk
@@ -214,24 +286,26 @@ async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, 
         raise _StepAside  # gone, merged, hidden: said in words by the ordinary path
     values.update(session=live_session.pk, budget=live_session.dot_budget)
     values["cap"] = live_session.dot_cap
-    outcome, placed, mine = await (await conn.execute(sql[f"place_{kind}"], values)).fetchone()
+    outcome, placed, mine = await (await _prepared(conn, sql[f"place_{kind}"], values)).fetchone()
     if outcome != "ok":
         raise _StepAside  # the budget or the cap: refused in words there
-    now = timezone.now()
-    if now - last_seen_at > TOUCH_EVERY:
-        await conn.execute(sql["touch"], {"now": now, "participant": participant_id})
     rows = [(need_id, mapping_id, dots) for need_id, mapping_id, dots in mine]
     index = 0 if kind == "need" else 1
     rows = [row for row in rows if row[index] != item.pk]
     rows.append((item.pk, None, placed) if kind == "need" else (None, item.pk, placed))
-    return QuickVote(live_session=live_session, kind=kind, item=item, mine=dots_by_item(rows))
+    return QuickVote(
+        live_session=live_session,
+        kind=kind,
+        item=item,
+        mine=dots_by_item(rows),
+        last_seen_at=last_seen_at,
+    )
 
 
-async def _share_item(conn, sql: dict, kind: str, item_id: int) -> Need | Mapping | None:
+async def _share_mapping(conn, sql: dict, item_id: int) -> Mapping | None:
+    """As share_mapping: the mapping's need locked FOR SHARE, then the mapping read again (a
+    merge may have moved it meanwhile), with its strategy for the answer's label."""
     values = {"item": item_id}
-    if kind == "need":
-        row = await (await conn.execute(sql["share_need"], values)).fetchone()
-        return Need.from_db("default", sql["need_fields"], row) if row else None
     for _attempt in range(3):
         found = await (await conn.execute(sql["mapping_need"], values)).fetchone()
         if found is None:

@@ -156,8 +156,10 @@ WITH mine AS (
     ON CONFLICT (participant_id, {column}) DO UPDATE SET dots = {vote}.dots + 1
     RETURNING dots
 ), remembered AS (
+    -- ::text: the key is compared below and stored here; bound on the server (the quick
+    -- path prepares this statement), PostgreSQL must deduce one type for it.
     INSERT INTO {client_write} (participant_id, key, kind, result, created)
-    SELECT %(participant)s, %(key)s, 'add_dot', '{{}}'::jsonb, now() FROM verdict
+    SELECT %(participant)s, %(key)s::text, 'add_dot', '{{}}'::jsonb, now() FROM verdict
     WHERE outcome = 'ok' AND %(key)s <> ''
 )
 SELECT outcome, (SELECT dots FROM placed),
