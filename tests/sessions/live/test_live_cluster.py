@@ -140,10 +140,11 @@ def test_a_storm_on_both_workers_renders_about_once_per_window(workers, pushes):
     # One render per 0.2 s window in the whole cluster: the typical gap is the window. Two
     # workers each rendering their own would alternate gaps of d and 0.2 - d, so the median
     # would be near 0.1. A render made late by a busy machine shortens the gap after it (the
-    # next window opened on time), by less than half a window.
+    # next window opened on time): one short gap, not a pattern of them (on a loaded machine
+    # that shortening passed half a window: CI at load 7+).
     between = gaps(pushes)
     assert statistics.median(between) >= 0.18, between
-    assert min(between) >= 0.1, between
+    assert sum(gap < 0.1 for gap in between) <= 1, between
     assert len(pushes) <= 1.0 / 0.2 + 3
 
 
