@@ -3,11 +3,13 @@
 ``add_dot`` (sessions.services.voting) through Django costs a thread crossing, the ORM and
 about ten round trips; at a plenary's 167 taps a second it was the workers' whole CPU and phones
 waited seconds per tap (docs/performance.md). This is the same write, for the common case only,
-in the event loop: who is asking, the rate limit, then one transaction that locks the
-participant's row, checks the key and the phase, locks the item FOR SHARE (as ``share_need`` /
-``share_mapping``), and checks the budget and the cap, places the dot and keeps the key in
-``voting._PLACE_SQL``, the very statement ``add_dot`` runs on PostgreSQL; after the commit the
-sequence is bumped and ``dots_changed`` published as every service's events are.
+in the event loop: the rate limit (by the device's hashed token, as the ordinary path counts
+it), then one transaction of three messages: BEGIN, the participant's row locked (found by
+their token and the session's code) with the key's replay and the session, and a need locked
+FOR SHARE (as ``share_need``; a mapping as ``share_mapping``); then ``voting._PLACE_SQL``, the
+very statement ``add_dot`` runs on PostgreSQL, which checks the budget and the cap, places the
+dot and keeps the key; then COMMIT with the sequence's bump. ``dots_changed`` is published as
+every service's events are.
 
 Everything else is not decided here: ``add_dot`` returns None having written nothing, and the
 caller (commonground.quick_votes) hands the request to the ordinary view, which runs ``voting.add_dot`` and answers (a
@@ -77,11 +79,11 @@ def _statements() -> dict[str, str]:
     }
     # Their row locked, as locked_participant; the session as it is now; the key's replay.
     lock = (
-        f"SELECT p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
+        f"SELECT p.id, p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
         f" {tables['client_write']} w WHERE w.participant_id = p.id AND w.key = %(key)s),"
         f" {session_columns} FROM {tables['participant']} p"
         f" JOIN {tables['session']} s ON s.id = p.live_session_id"
-        " WHERE p.id = %(participant)s FOR UPDATE OF p"
+        " WHERE p.token_hash = %(hash)s AND s.code = %(code)s FOR UPDATE OF p"
     )
     share_need = (
         f"SELECT {need_columns} FROM {tables['need']} n"  # noqa: S608  # nosec B608
@@ -94,13 +96,6 @@ def _statements() -> dict[str, str]:
         "need_fields": need_fields,
         "mapping_fields": mapping_fields,
         "strategy_fields": strategy_fields,
-        # Who is asking (no lock yet: the rate limit is counted before the transaction, so a
-        # slow cache holds no row lock).
-        "who": (
-            f"SELECT p.id FROM {tables['participant']} p"  # noqa: S608  # nosec B608
-            f" JOIN {tables['session']} s ON s.id = p.live_session_id"
-            " WHERE p.token_hash = %(hash)s AND s.code = %(code)s AND p.removed_at IS NULL"
-        ),
         # BEGIN, the lock, and for a need the need FOR SHARE as share_need: one message.
         "begin_need": f"BEGIN; {lock}; {share_need}",
         "begin_mapping": f"BEGIN; {lock}",
@@ -142,6 +137,7 @@ class QuickVote:
     kind: str  # "need" or "mapping"
     item: Need | Mapping
     mine: PersonalDots
+    participant_id: int
     last_seen_at: datetime  # the participant's, as read under their lock
 
 
@@ -161,22 +157,18 @@ async def add_dot(
         return None
     sql = _sql()
     client_key = clean_key(client_key)
+    token_hash = hash_token(token)
     try:
-        async with connection() as conn:
-            found = await (
-                await _prepared(conn, sql["who"], {"hash": hash_token(token), "code": code})
-            ).fetchone()
-        if found is None:
-            return None
-        participant_id = found[0]
-        # Counted holding no connection: a slow cache must not keep one from the other votes.
+        # Counted before any row is read, holding no connection: a slow cache must not keep
+        # one from the other votes (the same counter as services.common.rate_limited's).
         try:
-            await ahit("write", str(participant_id), limit=WRITES_PER_MINUTE, window=60)
+            await ahit("write", token_hash, limit=WRITES_PER_MINUTE, window=60)
         except RateLimited:
             return None
+        who = {"hash": token_hash, "code": code}
         async with connection() as conn:
             try:
-                vote = await _in_transaction(conn, sql, participant_id, kind, item_id, client_key)
+                vote = await _in_transaction(conn, sql, who, kind, item_id, client_key)
             except _CommitUnknown as unknown:
                 # Pushed anyway (if nothing was stored, the push shows the totals unchanged);
                 # the ordinary path answers, a replay if the dot was stored.
@@ -195,23 +187,23 @@ async def add_dot(
 
 async def _prepared(conn, query: str, values: dict) -> psycopg.AsyncCursor:
     """``query`` bound on the server and prepared once per connection: PostgreSQL parses and
-    plans the vote's two largest statements once, not on every tap (about a third of
-    PostgreSQL's time for a vote). The other statements travel several to a message, which
-    needs client-side binding (commonground.async_db)."""
+    plans the vote's largest statement once, not on every tap. The other statements travel
+    several to a message, which needs client-side binding (commonground.async_db)."""
     cursor = psycopg.AsyncCursor(conn)
     return await cursor.execute(query, values, prepare=True)
 
 
 async def _in_transaction(
-    conn, sql: dict, participant_id: int, kind: str, item_id: int, key: str
+    conn, sql: dict, who: dict, kind: str, item_id: int, key: str
 ) -> QuickVote | None:
-    """The vote's transaction, in three round trips: BEGIN with the locks, the placing, then
-    COMMIT with the sequence's bump (sessions.live.events.commit_and_bump_statement). Opened
-    by hand on the autocommit connection, so that BEGIN and COMMIT travel with the statements
-    next to them (``conn.transaction()`` sends each alone: seven round trips a vote, where
-    the bare transaction in bench/writes.py makes five). None: rolled back, nothing written."""
+    """The vote's transaction, in three round trips (the vote's only ones with the database):
+    BEGIN with the locks, the placing, then COMMIT with the sequence's bump
+    (sessions.live.events.commit_and_bump_statement). Opened by hand on the autocommit
+    connection, so that BEGIN and COMMIT travel with the statements next to them
+    (``conn.transaction()`` sends each alone; with the lookup of who is asking it was seven
+    round trips a vote). None: rolled back, nothing written."""
     try:
-        vote = await _place(conn, sql, participant_id, kind, item_id, key)
+        vote = await _place(conn, sql, who, kind, item_id, key)
     except _StepAside:
         await conn.execute("ROLLBACK")
         return None
@@ -223,7 +215,7 @@ async def _in_transaction(
     now = timezone.now()
     if now - vote.last_seen_at > TOUCH_EVERY:  # the touch travels with the commit
         commit = f"{sql['touch']}; {commit}"
-        values = {"now": now, "participant": participant_id}
+        values = {"now": now, "participant": vote.participant_id}
     try:
         await conn.execute(commit, values)
     except psycopg.Error as error:
@@ -255,8 +247,8 @@ async def _roll_back_quietly(conn) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, key: str):
-    values = {"participant": participant_id, "key": key, "item": item_id}
+async def _place(conn, sql: dict, who: dict, kind: str, item_id: int, key: str):
+    values = {**who, "key": key, "item": item_id}
     # One message: BEGIN, the participant's lock, and for a need the need's (in this order,
     # as share_need after locked_participant).
     cursor = await conn.execute(sql[f"begin_{kind}"], values)
@@ -264,7 +256,8 @@ async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, 
     row = await cursor.fetchone()
     if row is None:
         raise _StepAside  # erased meanwhile
-    removed_at, last_seen_at, replayed, *session_values = row
+    participant_id, removed_at, last_seen_at, replayed, *session_values = row
+    values["participant"] = participant_id
     if removed_at is not None or (key and replayed):
         raise _StepAside  # the ordinary path says so, or answers the replay
     live_session = LiveSession.from_db("default", sql["session_fields"], session_values)
@@ -298,6 +291,7 @@ async def _place(conn, sql: dict, participant_id: int, kind: str, item_id: int, 
         kind=kind,
         item=item,
         mine=dots_by_item(rows),
+        participant_id=participant_id,
         last_seen_at=last_seen_at,
     )
 
