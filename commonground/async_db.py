@@ -12,6 +12,7 @@ nothing asks this pool: the request goes the ordinary way, which answers 503 at 
 One pool per event loop (a worker has one; tests run several in turn)."""
 
 import asyncio
+import time
 import weakref
 from contextlib import asynccontextmanager
 
@@ -74,13 +75,16 @@ async def connection():
     """A connection of this loop's pool (autocommit: open a transaction with
     ``conn.transaction()``). Raises psycopg_pool.PoolTimeout when none comes in time."""
     pool = await _pool(asyncio.get_running_loop())
+    waiting_since = time.monotonic()
     try:
         async with pool.connection() as conn:
+            breaker.reached()
             yield conn
     except (PoolTimeout, psycopg.Error) as error:
-        # The database out of reach opens Django's breaker (an error of a query does not):
-        # the next votes go straight to Django, which answers 503 at once.
-        breaker.failed(error)
+        # The database out of reach opens Django's breaker (an error of a query does not, nor
+        # a pool busy handing its connections to others): the next votes go straight to
+        # Django, which answers 503 at once.
+        breaker.failed(error, waiting_since)
         raise
 
 

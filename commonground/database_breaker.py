@@ -12,6 +12,7 @@ failure, a constraint) is not a connection failure and never opens it."""
 
 import logging
 import threading
+import time
 
 import psycopg
 from django.db import DatabaseError, InterfaceError
@@ -29,7 +30,7 @@ def is_connection_failure(error: BaseException) -> bool:
     out, an interface error (a closed connection), or an operational error without a server
     SQLSTATE or with one of class 08 (connection exception) or 57P (the server shutting
     down). ``error`` is psycopg's, or Django's wrapping it."""
-    cause = error.__cause__ if isinstance(error, DatabaseError) and error.__cause__ else error
+    cause = _cause(error)
     if isinstance(cause, PoolTimeout | psycopg.InterfaceError | InterfaceError):
         return True
     if isinstance(cause, psycopg.OperationalError):
@@ -37,10 +38,16 @@ def is_connection_failure(error: BaseException) -> bool:
     return False
 
 
+def _cause(error: BaseException) -> BaseException:
+    """psycopg's error, under Django's wrapping if any."""
+    return error.__cause__ if isinstance(error, DatabaseError) and error.__cause__ else error
+
+
 class Breaker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open = False
+        self._last_reached = float("-inf")  # time.monotonic() of the last connection handed out
 
     @property
     def is_open(self) -> bool:
@@ -52,16 +59,24 @@ class Breaker:
         return QUICK_LOOK_SECONDS if self._open else None
 
     def reached(self) -> None:
-        """A connection was made: the database answers."""
+        """A connection was made or handed out: the database answers."""
+        self._last_reached = time.monotonic()
         if self._open:
             with self._lock:
                 if self._open:
                     logger.warning("database reachable again")
                 self._open = False
 
-    def failed(self, error: BaseException) -> None:
-        """Open the breaker if ``error`` says the database cannot be reached."""
+    def failed(self, error: BaseException, waiting_since: float | None = None) -> None:
+        """Open the breaker if ``error`` says the database cannot be reached. A pool's timeout
+        is not such a failure if other requests were handed connections while this one waited
+        (``waiting_since``: time.monotonic() when it began): the pool is busy, a plenary's
+        peak on a full machine, and the database answers; opening the breaker then answered
+        taps 503 that a moment's wait would have stored (docs/performance.md)."""
         if not is_connection_failure(error):
+            return
+        busy = waiting_since is not None and self._last_reached > waiting_since
+        if busy and isinstance(_cause(error), PoolTimeout):
             return
         with self._lock:
             if not self._open:

@@ -2,6 +2,8 @@
 say the database cannot be reached, and how long a request waits for a connection while it is
 open. The figures under a real fault are tests/chaos/test_database_fault_burst.py's."""
 
+import time
+
 import psycopg
 import pytest
 from django.db import IntegrityError, OperationalError, connection, connections
@@ -54,6 +56,43 @@ def test_open_the_breaker_asks_for_a_quick_look_until_a_connection_is_made():
     breaker.reached()
 
     assert breaker.pool_wait() is None and not breaker.is_open
+
+
+@pytest.mark.parametrize("wrap", [lambda error: error, wrapped])
+def test_a_pool_busy_handing_out_its_connections_is_not_a_database_away(wrap):
+    """A plenary's peak on a full machine: this request waited its whole pool timeout while
+    others were handed connections. The database answers; the breaker stays closed, and the
+    next taps wait for a connection instead of being answered 503."""
+    breaker = Breaker()
+    waiting_since = time.monotonic()
+    breaker.reached()  # another request got a connection meanwhile
+
+    breaker.failed(wrap(PoolTimeout("couldn't get a connection")), waiting_since)
+
+    assert not breaker.is_open and breaker.pool_wait() is None
+
+
+@pytest.mark.parametrize("wrap", [lambda error: error, wrapped])
+def test_a_pool_timeout_with_no_connection_handed_out_meanwhile_opens_it(wrap):
+    """A hung database: every connection is stuck, none was handed out while this request
+    waited."""
+    breaker = Breaker()
+    breaker.reached()
+    waiting_since = time.monotonic()
+
+    breaker.failed(wrap(PoolTimeout("couldn't get a connection")), waiting_since)
+
+    assert breaker.is_open
+
+
+def test_a_refused_connection_opens_it_whatever_the_others_got():
+    breaker = Breaker()
+    waiting_since = time.monotonic()
+    breaker.reached()
+
+    breaker.failed(psycopg.OperationalError("connection refused"), waiting_since)
+
+    assert breaker.is_open
 
 
 def test_a_query_error_leaves_the_breaker_closed():

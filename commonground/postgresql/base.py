@@ -2,6 +2,8 @@
 (commonground.database_breaker): while the database is known to be unreachable a request waits
 only a moment for a pooled connection, and every attempt tells the breaker how it went."""
 
+import time
+
 from django.db.backends.postgresql import base
 from psycopg_pool.base import AttemptWithBackoff
 
@@ -42,11 +44,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params):
         self._pool_wait = breaker.pool_wait()
+        waiting_since = time.monotonic()
         try:
             connection = super().get_new_connection(conn_params)
         except Exception as error:
             if is_connection_failure(error):
-                breaker.failed(error)
+                breaker.failed(error, waiting_since)
             raise
         finally:
             self._pool_wait = None
