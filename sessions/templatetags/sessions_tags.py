@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from sessions.enums import Phase
+from taxonomy.templatetags.taxonomy_tags import tr
 
 register = template.Library()
 
@@ -64,7 +65,7 @@ def outbox_about(kind: str, item) -> str:
     the strategy's name."""
     if kind == "need":
         return Truncator(item.text).chars(60)
-    return item.strategy.localized("name") if item.strategy else ""
+    return tr(item.strategy, "name")
 
 
 @register.simple_tag
