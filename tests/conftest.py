@@ -1,3 +1,6 @@
+import copy
+import time
+import types
 from contextlib import contextmanager
 
 import pytest
@@ -81,6 +84,25 @@ def _fresh_rate_limits():
     yield
     _clear_rate_limits()
     ratelimit.reset_cache_state()
+
+
+@pytest.fixture
+def one_rate_window(settings, monkeypatch):
+    """For a test that counts up to a limit and one past it. The limits' clock stays in one
+    window: otherwise a test that straddles the minute counts afresh halfway. And the cache's
+    Redis timeouts are generous: on a loaded machine a connect can take longer than the
+    shipped quarter second, and the limits then fail open (right in a room, where losing the
+    limit for a moment beats refusing people; wrong here, where it lets the count through)."""
+    now = time.time()
+    monkeypatch.setattr(
+        ratelimit, "time", types.SimpleNamespace(time=lambda: now, monotonic=time.monotonic)
+    )
+    caches_setting = copy.deepcopy(settings.CACHES)
+    if caches_setting["default"]["BACKEND"].endswith("RedisCache"):
+        caches_setting["default"].setdefault("OPTIONS", {}).update(
+            socket_connect_timeout=5, socket_timeout=5
+        )
+        settings.CACHES = caches_setting
 
 
 def _clear_rate_limits() -> None:

@@ -290,12 +290,8 @@ def test_quick_and_ordinary_votes_together_keep_the_budget(voting):
     assert sum(dots) == 5 and max(dots) <= 3
 
 
-def test_the_rate_limit_counts_quick_votes(voting, settings, quick_answers):
+def test_the_rate_limit_counts_quick_votes(voting, quick_answers, one_rate_window):
     participant, needs = voting
-    settings.RATE_LIMITS_ENABLED = True
-    from django.core.cache import cache
-
-    cache.clear()
     LiveSession.objects.filter(pk=participant.live_session_id).update(dot_budget=100, dot_cap=100)
     limit = services.common.WRITES_PER_MINUTE
 

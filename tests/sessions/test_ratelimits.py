@@ -6,7 +6,6 @@ import io
 import logging
 import socket
 import time
-import types
 
 import pytest
 from django.core.cache import cache, caches
@@ -33,7 +32,7 @@ def assert_readable_429(response) -> None:
     assert "seconds and try again" in response.text
 
 
-def test_voting_is_limited_to_writes_per_minute(participant_client, live_session):
+def test_voting_is_limited_to_writes_per_minute(participant_client, live_session, one_rate_window):
     LiveSession.objects.filter(pk=live_session.pk).update(
         phase=Phase.VOTING, dot_budget=services.WRITES_PER_MINUTE + 10, dot_cap=50
     )
@@ -51,7 +50,9 @@ def test_voting_is_limited_to_writes_per_minute(participant_client, live_session
     assert sum(Vote.objects.values_list("dots", flat=True)) == services.WRITES_PER_MINUTE
 
 
-def test_posting_too_fast_answers_429_with_retry_after(participant_client, live_session):
+def test_posting_too_fast_answers_429_with_retry_after(
+    participant_client, live_session, one_rate_window
+):
     url = reverse("sessions:post_need", args=[live_session.code])
     for n in range(services.NEEDS_PER_MINUTE):
         response = participant_client.post(url, {"text": f"Need {n}"}, headers=HTMX)
@@ -66,16 +67,9 @@ def test_posting_too_fast_answers_429_with_retry_after(participant_client, live_
     assert Need.objects.count() == services.NEEDS_PER_MINUTE
 
 
-def test_a_session_bounds_its_needs_per_minute_across_participants(live_session, monkeypatch):
+def test_a_session_bounds_its_needs_per_minute_across_participants(live_session, one_rate_window):
     # A crowd of scripted participants cannot flood the board, though each stays within their
-    # own limit. The limits' clock stays in one window: hundreds of posts can take longer than
-    # what is left of the current minute, and a new window would count afresh.
-    from sessions import ratelimit
-
-    now = time.time()
-    monkeypatch.setattr(
-        ratelimit, "time", types.SimpleNamespace(time=lambda: now, monotonic=time.monotonic)
-    )
+    # own limit.
     LiveSession.objects.filter(pk=live_session.pk).update(phase=Phase.NEEDS)
     each = services.NEEDS_PER_MINUTE
     people = ParticipantFactory.create_batch(
@@ -91,7 +85,7 @@ def test_a_session_bounds_its_needs_per_minute_across_participants(live_session,
     assert Need.objects.count() == services.NEEDS_PER_MINUTE_PER_SESSION
 
 
-def test_joining_too_fast_from_one_browser_answers_429(client, live_session):
+def test_joining_too_fast_from_one_browser_answers_429(client, live_session, one_rate_window):
     url = reverse("sessions:join", args=[live_session.code])
     for _ in range(services.JOINS_PER_MINUTE_PER_BROWSER):
         assert client.post(url, {"presence": "room", "agree": "on"}).status_code == 302
