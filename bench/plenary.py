@@ -15,7 +15,7 @@ answered taps, taps left without an answer, and the dots stored against the taps
 (nothing lost or doubled); the sockets still open at the end and the pushes they received.
 
 Beside it, in the same run, the bare baseline: the same phones' same taps at the same moments
-against bench/_bare_vote_server.py (the vote's transaction in hand-written SQL, no framework,
+against bench/_bare_write_server.py (the vote's transaction in hand-written SQL, no framework,
 no push), after the app's dots are cleared.
 
     .venv/bin/python bench/plenary.py --phones 200 --runs 3
@@ -378,7 +378,7 @@ def main() -> int:
                     base_env(DATABASE, BARE_BUMP="after"),
                     args.workers,
                     "plenary-bare",
-                    app="bench._bare_vote_server:app",
+                    app="bench._bare_write_server:app",
                     kind="uvicorn",
                 )
                 run = measure(servers, live_session, tokens, taps, args)

@@ -1,16 +1,25 @@
-"""Concurrent votes through the real server: throughput, response times, and no vote lost.
+"""Concurrent writes through the real server: throughput, response times, and none lost.
 
-Starts Daphne workers (DEBUG=false; two behind no proxy with Redis, voters split across their
-ports) on a PostgreSQL database of its own, and lets 200 voters, each a participant with their
-own device cookie and keep-alive connection, post votes back to back (htmx requests to the vote
-view) for a bounded time. Then checks that the dots stored in the database equal the number of
-successful (200) responses.
+Starts ASGI workers (DEBUG=false; two behind no proxy with Redis, writers split across their
+ports) on a PostgreSQL database of its own, and lets 200 participants, each with their own
+device cookie and keep-alive connection, send one of a plenary's writes back to back (htmx
+requests, as the phone's outbox sends them) for a bounded time:
 
-The per-participant rate limit (WRITES_PER_MINUTE = 40) would cap 200 voters at 133 votes/s,
-so the servers run with RATE_LIMITS_ENABLED=false (say --rate-limits to keep it).
+- ``--write vote`` (the default): a dot on a need or a mapping, in the voting phase;
+- ``--write need``: a new need, in the needs phase;
+- ``--write map``: a need mapped onto one strategy (a pair nobody mapped yet), in the mapping
+  phase.
 
-    .venv/bin/python bench/writes.py            # 200 voters for 20 s (about 1 minute)
-    .venv/bin/python bench/writes.py --quick    # 200 voters for 8 s
+Then checks that the dots, needs or mappings stored in the database equal the number of
+successful (200) answers, and runs the same writes against bench/_bare_write_server.py (the
+write's transaction in hand-written SQL, no framework), alternating with the app.
+
+The per-participant rate limit (WRITES_PER_MINUTE = 40) would cap 200 participants at 133
+writes/s, so the servers run with RATE_LIMITS_ENABLED=false (say --rate-limits to keep it).
+
+    .venv/bin/python bench/writes.py                # 200 voters for 20 s (about 1 minute)
+    .venv/bin/python bench/writes.py --quick        # 200 voters for 8 s
+    .venv/bin/python bench/writes.py --quick --write need
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
 """
@@ -18,12 +27,15 @@ Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and dat
 import argparse
 import asyncio
 import io
+import itertools
 import os
+import random
 import secrets
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -53,6 +65,9 @@ DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_writes")
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="8 seconds instead of 20")
+    parser.add_argument(
+        "--write", choices=["vote", "need", "map"], default="vote", help="which write to send"
+    )
     parser.add_argument("--voters", type=int, default=200)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of voting")
     parser.add_argument(
@@ -98,11 +113,17 @@ def parse_args():
     return args
 
 
-def build_session(voters: int, need_count: int):
+PHASE_FOR = {"vote": "voting", "need": "needs", "map": "mapping"}
+
+
+def build_session(voters: int, need_count: int, write: str = "vote"):
+    """A session in the write's phase with ``voters`` participants and ``need_count`` needs.
+    Returns (session, device tokens, what to write on): for votes, (kind, id) of every need
+    and mapping; for mappings, the session's strategy ids and needs (mapped by nobody yet)."""
     from django.core.management import call_command
 
     from sessions import services
-    from sessions.enums import Phase, Presence
+    from sessions.enums import Presence
     from sessions.models import Mapping, Need
     from taxonomy.models import Strategy
     from taxonomy.queries import default_taxonomy
@@ -126,11 +147,26 @@ def build_session(voters: int, need_count: int):
         Need(
             live_session=live_session,
             author=authors[index % len(authors)],
-            text=f"Need {index}: safer visibility for queer creators",
+            # Votes keep the text their figures were first measured with; needs and mappings
+            # get a room's variety, since a need posted is compared with the others (merge
+            # suggestions) and near-identical texts would make every pair a suggestion.
+            text=(
+                f"Need {index}: safer visibility for queer creators"
+                if write == "vote"
+                else need_text(index, -1)
+            ),
         )
         for index in range(need_count)
     )
-    strategies = list(Strategy.objects.filter(taxonomy=live_session.taxonomy))
+    strategies = list(Strategy.objects.filter(taxonomy=live_session.taxonomy).order_by("pk"))
+    if write != "vote":
+        # As in a room, the needs already there have been compared (merge suggestions) before
+        # the next is posted.
+        while services.refresh_merge_suggestions(live_session=live_session):
+            pass
+    services.set_phase(live_session=live_session, phase=PHASE_FOR[write])
+    if write == "map":
+        return live_session, tokens, ([s.pk for s in strategies], [n.pk for n in needs])
     mappings = Mapping.objects.bulk_create(
         Mapping(
             live_session=live_session,
@@ -140,12 +176,51 @@ def build_session(voters: int, need_count: int):
         )
         for index, need in enumerate(needs)
     )
-    services.set_phase(live_session=live_session, phase=Phase.VOTING)
     items = [("need", n.pk) for n in needs] + [("mapping", m.pk) for m in mappings]
     return live_session, tokens, items
 
 
-async def run_voters(ports, code, tokens, items, duration, per_voter=None):
+_WORDS = (  # noqa: SIM905 (a sentence reads better than a list of 49 strings)
+    "safer visibility trans queer creators artists posts hidden shadowban appeal contest "
+    "legal help data collection opt out dating apps recommendations pronouns deadnaming "
+    "moderation reports harassment feed ranking audit explain why tiktok instagram youtube "
+    "visibilité sûre créatrices publications cachées aide juridique contester données "
+    "collecte recommandations pronoms modération signalements harcèlement classement"
+).split()
+
+
+def need_text(index: int, step: int) -> str:
+    """Four to ten words of the field's vocabulary, the same for the same writer and step."""
+    rng = random.Random(index * 100_003 + step)
+    return " ".join(rng.sample(_WORDS, rng.randint(4, 10)))
+
+
+# Mappings: every request maps a pair nobody mapped yet, across all runs of this process (the
+# app's and the bare runs share the database), so that each 200 is one mapping stored.
+_pairs = itertools.count()
+
+
+def write_request(write: str, code: str, items, index: int, step: int) -> tuple[str, bytes]:
+    """The path and body of one write, with its key, as the phone's outbox sends it."""
+    key = secrets.token_hex(8)
+    if write == "need":
+        body = urlencode({"text": need_text(index, step), "context": "", "submission_id": key})
+        return f"/s/{code}/needs/", body.encode()
+    if write == "map":
+        strategies, needs = items
+        pair = next(_pairs)
+        need, strategy = needs[pair % len(needs)], strategies[pair // len(needs) % len(strategies)]
+        if pair >= len(needs) * len(strategies):
+            raise RuntimeError("every pair is mapped: raise --needs")
+        return (
+            f"/s/{code}/needs/{need}/map/",
+            f"strategies={strategy}&reason=&client_key={key}".encode(),
+        )
+    kind, item = items[(index * 7 + step) % len(items)]
+    return f"/s/{code}/vote/", f"kind={kind}&item={item}&action=add&client_key={key}".encode()
+
+
+async def run_voters(ports, code, tokens, items, duration, per_voter=None, write="vote"):
     """Each voter posts votes back to back until the deadline. Returns (results, seconds)
     where results are (status, seconds, started) per request; status 0 = no answer."""
     results = []
@@ -159,16 +234,11 @@ async def run_voters(ports, code, tokens, items, duration, per_voter=None):
         step = 0
         try:
             while time.monotonic() < deadline and (per_voter is None or step < per_voter):
-                kind, item = items[(index * 7 + step) % len(items)]
+                path, body = write_request(write, code, items, index, step)
                 step += 1
-                # Each tap with its key, as the phone's outbox sends it.
-                key = secrets.token_hex(8)
-                body = f"kind={kind}&item={item}&action=add&client_key={key}".encode()
                 sent = time.monotonic()
                 try:
-                    status, _ = await conn.request(
-                        "POST", f"/s/{code}/vote/", headers, body, timeout=30
-                    )
+                    status, _ = await conn.request("POST", path, headers, body, timeout=30)
                 except Exception:
                     conn.close()
                     status = 0
@@ -180,24 +250,47 @@ async def run_voters(ports, code, tokens, items, duration, per_voter=None):
     return results, time.monotonic() - start
 
 
-def stored_dots(live_session) -> int:
+def stored(live_session, write: str = "vote") -> int:
+    """The dots, needs or mappings stored in the session."""
     from django.db import connections
     from django.db.models import Sum
 
-    from sessions.models import Vote
+    from sessions.models import Mapping, Need, Vote
 
-    total = Vote.objects.filter(live_session=live_session).aggregate(total=Sum("dots"))["total"]
+    if write == "need":
+        total = Need.objects.filter(live_session=live_session).count()
+    elif write == "map":
+        total = Mapping.objects.filter(live_session=live_session).count()
+    else:
+        total = Vote.objects.filter(live_session=live_session).aggregate(total=Sum("dots"))["total"]
     connections.close_all()
     return total or 0
 
 
-def measure(servers, live_session, tokens, items, duration) -> dict:
-    """Warm up (every voter's first vote, not timed), then vote for ``duration`` seconds;
-    the dots stored meanwhile must equal the votes answered 200."""
+def forget_written(live_session, write: str, seeded_up_to: int) -> None:
+    """Every run posts needs or maps them on the session as it was built: what a run wrote
+    goes, so that the next run (the app's or the bare one's) does not meet thousands more
+    needs to compare with (merge suggestions) than the first did."""
+    from django.db import connections
+
+    from sessions.models import ClientWrite, Mapping, Need
+
+    if write == "need":
+        Need.objects.filter(live_session=live_session, pk__gt=seeded_up_to).delete()
+    elif write == "map":
+        Mapping.objects.filter(live_session=live_session).delete()
+        ClientWrite.objects.filter(participant__live_session=live_session).delete()
+    connections.close_all()
+
+
+def measure(servers, live_session, tokens, items, duration, write="vote") -> dict:
+    """Warm up (every writer's first write, not timed), then write for ``duration`` seconds;
+    what is stored meanwhile must equal the writes answered 200."""
     ports = [server.port for server in servers]
-    before = stored_dots(live_session)
-    warmup, _ = asyncio.run(run_voters(ports, live_session.code, tokens, items, 30, per_voter=1))
-    results, seconds = asyncio.run(run_voters(ports, live_session.code, tokens, items, duration))
+    before = stored(live_session, write)
+    code = live_session.code
+    warmup, _ = asyncio.run(run_voters(ports, code, tokens, items, 30, per_voter=1, write=write))
+    results, seconds = asyncio.run(run_voters(ports, code, tokens, items, duration, write=write))
     statuses = Counter(status for status, _, _ in results)
     warmup_ok = sum(1 for status, _, _ in warmup if status == 200)
     return {
@@ -206,7 +299,7 @@ def measure(servers, live_session, tokens, items, duration) -> dict:
         "statuses": statuses,
         "ok": [took for status, took, _ in results if status == 200],
         "warmup_ok": warmup_ok,
-        "stored": stored_dots(live_session) - before,
+        "stored": stored(live_session, write) - before,
         "expected": statuses[200] + warmup_ok,
         "errors": [server.tail(5) for server in servers if "Traceback" in server.tail(200)],
     }
@@ -243,14 +336,19 @@ def main() -> int:
     args = parse_args()
     raise_open_files_limit()
     started = time.monotonic()
-    print(f"# writes bench, {time.strftime('%Y-%m-%d')}, {machine()}")
+    print(f"# writes bench ({args.write}), {time.strftime('%Y-%m-%d')}, {machine()}")
     print(f"at start: {load_average()}", flush=True)
     create_database(DATABASE)
     servers: list = []
     runs: list[tuple[str, dict]] = []
     try:
         setup_django(base_env(DATABASE, RATE_LIMITS_ENABLED="false", LIVE_COALESCE_SECONDS="0"))
-        live_session, tokens, items = build_session(args.voters, args.needs)
+        if args.write == "map":  # enough pairs for every run: needs × strategies
+            args.needs = max(args.needs, 1500)
+        live_session, tokens, items = build_session(args.voters, args.needs, args.write)
+        from sessions.models import Need
+
+        seeded_up_to = Need.objects.filter(live_session=live_session).latest("pk").pk
         from django.db import connections
 
         connections.close_all()
@@ -267,7 +365,8 @@ def main() -> int:
                 }
             )
         print(
-            f"session {live_session.code}: {args.voters} voters, {len(items)} items; "
+            f"session {live_session.code}: {args.voters} writers of {args.write}s, "
+            f"{args.needs} needs; "
             f"{args.workers} {args.server} worker(s), layer {args.layer}, "
             f"LIVE_COALESCE_SECONDS={args.coalesce:g}, "
             f"rate limits {'on' if args.rate_limits else 'off (RATE_LIMITS_ENABLED=false)'}; "
@@ -284,24 +383,31 @@ def main() -> int:
                 kind=args.server,
                 cwd=Path(args.tree) if args.tree else ROOT,
             )
-            run = measure(servers, live_session, tokens, items, args.duration)
+            run = measure(servers, live_session, tokens, items, args.duration, args.write)
+            forget_written(live_session, args.write, seeded_up_to)
             runs.append(("django", {**run, "index": index, "load": load_average()}))
             stop_servers(servers)
             servers = []
-            print(f"run {index} django: {rate(run):.0f} votes/s; {load_average()}", flush=True)
+            print(
+                f"run {index} django: {rate(run):.0f} {args.write}s/s; {load_average()}", flush=True
+            )
             if args.baseline:
                 servers = start_servers(
                     base_env(DATABASE, BARE_BUMP=args.bare_bump),
                     args.workers,
                     "writes-bare",
-                    app="bench._bare_vote_server:app",
+                    app="bench._bare_write_server:app",
                     kind="uvicorn",
                 )
-                run = measure(servers, live_session, tokens, items, args.duration)
+                run = measure(servers, live_session, tokens, items, args.duration, args.write)
+                forget_written(live_session, args.write, seeded_up_to)
                 runs.append(("bare", {**run, "index": index, "load": load_average()}))
                 stop_servers(servers)
                 servers = []
-                print(f"run {index} bare: {rate(run):.0f} votes/s; {load_average()}", flush=True)
+                print(
+                    f"run {index} bare: {rate(run):.0f} {args.write}s/s; {load_average()}",
+                    flush=True,
+                )
     finally:
         stop_servers(servers)
         try:
@@ -323,13 +429,13 @@ def main() -> int:
                 "layer",
                 "seconds",
                 "requests",
-                "votes ok",
-                "votes/s",
+                "ok",
+                "per s",
                 "p50 ms",
                 "p95 ms",
                 "p99 ms",
                 "other statuses",
-                "dots in DB",
+                "stored",
                 "expected",
                 "check",
                 "load after",
@@ -341,10 +447,10 @@ def main() -> int:
         if run["errors"]:
             print(f"{name} run {run['index']} server errors:\n" + "\n".join(run["errors"]))
     app = [rate(run) for name, run in runs if name == "django"]
-    print(f"app votes/s: {spread(app)}")
+    print(f"app {args.write}s/s: {spread(app)}")
     bare = [rate(run) for name, run in runs if name == "bare"]
     if bare:
-        print(f"bare votes/s: {spread(bare)}")
+        print(f"bare {args.write}s/s: {spread(bare)}")
         ratios = [b / a for a, b in zip(app, bare, strict=True)]
         print(f"bare / app, run by run: {spread(ratios, '{:.1f}x')}")
         app_p95 = [percentile(run["ok"], 95) * 1000 for name, run in runs if name == "django"]

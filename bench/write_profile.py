@@ -1,13 +1,13 @@
-"""Where a vote's time goes, in one process: queries and CPU of the vote request, and of the
-push render it causes, with a cProfile of both.
+"""Where a write's time goes, in one process: queries and CPU of the write's request (a vote,
+a need posted, a need mapped), and of the push render it causes, with a cProfile of both.
 
-Builds the writes bench's session (200 voters, 300 needs, 300 mappings) on a PostgreSQL
-database of its own, then posts N votes through Django's test client (the full middleware
-stack, production settings, rate limits on) and renders the push each vote causes, as the
-worker that committed it does. Prints the per-vote medians and the top functions by
-cumulative time.
+Builds the writes bench's session (200 voters, 300 needs, 300 mappings, in the write's phase)
+on a PostgreSQL database of its own, then sends N writes through Django's test client (the
+full middleware stack, production settings, rate limits on) and renders the push each write
+causes, as the worker that committed it does. Prints the per-write medians and the top
+functions by cumulative time.
 
-    .venv/bin/python bench/vote_profile.py [--votes 300] [--top 25]
+    .venv/bin/python bench/write_profile.py [--write vote|need|map] [--votes 300] [--top 25]
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its database on exit.
 """
@@ -33,19 +33,20 @@ from _common import (  # noqa: E402
     setup_django,
 )
 
-DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_vote_profile")
+DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_write_profile")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--votes", type=int, default=300)
+    parser.add_argument("--write", choices=["vote", "need", "map"], default="vote")
+    parser.add_argument("--votes", type=int, default=300, help="how many writes")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", action="store_true", help="print the last vote's queries")
     parser.add_argument(
         "--sort", default="cumulative", help="cProfile order: cumulative (default), tottime..."
     )
     args = parser.parse_args()
-    print(f"# vote profile, {time.strftime('%Y-%m-%d')}, {machine()}; {load_average()}")
+    print(f"# {args.write} profile, {time.strftime('%Y-%m-%d')}, {machine()}; {load_average()}")
     create_database(DATABASE)
     try:
         setup_django(
@@ -60,11 +61,11 @@ def main() -> int:
         from django.db import connection, reset_queries
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
-        from writes import build_session
+        from writes import build_session, write_request
 
         from sessions.live import coalescer, events, render
 
-        live_session, tokens, items = build_session(200, 300)
+        live_session, tokens, items = build_session(200, 300, args.write)
         # Capture each vote's change instead of pushing it, and render it here, timed apart.
         changes = []
         events.publish = lambda event: changes.append(render.change_for(event))
@@ -81,11 +82,9 @@ def main() -> int:
         }
 
         def vote(index: int) -> int:
-            kind, item = items[(index * 7) % len(items)]
+            path, body = write_request(args.write, live_session.code, items, index, 0)
             response = clients[index % len(clients)].post(
-                f"/s/{live_session.code}/vote/",
-                {"kind": kind, "item": item, "action": "add"},
-                **headers,
+                path, body, content_type="application/x-www-form-urlencoded", **headers
             )
             return response.status_code
 
@@ -129,15 +128,20 @@ def main() -> int:
                 f"median {statistics.median(values):.2f}, range {min(values):.2f}-{max(values):.2f}"
             )
 
-        print(f"{args.votes} votes, statuses {sorted(set(statuses))}")
-        print(f"vote request: CPU ms {summary(request_cpu)}; queries {summary(request_queries, 1)}")
+        print(f"{args.votes} {args.write}s, statuses {sorted(set(statuses))}")
+        print(
+            f"{args.write} request: CPU ms {summary(request_cpu)}; queries {summary(request_queries, 1)}"
+        )
         print(f"push render:  CPU ms {summary(render_cpu)}; queries {summary(render_queries, 1)}")
         if args.sql:
             print("the last vote's queries:")
             for sql in vote_sql:
                 print("  ", sql[:300])
         print()
-        for title, recorded in (("vote request", profile), ("push render", render_profile)):
+        for title, recorded in (
+            (f"{args.write} request", profile),
+            ("push render", render_profile),
+        ):
             print(f"## {title}: top {args.top} by {args.sort} time")
             pstats.Stats(recorded).sort_stats(args.sort).print_stats(args.top)
     finally:
