@@ -60,3 +60,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # Push live updates at once in tests; tests of coalescing set a window themselves.
 LIVE_COALESCE_SECONDS = 0
+# Merge suggestions in the writing request, where a test's transaction can see its needs;
+# tests of the background refresh set a window themselves.
+MERGE_SUGGESTIONS_SECONDS = 0

@@ -1,19 +1,35 @@
 """Merge suggestions: pairs of needs that look like the same need, kept up to date as needs
 are posted and edited, and dismissed by a facilitator who decides they are not duplicates.
 
-Needs are compared with the session's taxonomy's bilingual glossary (sessions/similarity.py), so
-a need and its French version are suggested too. Only needs changed since the last refresh are compared (each against the session's other
-needs), at most BATCH per refresh, so a refresh stays fast however many needs the session holds
-(bench/merge_suggestions.py, docs/performance.md).
+Needs are compared with the session's taxonomy's bilingual glossary (sessions/similarity.py),
+so a need and its French version are suggested too. Only needs changed since the last refresh
+are compared (each against the session's other needs), at most BATCH per refresh, so a refresh
+stays fast however many needs the session holds (bench/merge_suggestions.py,
+docs/performance.md).
 
-A refresh runs after the commit of each service that posts, edits or corrects a need, or shows
+A refresh follows the commit of each service that posts, edits or corrects a need, or shows
 one again (moderation, a restored participant, an undone merge or correction):
 ``refresh_after_commit``, never on a look, so the dashboard only reads. A merge needs none: the
 merged need leaves the suggestions as the dashboard reads them (sessions.queries). A
 session whose needs were written without the services (an import) catches up BATCH needs per
-later write."""
+later refresh.
 
-from django.db import transaction
+On PostgreSQL the refresh runs in a thread of the worker, not in the writing request: each
+session's at once after a quiet spell, then at most once per MERGE_SUGGESTIONS_SECONDS. When a
+room posts together, one refresh compares the needs of the last half second in one go; inline,
+every post compared its own need with all the others while the next posts waited for it (at
+1,000 needs, a room's posts queued behind one another: docs/performance.md). The dashboard
+shows a suggestion with its next redraw (any change in the session, or its 15 s poll). With
+MERGE_SUGGESTIONS_SECONDS = 0 (the tests) and on SQLite (one writer at a time: a second
+writing thread would only wait for it), the refresh runs in the writing request after its
+commit, before the write's live event, as it always did."""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,21 +39,103 @@ from sessions.services.common import log, withdrawn_meanwhile
 from sessions.similarity import Glossary, similar_pairs
 from taxonomy.queries import term_entries
 
-# Changed needs compared per refresh: against 2,000 others, about 0.1 s (1.5 us a pair, plus
+# Changed needs compared per round: against 2,000 others, about 0.1 s (1.5 us a pair, plus
 # 30 ms to fold the 2,000 texts).
 BATCH = 50
 
 
+logger = logging.getLogger(__name__)
+
+
 def refresh_after_commit(live_session_id: int) -> None:
-    """After the caller's transaction commits, compare the needs it posted or changed
-    (``refresh_merge_suggestions``). Scheduled before the service's live event, so a dashboard
-    redrawn for that event already shows the suggestion. Robust: a failed refresh is logged and
-    never turns a saved write into an error; the next write's refresh catches up."""
+    """After the caller's transaction commits, have the needs it posted or changed compared
+    (``refresh_merge_suggestions``): in the background (``refresher``), or here when
+    ``refreshes_inline``, scheduled before the service's live event so that a dashboard
+    redrawn for that event already shows the suggestion. Robust: a failed refresh is logged
+    and never turns a saved write into an error; the next refresh catches up."""
 
     def refresh_merge_suggestions_after_commit() -> None:  # named: Django logs it on failure
-        refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
+        if refreshes_inline():
+            refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
+        else:
+            refresher.request(live_session_id)
 
     transaction.on_commit(refresh_merge_suggestions_after_commit, robust=True)
+
+
+def refreshes_inline() -> bool:
+    return settings.MERGE_SUGGESTIONS_SECONDS <= 0 or connection.vendor != "postgresql"
+
+
+class Refresher:
+    """One daemon thread per worker that refreshes the sessions asked for: a session at once
+    when it was not refreshed in the last MERGE_SUGGESTIONS_SECONDS, otherwise when that
+    time is up, once for every request that arrived meanwhile. Workers refresh a session
+    one at a time (the refresh's lock); the second finds the needs compared already."""
+
+    FORGET_AFTER_SECONDS = 60  # a session refreshed this long ago starts again at once
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._asked = threading.Condition(self._lock)
+        self._due: dict[int, float] = {}  # session: when its refresh is due (monotonic)
+        self._last: dict[int, float] = {}  # session: when its last refresh began
+        self._thread: threading.Thread | None = None
+
+    def request(self, live_session_id: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if live_session_id not in self._due:
+                last = self._last.get(live_session_id)
+                window = settings.MERGE_SUGGESTIONS_SECONDS
+                self._due[live_session_id] = now if last is None else max(now, last + window)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="merge-suggestions", daemon=True
+                )
+                self._thread.start()
+            self._asked.notify()
+
+    def forget(self) -> None:
+        """Start every session afresh (tests: session ids repeat)."""
+        with self._lock:
+            self._last.clear()
+
+    def _next(self) -> int:
+        """The next session due, once it is due."""
+        with self._lock:
+            while True:
+                if not self._due:
+                    self._asked.wait()
+                    continue
+                live_session_id, due = min(self._due.items(), key=lambda item: item[1])
+                now = time.monotonic()
+                if due > now:
+                    self._asked.wait(due - now)
+                    continue
+                del self._due[live_session_id]
+                self._last[live_session_id] = now
+                if len(self._last) > 1000:
+                    for key, at in list(self._last.items()):
+                        if now - at > self.FORGET_AFTER_SECONDS:
+                            del self._last[key]
+                return live_session_id
+
+    def _run(self) -> None:
+        while True:
+            live_session_id = self._next()
+            try:
+                compared = refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
+            except Exception:
+                logger.exception("merge suggestions of session %s not refreshed", live_session_id)
+                continue
+            finally:
+                connection.close()  # back to the pool between refreshes
+            if compared >= BATCH:  # more needs wait: another round when the window allows
+                self.request(live_session_id)
+
+
+refresher = Refresher()
 
 
 @transaction.atomic
@@ -45,13 +143,14 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     """Compare the needs posted or edited since the last refresh with the session's other
     needs (hidden ones aside) and keep the pairs that look alike; returns how many needs were
     compared. A changed need's open suggestions are recomputed; dismissed ones stay dismissed.
-    Emits nothing: only the facilitators' dashboard shows suggestions."""
-    # One refresh at a time per session: concurrent writes' refreshes must not compare twice.
-    live_session = (
-        LiveSession.objects.select_for_update()
-        .only("pk", "needs_compared_up_to", "taxonomy_id")
-        .get(pk=live_session.pk)
-    )
+    Emits nothing: only the facilitators' dashboard shows suggestions.
+
+    One refresh runs per session at a time, and it compares every need changed since the last
+    (up to BATCH): one that waited for another finds the needs posted meanwhile and compares
+    them in one go, or finds them compared already."""
+    live_session_id = live_session.pk
+    _take_refresh_lock(live_session_id)
+    live_session = _session_kept(live_session_id)
     shown = Need.objects.filter(live_session=live_session).exclude(
         status__in=[ContributionStatus.HIDDEN, ContributionStatus.MERGED]
     )
@@ -77,9 +176,45 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
         ],
         ignore_conflicts=True,  # a pair already dismissed stays as it is
     )
-    live_session.needs_compared_up_to = fresh[-1][2]
-    live_session.save(update_fields=["needs_compared_up_to"])
+    # Last: the session's row, which every write's sequence bump updates, is held from here
+    # to the commit only.
+    LiveSession.objects.filter(pk=live_session_id).update(needs_compared_up_to=fresh[-1][2])
     return len(fresh)
+
+
+# pg_advisory_xact_lock's first key: this lock's kind ("ms", merge suggestions), the
+# second being the session's id.
+_REFRESH_LOCK = 0x6D73
+
+
+def _take_refresh_lock(live_session_id: int) -> None:
+    """The session's refresh lock, held to the end of the transaction: an advisory lock of
+    PostgreSQL's rather than the session's row, which every write's sequence bump updates
+    (sessions.live.events): a write's answer must not wait for needs being compared. SQLite
+    runs one writing transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # The second key is an int4: ids wrap past 2**31 (two such sessions would only
+        # take turns).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_REFRESH_LOCK, live_session_id % 2**31]
+        )
+
+
+def _session_kept(live_session_id: int) -> LiveSession:
+    """The session's row, kept from changing under the refresh by what locks it whole (a
+    purge, a phase change: ``locked_session``), as the refresh's FOR UPDATE did; but FOR KEY
+    SHARE, which the sequence bumps' plain UPDATEs do not wait for."""
+    if connection.vendor != "postgresql":
+        return LiveSession.objects.only("pk", "needs_compared_up_to", "taxonomy_id").get(
+            pk=live_session_id
+        )
+    return LiveSession.objects.raw(
+        "SELECT id, needs_compared_up_to, taxonomy_id FROM live_sessions_livesession"
+        " WHERE id = %s FOR KEY SHARE",
+        [live_session_id],
+    )[0]
 
 
 @transaction.atomic

@@ -1,0 +1,154 @@
+"""Merge suggestions refreshed in the background (sessions.services.suggestions, issue 23): a
+post's answer never waits for needs being compared, a room posting together is compared in a
+few refreshes rather than one per post, and every near duplicate is still suggested.
+
+On PostgreSQL with real commits (CI sets DATABASE_URL): SQLite, and the other tests
+(MERGE_SUGGESTIONS_SECONDS = 0), compare in the writing request."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+
+from sessions import queries, services
+from sessions.enums import Phase
+from sessions.models import LiveSession, MergeSuggestion
+from sessions.services import suggestions
+from tests.factories import LiveSessionFactory, ParticipantFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite compares in the writing request"
+    ),
+]
+
+DUPLICATES = ("Know why my posts are hidden", "Know why my posts get hidden!")
+
+
+@pytest.fixture
+def in_background(settings):
+    settings.MERGE_SUGGESTIONS_SECONDS = 0.3
+    suggestions.refresher.forget()
+    yield
+    suggestions.refresher.forget()
+
+
+@pytest.fixture
+def room(in_background):
+    live_session = LiveSessionFactory(phase=Phase.NEEDS)
+    return live_session, ParticipantFactory.create_batch(3, live_session=live_session)
+
+
+def suggested(live_session, pair=None, within: float = 10.0) -> list:
+    """The session's suggestions (the refresh runs in another thread) once there are some, or
+    once ``pair`` (need, other) is among them."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = queries.merge_suggestions(live_session)
+        if found and (pair is None or pair in [(s.need, s.other) for s in found]):
+            return found
+        time.sleep(0.05)
+    return []
+
+
+def test_a_near_duplicate_posted_is_suggested_in_the_background(room):
+    live_session, (first, second, _) = room
+
+    kept = services.post_need(participant=first, text=DUPLICATES[0])
+    duplicate = services.post_need(participant=second, text=DUPLICATES[1])
+
+    (suggestion,) = suggested(live_session)
+    assert (suggestion.need, suggestion.other) == (kept, duplicate)
+
+
+def test_a_post_is_answered_while_a_refresh_of_its_session_waits(room):
+    """Another worker's refresh holds the session's refresh lock: the post is stored and
+    returns all the same, and its need is compared once the lock is free."""
+    live_session, (first, second, _) = room
+    services.post_need(participant=first, text=DUPLICATES[0])
+    assert not suggested(live_session, within=1.0)
+    dsn = connection.get_connection_params()
+    with psycopg.connect(
+        **{k: v for k, v in dsn.items() if k in ("host", "port", "user", "dbname", "password")},
+        autocommit=True,
+    ) as other_worker:
+        other_worker.execute(
+            "SELECT pg_advisory_lock(%s, %s)", [suggestions._REFRESH_LOCK, live_session.pk]
+        )
+        posted = []
+
+        def post_need() -> None:
+            try:
+                posted.append(services.post_need(participant=second, text=DUPLICATES[1]))
+            finally:
+                connection.close()  # this thread's own
+
+        post = threading.Thread(target=post_need, daemon=True)
+        post.start()
+        post.join(timeout=10)
+
+        assert posted, "the post waited for the refresh"
+        assert not MergeSuggestion.objects.filter(live_session=live_session).exists()
+        other_worker.execute(
+            "SELECT pg_advisory_unlock(%s, %s)", [suggestions._REFRESH_LOCK, live_session.pk]
+        )
+
+    (suggestion,) = suggested(live_session)
+    assert suggestion.other == posted[0]
+
+
+def test_a_room_posting_together_is_compared_in_a_few_refreshes(room, monkeypatch):
+    live_session, _ = room
+    people = ParticipantFactory.create_batch(11, live_session=live_session)
+    rounds = []
+    refresh = suggestions.refresh_merge_suggestions
+
+    def counted(*, live_session):
+        rounds.append(time.monotonic())
+        return refresh(live_session=live_session)
+
+    monkeypatch.setattr(suggestions, "refresh_merge_suggestions", counted)
+    texts = [f"Better {topic} for queer creators" for topic in TOPICS]
+    texts.append(DUPLICATES[0])
+    texts.append(DUPLICATES[1])
+    started = time.monotonic()
+
+    posted = [
+        services.post_need(participant=people[index % len(people)], text=text)
+        for index, text in enumerate(texts)
+    ]
+    took = time.monotonic() - started
+
+    assert suggested(live_session, pair=(posted[-2], posted[-1]))
+    # One at once, then at most one per window while the posts went on, and one after.
+    assert len(rounds) <= 2 + took / 0.3 + 1 < len(texts)
+    assert all(b - a >= 0.29 for a, b in zip(rounds, rounds[1:], strict=False))
+    compared_up_to = LiveSession.objects.get(pk=live_session.pk).needs_compared_up_to
+    assert compared_up_to == posted[-1].updated
+
+
+TOPICS = [
+    "dating apps",
+    "legal aid",
+    "shadowbans",
+    "pronouns",
+    "harassment reports",
+    "feed ranking",
+    "audits",
+    "data collection",
+    "appeals",
+    "visibility",
+    "deadnaming",
+    "recommendations",
+    "moderators",
+    "creators",
+    "artists",
+    "explanations",
+    "opt out",
+    "instagram",
+    "youtube",
+    "tiktok",
+]
