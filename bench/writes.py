@@ -384,10 +384,11 @@ def main() -> int:
                 cwd=Path(args.tree) if args.tree else ROOT,
             )
             run = measure(servers, live_session, tokens, items, args.duration, args.write)
-            forget_written(live_session, args.write, seeded_up_to)
             runs.append(("django", {**run, "index": index, "load": load_average()}))
             stop_servers(servers)
             servers = []
+            # Once the workers are gone: their merge suggestions' thread may still be comparing.
+            forget_written(live_session, args.write, seeded_up_to)
             print(
                 f"run {index} django: {rate(run):.0f} {args.write}s/s; {load_average()}", flush=True
             )
@@ -400,10 +401,10 @@ def main() -> int:
                     kind="uvicorn",
                 )
                 run = measure(servers, live_session, tokens, items, args.duration, args.write)
-                forget_written(live_session, args.write, seeded_up_to)
                 runs.append(("bare", {**run, "index": index, "load": load_average()}))
                 stop_servers(servers)
                 servers = []
+                forget_written(live_session, args.write, seeded_up_to)
                 print(
                     f"run {index} bare: {rate(run):.0f} {args.write}s/s; {load_average()}",
                     flush=True,

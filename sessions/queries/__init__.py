@@ -49,6 +49,7 @@ from sessions.queries.common import (
     participant_counts,
     pending_needs,
     personal_dots,
+    posted_need,
     spotlight,
     strategy_choices,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "participant_counts",
     "participants",
     "pending_needs",
+    "posted_need",
     "personal_dots",
     "recent_arrivals",
     "recent_gap_notes",

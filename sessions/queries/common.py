@@ -87,6 +87,22 @@ def needs(live_session: LiveSession, *, ids=None, include_hidden_for=None) -> li
     return list(queryset)
 
 
+def posted_need(
+    live_session: LiveSession, need: Need, *, author: Participant, posted_since
+) -> Need:
+    """A need its author posted, as ``needs`` reads it for them. One created since
+    ``posted_since`` (by the request answering) has no dots and no mappings yet and is not
+    read again: a vote or a mapping made since reaches the author with the live push, as it
+    reaches everyone. An older one (a retried post) is read."""
+    if need.created < posted_since:
+        (read,) = needs(live_session, ids=[need.pk], include_hidden_for=author)
+        return read
+    need.author = author
+    need.dot_total = 0
+    need._prefetched_objects_cache = {"mappings": Mapping.objects.none()}
+    return need
+
+
 CELL_NEEDS = 3  # the most-voted needs a board cell lists
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -119,6 +120,7 @@ def post_need(request: HttpRequest, participant: Participant) -> HttpResponse:
             form,
             services.InvalidInput(reasons or _("Please check the form.")),
         )
+    asked_at = timezone.now()
     try:
         need = services.post_need(participant=participant, **form.service_fields())
     except services.SessionError as exc:
@@ -131,7 +133,7 @@ def post_need(request: HttpRequest, participant: Participant) -> HttpResponse:
     )
     if request.htmx:
         # The author's own card comes back with the answer, with their controls on it.
-        (posted,) = queries.needs(live_session, ids=[need.pk], include_hidden_for=participant)
+        posted = queries.posted_need(live_session, need, author=participant, posted_since=asked_at)
         context = {
             "need_form": NewNeedForm(action=action),
             "flash": flash,

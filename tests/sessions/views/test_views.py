@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -99,6 +101,31 @@ def test_posting_a_need_with_htmx_returns_a_fresh_form_and_a_status(
     assert "Posted. Your need is on the board." in response.text
     assert 'id="need-form-region"' in response.text
     assert Need.objects.get().context == "Instagram"
+
+
+def own_card(answer) -> str:
+    """The author's own card in an answer to a post (the fresh form aside), without what each
+    rendering makes anew (the CSRF token's mask, its controls' fresh keys)."""
+    (card,) = re.findall(r'<ol hx-swap-oob="beforeend:#[a-z-]+" data-upsert>.*?</ol>', answer, re.S)
+    return re.sub(r'name="(csrfmiddlewaretoken|client_key)" value="\w+"', r"\1", card)
+
+
+@pytest.mark.parametrize("premoderated", [False, True])
+def test_a_posted_needs_card_is_its_card_read_again(
+    participant_client, live_session, premoderated
+):
+    """The answer to a post shows the new card without reading the need again (no dots, no
+    mappings yet): word for word the card of its retry, which reads it."""
+    LiveSession.objects.filter(pk=live_session.pk).update(premoderation=premoderated)
+    url = reverse("sessions:post_need", args=[live_session.code])
+    data = {"text": "Ways to be seen without being outed", "context": "", "submission_id": "k1"}
+
+    posted = participant_client.post(url, data, headers=HTMX)
+    retried = participant_client.post(url, data, headers=HTMX)
+
+    assert Need.objects.count() == 1
+    assert own_card(posted.text) == own_card(retried.text)
+    assert "Ways to be seen without being outed" in own_card(posted.text)
 
 
 def test_posting_an_invalid_need_keeps_the_text_and_explains(participant_client, live_session):
