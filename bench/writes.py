@@ -26,16 +26,20 @@ Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and dat
 
 import argparse
 import asyncio
+import functools
 import io
 import itertools
 import os
 import random
+import re
 import secrets
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -180,19 +184,35 @@ def build_session(voters: int, need_count: int, write: str = "vote"):
     return live_session, tokens, items
 
 
-_WORDS = (  # noqa: SIM905 (a sentence reads better than a list of 49 strings)
+# The field's words (a need's topic) and the taxonomy's wider vocabulary (the rest of what
+# people write): 1,000 such needs make about a dozen pairs alike enough to suggest merging,
+# as a room's duplicates would; words of a few dozen alone made one in nine pairs alike, and
+# the merge suggestions' cost with them.
+_FIELD = (  # noqa: SIM905 (a sentence reads better than a list of 34 strings)
     "safer visibility trans queer creators artists posts hidden shadowban appeal contest "
     "legal help data collection opt out dating apps recommendations pronouns deadnaming "
-    "moderation reports harassment feed ranking audit explain why tiktok instagram youtube "
-    "visibilité sûre créatrices publications cachées aide juridique contester données "
-    "collecte recommandations pronoms modération signalements harcèlement classement"
+    "moderation reports harassment feed ranking audit explain why tiktok instagram youtube"
 ).split()
 
 
+@functools.cache
+def _wide_vocabulary() -> list[str]:
+    with open(ROOT / "taxonomy" / "data" / "commonground-taxonomy.yaml", encoding="utf-8") as file:
+        data = yaml.safe_load(file)
+    words = set()
+    for item in data["strategies"] + data["cases"]:
+        for key in ("name", "summary", "description"):
+            if isinstance(item.get(key), str):
+                words |= {word.lower() for word in re.findall(r"[^\W\d_]{4,}", item[key])}
+    return sorted(words)
+
+
 def need_text(index: int, step: int) -> str:
-    """Four to ten words of the field's vocabulary, the same for the same writer and step."""
+    """A topic of the field and a few other words, the same for the same writer and step."""
     rng = random.Random(index * 100_003 + step)
-    return " ".join(rng.sample(_WORDS, rng.randint(4, 10)))
+    return " ".join(
+        rng.sample(_FIELD, rng.randint(1, 3)) + rng.sample(_wide_vocabulary(), rng.randint(3, 7))
+    )
 
 
 # Mappings: every request maps a pair nobody mapped yet, across all runs of this process (the
