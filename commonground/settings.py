@@ -376,8 +376,8 @@ LIVE_COALESCE_MAX_SECONDS = env.float("LIVE_COALESCE_MAX_SECONDS", default=1.0)
 
 # Merge suggestions (sessions.services.suggestions) are refreshed by a thread of each worker,
 # a session at most once per this many seconds: a room posting together costs one comparison
-# per half second, not one per post. 0: in the writing request, after its commit.
-MERGE_SUGGESTIONS_SECONDS = env.float("MERGE_SUGGESTIONS_SECONDS", default=0.5)
+# a second per worker, not one per post. 0: in the writing request, after its commit.
+MERGE_SUGGESTIONS_SECONDS = env.float("MERGE_SUGGESTIONS_SECONDS", default=1.0)
 
 # Posting rate limits (sessions.services); only load tests turn them off (docs/performance.md).
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)

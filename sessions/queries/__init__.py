@@ -51,6 +51,7 @@ from sessions.queries.common import (
     personal_dots,
     posted_need,
     spotlight,
+    strategies_of,
     strategy_choices,
 )
 from sessions.queries.dashboard import (
@@ -106,6 +107,7 @@ __all__ = [
     "silent_burst",
     "spotlight",
     "strategies",
+    "strategies_of",
     "strategy_choices",
     "strategy_ranking",
     "wrap_up",

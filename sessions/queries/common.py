@@ -137,6 +137,15 @@ def strategy_choices(live_session: LiveSession) -> list[Category]:
     )
 
 
+def strategies_of(live_session: LiveSession, ids: Iterable[str]) -> list[Strategy]:
+    """The strategies of the session's taxonomy among ``ids`` (as sent: others, and what is
+    no id, are left out; one query)."""
+    wanted = [int(value) for value in ids if str(value).isdecimal() and len(str(value)) < 19]
+    if not wanted:
+        return []
+    return list(Strategy.objects.filter(pk__in=wanted, taxonomy_id=live_session.taxonomy_id))
+
+
 # A participant's own dots: {"need": {need id: dots}, "mapping": {mapping id: dots}}.
 PersonalDots = dict[str, dict[int, int]]
 

@@ -16,7 +16,7 @@ later refresh.
 
 On PostgreSQL the refresh runs in a thread of the worker, not in the writing request: each
 session's at once after a quiet spell, then at most once per MERGE_SUGGESTIONS_SECONDS. When a
-room posts together, one refresh compares the needs of the last half second in one go; inline,
+room posts together, one refresh compares the needs of the last second in one go; inline,
 every post compared its own need with all the others while the next posts waited for it (at
 1,000 needs, a room's posts queued behind one another: docs/performance.md). The dashboard
 shows a suggestion with its next redraw (any change in the session, or its 15 s poll). With

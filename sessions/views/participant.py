@@ -30,7 +30,6 @@ from sessions.views.participant_answers import (
     withdraw,
 )
 from sessions.views.refusals import flash_refused, refused
-from taxonomy.models import Strategy
 
 
 def _page_context(participant: Participant, before: int | None = None, **extra) -> dict:
@@ -211,19 +210,24 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
         live_session=live_session,
         status__in=[ContributionStatus.VISIBLE, ContributionStatus.MERGED],
     )
-    categories = queries.strategy_choices(live_session)
-    strategy_ids = [s.pk for category in categories for s in category.strategies.all()]
-    form = MappingForm(request.POST or None, strategy_ids=strategy_ids)
+    categories = None
+    if request.method == "POST":
+        # A mapping sent reads the strategies it names, not the whole picker: a plenary maps
+        # at once, and the picker is drawn again only if the mapping is refused.
+        sent = queries.strategies_of(live_session, request.POST.getlist("strategies"))
+        form = MappingForm(request.POST, strategy_ids=[strategy.pk for strategy in sent])
+    else:
+        categories = queries.strategy_choices(live_session)
+        strategy_ids = [s.pk for category in categories for s in category.strategies.all()]
+        form = MappingForm(strategy_ids=strategy_ids)
     refusal = None
     if request.method == "GET" and need.status == ContributionStatus.MERGED:
         refusal = services.merged_away(need)
         form.add_error(None, str(refusal))
     if request.method == "POST" and form.is_valid():
-        chosen = list(
-            Strategy.objects.filter(
-                pk__in=form.cleaned_data["strategies"], taxonomy_id=live_session.taxonomy_id
-            )
-        )
+        chosen = [
+            strategy for strategy in sent if str(strategy.pk) in form.cleaned_data["strategies"]
+        ]
         try:
             created = services.map_need(
                 participant=participant,
@@ -250,7 +254,7 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
     context = {
         "live_session": live_session,
         "need": need,
-        "categories": categories,
+        "categories": categories or queries.strategy_choices(live_session),
         "form": form,
         "selected": {int(pk) for pk in selected if str(pk).isdecimal()},
         "already": set(need.mappings.values_list("strategy_id", flat=True)),

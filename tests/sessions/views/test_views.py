@@ -247,6 +247,33 @@ def test_mapping_with_no_strategy_chosen_explains(participant_client, live_sessi
     assert "Keep me" in response.text
 
 
+@pytest.mark.parametrize("sent", ["elsewhere", "not-an-id", "99999999999999999999999"])
+def test_mapping_onto_a_strategy_the_session_does_not_offer_is_refused_with_the_picker(
+    participant_client, live_session, strategies, sent
+):
+    """A mapping reads only the strategies it names: one of another taxonomy, or no id at all,
+    is refused beside the picker (all its strategies drawn again), and nothing is stored."""
+    from tests.factories import StrategyFactory, TaxonomyFactory
+
+    set_phase(live_session, Phase.MAPPING)
+    need = NeedFactory(
+        live_session=live_session, author=ParticipantFactory(live_session=live_session)
+    )
+    elsewhere = StrategyFactory(category__taxonomy=TaxonomyFactory())
+    value = elsewhere.pk if sent == "elsewhere" else sent
+
+    response = participant_client.post(
+        reverse("sessions:map", args=[live_session.code, need.pk]),
+        {"strategies": [value], "reason": "Keep me"},
+    )
+
+    assert response.status_code == 422
+    assert "is not one of the available choices" in response.text
+    assert all(strategy.name in response.text for strategy in strategies)
+    assert "Keep me" in response.text
+    assert not Mapping.objects.exists()
+
+
 # --- voting ----------------------------------------------------------------------------------
 
 
