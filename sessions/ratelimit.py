@@ -10,6 +10,7 @@ After a failure the cache is left alone for CACHE_RETRY_SECONDS, so a hung Redis
 socket timeout (REDIS_SOCKET_TIMEOUT) per worker every few seconds, not one per request."""
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
@@ -42,26 +43,53 @@ def hit(scope: str, key: str, *, limit: int, window: int) -> None:
         raise RateLimited(retry_after=retry_after)
 
 
-async def ahit(scope: str, key: str, *, limit: int, window: int) -> None:
+async def ahit(scope: str, key: str, *, limit: int, window: int) -> str | None:
     """``hit`` for the event loop (sessions.services.quick_votes): the same counter, asked
     with redis-py's asyncio client instead of a thread. With an in-process cache (no Redis),
-    ``hit`` itself, which does no I/O."""
+    ``hit`` itself, which does no I/O. Returns the counter's key when it counted (for
+    ``agive_back``; a RateLimited raised has counted too), None when it did not."""
     if not settings.RATE_LIMITS_ENABLED:
-        return
+        return None
+    cache_key, retry_after = _window_key(scope, key, window)
     client = _async_client()
     if client is None:
-        hit(scope, key, limit=limit, window=window)
-        return
-    cache_key, retry_after = _window_key(scope, key, window)
-    if _cache_skipped():
-        return
-    try:
-        count = await _acount(client, cache.make_key(cache_key), window)
-    except Exception:
-        _cache_failed(scope)
-        return
+        count = _ask_cache(scope, lambda: _count(cache_key, window))
+    else:
+        if _cache_skipped():
+            return None
+        try:
+            count = await _acount(client, cache.make_key(cache_key), window)
+        except Exception:
+            _cache_failed(scope)
+            return None
+    if not count:  # the cache failed: fail open, nothing counted
+        return None
     if count > limit:
         raise RateLimited(retry_after=retry_after)
+    return cache_key
+
+
+# Takes one off a counter that still exists: an expired one is not brought back as -1.
+_GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end"
+
+
+async def agive_back(cache_key: str) -> None:
+    """Take back one count of ``ahit`` (its key): the action was handed to a path that counts
+    it again (the quick vote stepping aside for the ordinary view). Best effort: a cache
+    that fails here leaves the count, as it was before."""
+    client = _async_client()
+    if client is None:
+        _ask_cache("give-back", lambda: _decrement(cache_key))
+        return
+    try:
+        await client.eval(_GIVE_BACK, 1, cache.make_key(cache_key))
+    except Exception:
+        _cache_failed("give-back")
+
+
+def _decrement(cache_key: str) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile
+        cache.decr(cache_key)
 
 
 # One asyncio client per event loop, with the cache's own address and timeouts.

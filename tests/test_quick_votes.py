@@ -303,6 +303,28 @@ def test_the_rate_limit_counts_quick_votes(voting, quick_answers, one_rate_windo
     assert "a little fast" in text(answers[statuses.index(429)])
 
 
+def test_a_tap_the_ordinary_view_answers_counts_once_against_the_limit(
+    voting, quick_answers, one_rate_window
+):
+    """With no dots left, every tap steps aside for the ordinary view, which refuses it in
+    words: the limit counts each tap once, not once per path, so a phone tapping on is told
+    it has no dots left for as many taps as anyone else gets, before "a little fast"."""
+    participant, needs = voting
+    LiveSession.objects.filter(pk=participant.live_session_id).update(dot_budget=1, dot_cap=1)
+    limit = services.common.WRITES_PER_MINUTE
+    (spent,) = send_all(vote_message(participant, needs[0]))
+    assert spent["status"] == 200
+
+    answers = [send_all(vote_message(participant, needs[1]))[0] for _ in range(limit)]
+
+    refusals = [text(answer) for answer in answers]
+    assert [answer["status"] for answer in answers[:-1]] == [409] * (limit - 1)
+    assert all("no dots left" in refusal.lower() for refusal in refusals[:-1])
+    assert answers[-1]["status"] == 429
+    assert "a little fast" in refusals[-1]
+    assert quick_answers[1:] == [None] * limit
+
+
 def test_a_database_out_of_reach_sends_the_vote_the_ordinary_way(voting, monkeypatch):
     """The quick pool cannot connect (its server gone): the vote is stored once by the ordinary
     view, and the breaker is told, so that the next votes do not wait for that pool."""

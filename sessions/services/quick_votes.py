@@ -33,7 +33,7 @@ from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import ClientWrite, LiveSession, Mapping, Need, Participant, Vote
 from sessions.queries.common import PersonalDots, dots_by_item
-from sessions.ratelimit import RateLimited, ahit
+from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import WRITES_PER_MINUTE, require_phase
 from sessions.services.errors import SessionError
 from sessions.services.replays import clean_key
@@ -158,13 +158,24 @@ async def add_dot(
     sql = _sql()
     client_key = clean_key(client_key)
     token_hash = hash_token(token)
+    counted = None
     try:
         # Counted before any row is read, holding no connection: a slow cache must not keep
         # one from the other votes (the same counter as services.common.rate_limited's).
-        try:
-            await ahit("write", token_hash, limit=WRITES_PER_MINUTE, window=60)
-        except RateLimited:
-            return None
+        counted = await ahit("write", token_hash, limit=WRITES_PER_MINUTE, window=60)
+        vote = await _add_dot(connection, sql, token_hash, code, kind, item_id, client_key)
+    except RateLimited:
+        vote = None
+    if vote is None and counted:
+        # The ordinary view, which answers instead, counts this tap: once is enough.
+        await agive_back(counted)
+    return vote
+
+
+async def _add_dot(
+    connection, sql: dict, token_hash: str, code: str, kind: str, item_id: int, client_key: str
+) -> QuickVote | None:
+    try:
         who = {"hash": token_hash, "code": code}
         async with connection() as conn:
             try:
