@@ -14,15 +14,16 @@ merged need leaves the suggestions as the dashboard reads them (sessions.queries
 session whose needs were written without the services (an import) catches up BATCH needs per
 later refresh.
 
-On PostgreSQL the refresh runs in a thread of the worker, not in the writing request: each
-session's at once after a quiet spell, then at most once per MERGE_SUGGESTIONS_SECONDS. When a
-room posts together, one refresh compares the needs of the last second in one go; inline,
-every post compared its own need with all the others while the next posts waited for it (at
-1,000 needs, a room's posts queued behind one another: docs/performance.md). The dashboard
-shows a suggestion with its next redraw (any change in the session, or its 15 s poll). With
+A session is refreshed at most once per MERGE_SUGGESTIONS_SECONDS in each worker. The first
+write after a quiet spell refreshes it in its own request, after its commit and before its
+live event, so that the dashboard redrawn for that event shows what it found. The writes that
+follow within the window leave it to one refresh in a thread of the worker when the window
+ends, which compares what they posted in one go: when a room posts together, every post
+compared its own need with all the others while the next posts waited for it (a dozen waiting
+at any moment under 200 writers: docs/performance.md). The dashboard shows what that refresh
+finds with its next redraw (any change in the session, or its 15 s poll). With
 MERGE_SUGGESTIONS_SECONDS = 0 (the tests) and on SQLite (one writer at a time: a second
-writing thread would only wait for it), the refresh runs in the writing request after its
-commit, before the write's live event, as it always did."""
+writing thread would only wait for it), every write refreshes in its own request."""
 
 import logging
 import threading
@@ -49,16 +50,18 @@ logger = logging.getLogger(__name__)
 
 def refresh_after_commit(live_session_id: int) -> None:
     """After the caller's transaction commits, have the needs it posted or changed compared
-    (``refresh_merge_suggestions``): in the background (``refresher``), or here when
-    ``refreshes_inline``, scheduled before the service's live event so that a dashboard
-    redrawn for that event already shows the suggestion. Robust: a failed refresh is logged
-    and never turns a saved write into an error; the next refresh catches up."""
+    (``refresh_merge_suggestions``): here, scheduled before the service's live event so that
+    a dashboard redrawn for that event already shows the suggestion, or in the background
+    (``refresher``) when the session was refreshed less than a window ago. Robust: a failed
+    refresh is logged and never turns a saved write into an error; the next one catches up."""
 
     def refresh_merge_suggestions_after_commit() -> None:  # named: Django logs it on failure
         if refreshes_inline():
             refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
-        else:
+        elif not refresher.quiet_turn(live_session_id):
             refresher.request(live_session_id)
+        elif refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id)) >= BATCH:
+            refresher.request(live_session_id)  # more were waiting (an import): the rest later
 
     transaction.on_commit(refresh_merge_suggestions_after_commit, robust=True)
 
@@ -68,10 +71,11 @@ def refreshes_inline() -> bool:
 
 
 class Refresher:
-    """One daemon thread per worker that refreshes the sessions asked for: a session at once
-    when it was not refreshed in the last MERGE_SUGGESTIONS_SECONDS, otherwise when that
-    time is up, once for every request that arrived meanwhile. Workers refresh a session
-    one at a time (the refresh's lock); the second finds the needs compared already."""
+    """Each session's turns, per worker: a write after a quiet spell takes the turn itself
+    (``quiet_turn``); the writes within MERGE_SUGGESTIONS_SECONDS of a refresh ask for one
+    (``request``), which a daemon thread runs once that time is up, for all of them. Workers
+    refresh a session one at a time (the refresh's lock); the second finds the needs compared
+    already."""
 
     FORGET_AFTER_SECONDS = 60  # a session refreshed this long ago starts again at once
 
@@ -95,6 +99,21 @@ class Refresher:
                 )
                 self._thread.start()
             self._asked.notify()
+
+    def quiet_turn(self, live_session_id: int) -> bool:
+        """Whether the session was not refreshed in the last window and none is waiting: then
+        the write that asks refreshes it itself, at once, and the dashboard redrawn for its
+        event shows what it found, as in a quiet room it always did. Otherwise the writes of
+        the window wait for one refresh in the background."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(live_session_id)
+            if live_session_id in self._due or (
+                last is not None and now - last < settings.MERGE_SUGGESTIONS_SECONDS
+            ):
+                return False
+            self._last[live_session_id] = now
+            return True
 
     def forget(self) -> None:
         """Start every session afresh (tests: session ids repeat)."""

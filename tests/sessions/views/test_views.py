@@ -111,9 +111,7 @@ def own_card(answer) -> str:
 
 
 @pytest.mark.parametrize("premoderated", [False, True])
-def test_a_posted_needs_card_is_its_card_read_again(
-    participant_client, live_session, premoderated
-):
+def test_a_posted_needs_card_is_its_card_read_again(participant_client, live_session, premoderated):
     """The answer to a post shows the new card without reading the need again (no dots, no
     mappings yet): word for word the card of its retry, which reads it."""
     LiveSession.objects.filter(pk=live_session.pk).update(premoderation=premoderated)
