@@ -64,10 +64,13 @@ def test_a_near_duplicate_posted_is_suggested_in_the_background(room):
     assert (suggestion.need, suggestion.other) == (kept, duplicate)
 
 
-def test_a_post_in_a_quiet_room_is_compared_before_its_answer(room):
+def test_a_post_in_a_quiet_room_is_compared_before_its_answer(room, monkeypatch):
     """The first write after a quiet spell refreshes in its own request, as before, so the
-    dashboard redrawn for its event already shows the suggestion."""
+    dashboard redrawn for its event already shows the suggestion: nothing is left to the
+    background."""
     live_session, (first, second, _) = room
+    asked = []
+    monkeypatch.setattr(suggestions.refresher, "request", asked.append)
     kept = services.post_need(participant=first, text=DUPLICATES[0])
     time.sleep(0.4)  # a window: the next post finds the room quiet again
 
@@ -75,6 +78,7 @@ def test_a_post_in_a_quiet_room_is_compared_before_its_answer(room):
 
     (suggestion,) = queries.merge_suggestions(live_session)
     assert (suggestion.need, suggestion.other) == (kept, duplicate)
+    assert asked == []
 
 
 def test_a_post_is_answered_while_a_refresh_of_its_session_waits(room, settings):
