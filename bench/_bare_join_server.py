@@ -11,39 +11,16 @@ machine, so that the real join's cost reads as a ratio to it.
 Run by bench/joins.py as ``uvicorn bench._bare_join_server:app``; DATABASE_URL as for Django."""
 
 import hashlib
-import os
 import secrets
 
-from psycopg_pool import AsyncConnectionPool
+from bench._bare_asgi import answer, connection_pool, read_body
 
-DSN = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-pool: AsyncConnectionPool | None = None
 PAGE = b"<!doctype html><title>Join</title><form method=post><button>Join</button></form>"
 
 
-async def answer(send, status: int, body: bytes = b"", headers=()) -> None:
-    head = [(b"content-type", b"text/html; charset=utf-8")]
-    head += [(b"content-length", str(len(body)).encode()), *headers]
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def read_body(receive) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-
-
 async def join(code: str) -> str | None:
-    global pool
-    if pool is None:
-        pool = AsyncConnectionPool(DSN, min_size=4, max_size=16, open=False)
-        await pool.open()
     token = secrets.token_urlsafe(32)
-    async with pool.connection() as conn, conn.transaction():
+    async with (await connection_pool()).connection() as conn, conn.transaction():
         row = await (
             await conn.execute(
                 "SELECT id, joined_count FROM live_sessions_livesession WHERE code = %s FOR UPDATE",

@@ -27,10 +27,8 @@ import os
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
-from psycopg_pool import AsyncConnectionPool
+from bench._bare_asgi import answer, connection_pool, read_body
 
-DSN = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-pool: AsyncConnectionPool | None = None
 BUMP_AFTER = os.environ.get("BARE_BUMP", "after") == "after"
 
 LOCK_PARTICIPANT = """
@@ -44,31 +42,6 @@ ITEM = {
     "mapping": "SELECT 1 FROM live_sessions_mapping WHERE id = %s AND live_session_id = %s"
     " AND status = 'visible'",
 }
-
-
-async def answer(send, status: int, text: str) -> None:
-    body = text.encode()
-    headers = [(b"content-type", b"text/html; charset=utf-8")]
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def read_body(receive) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-
-
-async def connection_pool() -> AsyncConnectionPool:
-    global pool
-    if pool is None:
-        pool = AsyncConnectionPool(DSN, min_size=4, max_size=16, open=False)
-        await pool.open()
-    return pool
 
 
 async def locked_participant(conn, code: str, token: str):
