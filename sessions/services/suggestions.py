@@ -58,10 +58,10 @@ def refresh_after_commit(live_session_id: int) -> None:
     def refresh_merge_suggestions_after_commit() -> None:  # named: Django logs it on failure
         if refreshes_inline():
             refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
-        elif not refresher.quiet_turn(live_session_id):
+        elif refresher.quiet_turn(live_session_id):
+            refresher.refresh(live_session_id)
+        else:
             refresher.request(live_session_id)
-        elif refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id)) >= BATCH:
-            refresher.request(live_session_id)  # more were waiting (an import): the rest later
 
     transaction.on_commit(refresh_merge_suggestions_after_commit, robust=True)
 
@@ -115,6 +115,12 @@ class Refresher:
             self._last[live_session_id] = now
             return True
 
+    def refresh(self, live_session_id: int) -> None:
+        """One refresh of the session, here; another later if it left needs waiting (more
+        than BATCH changed: an import)."""
+        if refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id)) >= BATCH:
+            self.request(live_session_id)
+
     def forget(self) -> None:
         """Start every session afresh (tests: session ids repeat)."""
         with self._lock:
@@ -144,14 +150,11 @@ class Refresher:
         while True:
             live_session_id = self._next()
             try:
-                compared = refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
+                self.refresh(live_session_id)
             except Exception:
                 logger.exception("merge suggestions of session %s not refreshed", live_session_id)
-                continue
             finally:
                 connection.close()  # back to the pool between refreshes
-            if compared >= BATCH:  # more needs wait: another round when the window allows
-                self.request(live_session_id)
 
 
 refresher = Refresher()

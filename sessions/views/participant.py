@@ -225,14 +225,12 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
         refusal = services.merged_away(need)
         form.add_error(None, str(refusal))
     if request.method == "POST" and form.is_valid():
-        chosen = [
-            strategy for strategy in sent if str(strategy.pk) in form.cleaned_data["strategies"]
-        ]
         try:
             created = services.map_need(
                 participant=participant,
                 need=need,
-                strategies=chosen,
+                # Valid: every strategy sent is one the form offered, so ``sent`` is the choice.
+                strategies=sent,
                 reason=form.cleaned_data["reason"],
                 client_key=form.cleaned_data["client_key"],
             )
