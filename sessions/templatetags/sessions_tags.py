@@ -1,11 +1,7 @@
-import uuid
-
 from django import template
-from django.utils.html import format_html
-from django.utils.text import Truncator
 
+from sessions import fragments
 from sessions.enums import Phase
-from taxonomy.templatetags.taxonomy_tags import tr
 
 register = template.Library()
 
@@ -37,42 +33,47 @@ def phase_list() -> list[tuple[str, str]]:
     return list(Phase.choices)
 
 
-@register.simple_tag
-def dots_for(mine: dict | None, kind: str, pk: int) -> int:
-    """This viewer's dots on an item; 0 in broadcasts, which carry no personal state."""
-    if not mine:
-        return 0
-    return mine.get(kind, {}).get(pk, 0)
+@register.simple_tag(takes_context=True)
+def vote_control(context, kind: str, item) -> str:
+    """The vote control (sessions.fragments), with this viewer's dots, budget and refusal when
+    the context has them (a push has none) and the form's CSRF token when there is a request."""
+    return fragments.vote_control(
+        live_session=context["live_session"],
+        kind=kind,
+        item=item,
+        mine=context.get("mine"),
+        dots_left=context.get("dots_left"),
+        refusal=context.get("refusal", ""),
+        csrf_token=_csrf_token(context),
+    )
+
+
+def _csrf_token(context) -> str:
+    """As ``{% csrf_token %}`` reads it: none without a request (a push)."""
+    token = str(context.get("csrf_token") or "")
+    return "" if token == "NOTPROVIDED" else token
+
+
+@register.simple_tag(takes_context=True)
+def dot_budget(context) -> str:
+    return fragments.dot_budget(
+        live_session=context["live_session"], dots_left=context["dots_left"]
+    )
+
+
+@register.simple_tag(takes_context=True)
+def flash_region(context) -> str:
+    return fragments.flash_region(
+        flash=context.get("flash", ""),
+        level=context.get("flash_level", ""),
+        withdrawn_id=context.get("withdrawn_id"),
+        withdrawn_note=context.get("withdrawn_note", ""),
+    )
 
 
 @register.simple_tag
-def vote_blocked(live_session, my_dots: int, dots_left) -> str:
-    """Why this viewer cannot add a dot to an item now: "locked", "cap", "spent" or "" (it
-    can). Pushes know nobody's budget (``dots_left`` is then empty): the phone works out
-    "spent" itself from its budget (static/js/live.js)."""
-    if live_session.input_locked:
-        return "locked"
-    if my_dots >= live_session.dot_cap:
-        return "cap"
-    if isinstance(dots_left, int) and dots_left <= 0:
-        return "spent"
-    return ""
-
-
-@register.simple_tag
-def outbox_about(kind: str, item) -> str:
-    """What the phone's outbox calls a vote waiting to be sent: the need's words, shortened, or
-    the strategy's name."""
-    if kind == "need":
-        return Truncator(item.text).chars(60)
-    return tr(item.strategy, "name")
-
-
-@register.simple_tag
-def client_key_input():
-    """A hidden key for a write form shown without JavaScript (sessions.services.replays): the
-    form sent twice is one write. The phone's outbox gives each tap a key of its own."""
-    return format_html('<input type="hidden" name="client_key" value="{}">', uuid.uuid4().hex)
+def client_key_input() -> str:
+    return fragments.client_key_input()
 
 
 @register.simple_tag(takes_context=True)

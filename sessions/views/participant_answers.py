@@ -7,13 +7,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sessions import queries, services
+from sessions import fragments, queries, services
 from sessions.forms import ClientKeyForm
 from sessions.models import LiveSession, Mapping, Participant
 from sessions.moderation_log import quoted
 from sessions.permissions import owned_or_404
 from sessions.queries.common import PersonalDots
-from sessions.views.refusals import flash_refused, refused
+from sessions.views.refusals import as_refusal, flash_refused
 
 PARTIAL = "sessions/partials/participant.html"
 
@@ -32,20 +32,18 @@ def vote_answer(
 ) -> HttpResponse:
     """The answer to a vote sent by htmx: this person's control on the item, their budget and
     the message (or the refusal, said in the control). Also the quick path's answer
-    (commonground.quick_votes), so that both answer alike."""
-    context = {
-        "live_session": live_session,
-        "kind": kind,
-        "item": item,
-        "mine": mine,
-        "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
-        "flash": str(refusal) if refusal else "",
-        "flash_level": "warning" if refusal else "success",
-        "refusal": str(refusal) if refusal else "",  # said in the control that was refused
-    }
-    if refusal is not None:
-        return refused(request, refusal, f"{PARTIAL}#vote-result", context)
-    return render(request, f"{PARTIAL}#vote-result", context)
+    (commonground.quick_votes), so that both answer alike. Built without the template engine
+    (sessions.fragments): it is the plenary's most frequent answer."""
+    response = HttpResponse(
+        fragments.vote_result(
+            live_session=live_session,
+            kind=kind,
+            item=item,
+            mine=mine,
+            refusal=str(refusal) if refusal else "",
+        )
+    )
+    return as_refusal(response, refusal) if refusal is not None else response
 
 
 def withdrawn_words(item) -> str:

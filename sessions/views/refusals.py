@@ -23,7 +23,13 @@ def refused(request: HttpRequest, exc: SessionError, template: str, context: dic
     """``template`` rendered with ``context`` (a form with the message, or a fragment) at the
     refusal's status. The message also travels in ``X-Refusal`` (percent-encoded UTF-8), for
     the phone's service worker, which sends waiting writes with no page to read it from."""
-    response = render(request, template, context, status=exc.status)
+    return as_refusal(render(request, template, context), exc)
+
+
+def as_refusal(response: HttpResponse, exc: SessionError) -> HttpResponse:
+    """``response`` at the refusal's status, with its message in ``X-Refusal`` (see
+    ``refused``) and Retry-After when waiting helps."""
+    response.status_code = exc.status
     response["X-Refusal"] = quote(str(exc))
     return with_retry_after(response, exc)
 
