@@ -42,6 +42,9 @@ class Need(Contribution):
     edited = models.BooleanField(default=False)
     # The form's submission id: a double tap or a retried request posts the need once.
     client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The ``updated`` its words were last compared at for merge suggestions
+    # (services.suggestions): compared again whenever ``updated`` is later.
+    compared_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("need")

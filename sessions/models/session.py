@@ -102,8 +102,6 @@ class LiveSession(Localized, models.Model):
     # Bumped by every write that changes what a screen shows; pushed with every update so a
     # reconnecting screen can tell whether it missed anything.
     sequence = models.PositiveBigIntegerField(default=0, editable=False)
-    # The newest need change already compared for merge suggestions (services.suggestions).
-    needs_compared_up_to = models.DateTimeField(null=True, blank=True, editable=False)
     # How many have joined (erased participants included): the next pseudonym's number.
     joined_count = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)

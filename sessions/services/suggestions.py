@@ -2,8 +2,9 @@
 are posted and edited, and dismissed by a facilitator who decides they are not duplicates.
 
 Needs are compared with the session's taxonomy's bilingual glossary (sessions/similarity.py),
-so a need and its French version are suggested too. Only needs changed since the last refresh
-are compared (each against the session's other needs), at most BATCH per refresh, so a refresh
+so a need and its French version are suggested too. Only needs changed since they were last
+compared (each need's own mark, ``Need.compared_at``) are compared, each against the session's
+other needs, at most BATCH per refresh, so a refresh
 stays fast however many needs the session holds (bench/merge_suggestions.py,
 docs/performance.md).
 
@@ -31,7 +32,7 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from sessions.enums import ContributionStatus
@@ -176,9 +177,9 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     shown = Need.objects.filter(live_session=live_session).exclude(
         status__in=[ContributionStatus.HIDDEN, ContributionStatus.MERGED]
     )
-    fresh_needs = shown
-    if live_session.needs_compared_up_to is not None:
-        fresh_needs = shown.filter(updated__gt=live_session.needs_compared_up_to)
+    # Each need by its own mark, not the session's newest: a need stamped before another
+    # but committed after it (a slower transaction) is still compared.
+    fresh_needs = shown.filter(Q(compared_at__isnull=True) | Q(updated__gt=F("compared_at")))
     fresh = list(fresh_needs.order_by("updated", "pk").values_list("pk", "text", "updated")[:BATCH])
     if not fresh:
         return 0
@@ -198,9 +199,11 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
         ],
         ignore_conflicts=True,  # a pair already dismissed stays as it is
     )
-    # Last: the session's row, which every write's sequence bump updates, is held from here
-    # to the commit only.
-    LiveSession.objects.filter(pk=live_session_id).update(needs_compared_up_to=fresh[-1][2])
+    # Last, as the words were read: a need edited meanwhile keeps an ``updated`` later than
+    # its mark and is compared again. (Its row is locked from here to the commit only.)
+    Need.objects.filter(pk__in=fresh_ids).update(
+        compared_at=Case(*(When(pk=pk, then=Value(updated)) for pk, _, updated in fresh))
+    )
     return len(fresh)
 
 
@@ -229,12 +232,11 @@ def _session_kept(live_session_id: int) -> LiveSession:
     purge, a phase change: ``locked_session``), as the refresh's FOR UPDATE did; but FOR KEY
     SHARE, which the sequence bumps' plain UPDATEs do not wait for."""
     if connection.vendor != "postgresql":
-        return LiveSession.objects.only("pk", "needs_compared_up_to", "taxonomy_id").get(
-            pk=live_session_id
-        )
+        return LiveSession.objects.only("pk", "taxonomy_id").get(pk=live_session_id)
+    # Django's select_for_update has no FOR KEY SHARE; the table's name is the model's own.
+    table = connection.ops.quote_name(LiveSession._meta.db_table)
     return LiveSession.objects.raw(
-        "SELECT id, needs_compared_up_to, taxonomy_id FROM live_sessions_livesession"
-        " WHERE id = %s FOR KEY SHARE",
+        f"SELECT id, taxonomy_id FROM {table} WHERE id = %s FOR KEY SHARE",  # noqa: S608  # nosec B608
         [live_session_id],
     )[0]
 

@@ -1,6 +1,8 @@
 """Suggested merges: the dashboard offers pairs of needs that look like the same need, written
 in English or in French, and none for needs that are merely about the same thing."""
 
+from datetime import timedelta
+
 import pytest
 
 from sessions import queries, services
@@ -76,6 +78,22 @@ def test_a_new_need_is_compared_with_the_ones_already_there(live_session):
 
     assert compared == 1
     assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [(first, later)]
+
+
+def test_a_need_committed_after_a_later_one_was_compared_is_still_compared(live_session):
+    """Under a room's concurrent posts, a need's transaction can stamp its ``updated`` before
+    another's and commit after the other was already compared."""
+    (later,) = needs_of(live_session, [SAME[1][1]])
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    (slower,) = needs_of(live_session, [SAME[1][0]])
+    # Stamped before the need already compared, as a slower transaction would have been.
+    Need.objects.filter(pk=slower.pk).update(updated=later.updated - timedelta(seconds=2))
+    compared = services.refresh_merge_suggestions(live_session=live_session)
+
+    assert compared == 1
+    (suggestion,) = queries.merge_suggestions(live_session)
+    assert {suggestion.need, suggestion.other} == {slower, later}
 
 
 def test_an_edited_need_is_compared_again(live_session):

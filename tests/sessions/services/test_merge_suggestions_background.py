@@ -14,7 +14,7 @@ from django.db import connection
 
 from sessions import queries, services
 from sessions.enums import Phase
-from sessions.models import LiveSession, MergeSuggestion
+from sessions.models import MergeSuggestion, Need
 from sessions.services import suggestions
 from tests.factories import LiveSessionFactory, ParticipantFactory
 
@@ -145,8 +145,9 @@ def test_a_room_posting_together_is_compared_in_a_few_refreshes(room, monkeypatc
     # One at once, then at most one per window while the posts went on, and one after.
     assert len(rounds) <= 2 + took / 0.3 + 1 < len(texts)
     assert all(b - a >= 0.29 for a, b in zip(rounds, rounds[1:], strict=False))
-    compared_up_to = LiveSession.objects.get(pk=live_session.pk).needs_compared_up_to
-    assert compared_up_to == posted[-1].updated
+    # Every need compared, each at the words it was posted with.
+    for need in Need.objects.filter(pk__in=[need.pk for need in posted]):
+        assert need.compared_at == need.updated
 
 
 TOPICS = [
