@@ -1,7 +1,12 @@
-"""Project-wide middleware: a clear "try again" answer when the database is unreachable."""
+"""Project-wide middleware: a clear "try again" answer when the database is unreachable, and
+django-csp's header built once per worker where it is always the same."""
 
 import logging
 
+from csp import middleware as csp_middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -50,3 +55,62 @@ class DatabaseUnavailableMiddleware:
             )
             return database_unavailable(request)
         return None
+
+
+# Set on a response by django-csp's decorators (@csp, @csp_update, ...): a policy of its own.
+_OWN_POLICY = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's middleware, with the header it would give a response with no policy of its
+    own and no nonce built once per settings (the htmx answers: a plenary's votes, posts,
+    mappings). django-csp builds it anew for every response, copying its parts to a dict and
+    joining every directive, twice (the policy and the report-only one): a fifth of a quick
+    vote's Python (docs/performance.md). Anything else (a page with a nonce, a decorated view,
+    an excluded prefix, DEBUG's error pages) is django-csp's own way."""
+
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self._built: tuple | None = None  # (the two settings it was built from, the headers)
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _OWN_POLICY)
+            or settings.DEBUG
+        ):
+            return super().process_response(request, response)
+        policy, report_only = self._plain_policies()
+        if policy is None:  # excluded prefixes: django-csp decides by path
+            return super().process_response(request, response)
+        if policy and HEADER not in response:
+            response[HEADER] = policy
+        if report_only and HEADER_REPORT_ONLY not in response:
+            response[HEADER_REPORT_ONLY] = report_only
+        # As django-csp: a nonce asked for after the header is written is an error, not a
+        # nonce missing from it.
+        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+    def _plain_policies(self) -> tuple[str | None, str]:
+        configs = (
+            getattr(settings, "CONTENT_SECURITY_POLICY", None),
+            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None),
+        )
+        built = self._built
+        if built is None or built[0][0] is not configs[0] or built[0][1] is not configs[1]:
+            if any((config or {}).get("EXCLUDE_URL_PREFIXES") for config in configs):
+                headers = (None, "")
+            else:
+                headers = (build_policy(), build_policy(report_only=True))
+            self._built = built = (configs, headers)
+        return built[1]

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "commonground.middleware.CSPMiddleware",  # django-csp's, its header built once
     "commonground.middleware.DatabaseUnavailableMiddleware",  # last: sees view errors first
 ]
 

@@ -98,3 +98,61 @@ def test_participant_and_facilitator_pages_are_never_cached(client, live_session
         assert response.status_code == 200
         assert "no-store" in response.headers["Cache-Control"]
         assert "private" in response.headers["Cache-Control"]
+
+
+def test_an_htmx_answer_gets_the_strict_policy_every_time(client, live_session, participant):
+    """The answers without a nonce (a vote's, a post's) take the policy built once per worker
+    (commonground.middleware.CSPMiddleware): the same as django-csp's, on every answer."""
+    from csp.utils import build_policy
+
+    from sessions.enums import Phase
+    from sessions.models import LiveSession
+    from tests.conftest import client_for
+    from tests.factories import NeedFactory
+
+    LiveSession.objects.filter(pk=live_session.pk).update(phase=Phase.VOTING)
+    need = NeedFactory(live_session=live_session)
+    phone = client_for(client, participant)
+    url = reverse("sessions:vote", args=[live_session.code])
+    answers = [
+        phone.post(url, {"kind": "need", "item": need.pk, "action": "add"}, HTTP_HX_REQUEST="true")
+        for _ in range(2)
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["Content-Security-Policy"] == build_policy()
+        csp = directives(answer.headers["Content-Security-Policy"])
+        assert csp["script-src"] == "'self'" and csp["object-src"] == "'none'"
+        assert "Content-Security-Policy-Report-Only" not in answer.headers
+
+
+def test_a_changed_policy_reaches_the_answers_and_pages_keep_their_nonces(
+    client, live_session, participant, settings
+):
+    from tests.conftest import client_for
+
+    phone = client_for(client, participant)
+    join_code = reverse("sessions:join_form")
+    pages = [client.get(join_code) for _ in range(2)]
+    nonces = [directives(page.headers["Content-Security-Policy"])["script-src"] for page in pages]
+    assert nonces[0] != nonces[1] and all("'nonce-" in nonce for nonce in nonces)
+
+    def answer():
+        return phone.post(
+            reverse("sessions:vote", args=[live_session.code]),
+            {"kind": "need", "item": 0, "action": "add"},
+            HTTP_HX_REQUEST="true",
+        )
+
+    assert directives(answer().headers["Content-Security-Policy"])["img-src"] == "'self' data:"
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}
+    }
+    assert directives(answer().headers["Content-Security-Policy"])["img-src"] == "'self'"
+
+
+def test_the_service_worker_keeps_its_own_policy(client, live_session):
+    worker = client.get(reverse("sessions:offline_worker", args=[live_session.code]))
+    csp = directives(worker.headers["Content-Security-Policy"])
+    assert csp["default-src"] == "'none'" and csp["connect-src"] == "'self'"
