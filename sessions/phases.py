@@ -26,13 +26,15 @@ class PhaseSpec:
     allowed: consent does not depend on the phase); templates test these, never the phase's
     name. ``board_regions``: names of sessions.live.regions.REGIONS shown on its board screen,
     besides those on every screen. ``phone_reads``: what the participant's page reads for its
-    action (sessions.views.participant.PHONE_READS)."""
+    action (sessions.views.participant.PHONE_READS). ``publishes_evidence``: the facilitators
+    may publish the session's evidence (sessions.services.publishing) in this phase."""
 
     value: str
     prompt: Promise
     actions: frozenset[str]
     board_regions: tuple[str, ...]
     phone_reads: tuple[str, ...] = ()
+    publishes_evidence: bool = False
 
     @property
     def board_screen(self) -> str:
@@ -94,6 +96,7 @@ PHASES: dict[str, PhaseSpec] = {
             frozenset(),
             board_regions=("wrap_up",),
             phone_reads=("results",),
+            publishes_evidence=True,
         ),
     )
 }

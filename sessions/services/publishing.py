@@ -14,7 +14,6 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.enums import Phase
 from sessions.models import EvidenceRelease, LiveSession
 from sessions.queries.evidence import noisy_release, workshop_evidence
 from sessions.services.common import locked_session, log
@@ -63,7 +62,7 @@ def publish_evidence(*, live_session: LiveSession, actor) -> PublishedWorkshop:
     live_session = locked_session(live_session)
     if live_session.purged_at:
         raise PhaseClosed(_("The contributions were purged: publish before purging."))
-    if live_session.phase != Phase.WRAPUP:
+    if not live_session.phase_spec.publishes_evidence:
         raise PhaseClosed(_("Publish the results once the session has reached wrap-up."))
     evidence = workshop_evidence(live_session)
     if not evidence.publishable:

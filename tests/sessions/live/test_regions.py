@@ -7,6 +7,7 @@ forgotten) fails here. And on each phase's screen, the regions an update pushes 
 of the screen whose facts the event touched."""
 
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -317,3 +318,25 @@ def test_every_region_an_event_changes_is_redrawn_on_every_screen(room, kind, ca
         else:
             assert data["board_screen"] is False
             assert pushed == [region.name for region in screen if region.depends_on & facts]
+
+
+def test_templates_read_a_phase_by_its_declaration_never_by_its_name():
+    """What a phase allows is declared once (sessions.phases.PHASES); a template testing the
+    session's phase by name would drift from it when a phase changes."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    by_name = re.compile(r"phase\s*[!=]=\s*['\"]")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("sessions/templates", "templates")
+        for path in sorted((root / folder).rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if by_name.search(line)
+    ]
+    assert offenders == []
+
+
+def test_evidence_is_published_only_where_a_phase_declares_it():
+    publishing = [spec.value for spec in phases.PHASES.values() if spec.publishes_evidence]
+    assert publishing == [Phase.WRAPUP]
