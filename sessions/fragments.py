@@ -9,22 +9,22 @@ the page, the pushes and the answers show the same markup from one place. Escapi
 template engine's: every value and every ``{% translate %}`` string escaped, a
 ``{% blocktranslate %}`` string trusted (its translators' markup) with its values escaped."""
 
-import uuid
-
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
-from sessions.queries.common import PersonalDots, dots_in
+from sessions.forms import new_client_key
+from sessions.queries.common import PersonalDots, dots_left
 from taxonomy.templatetags.taxonomy_tags import tr
 
 
 def client_key_input() -> SafeString:
     """A hidden key for a write form shown without JavaScript (sessions.services.replays): the
     form sent twice is one write. The phone's outbox gives each tap a key of its own."""
-    return mark_safe(f'<input type="hidden" name="client_key" value="{uuid.uuid4().hex}">')  # noqa: S308  # nosec B308 B703
+    key = new_client_key()  # hex: nothing to escape
+    return mark_safe(f'<input type="hidden" name="client_key" value="{key}">')  # noqa: S308  # nosec B308 B703
 
 
 def dots_for(mine: PersonalDots | None, kind: str, pk: int) -> int:
@@ -186,17 +186,17 @@ def vote_result(*, live_session, kind: str, item, mine: PersonalDots, refusal: s
     band, and the flash region (the refusal for screen readers, or emptied). Its forms carry no
     CSRF token, as a push's do not: only htmx puts it in the page, and the phone sends the
     page's token in a header (static/js/outbox.js)."""
-    dots_left = max(0, live_session.dot_budget - dots_in(mine))
+    left = dots_left(live_session, mine)
     control = vote_control(
         live_session=live_session,
         kind=kind,
         item=item,
         mine=mine,
-        dots_left=dots_left,
+        dots_left=left,
         refusal=refusal,
     )
     return (
         f'<div hx-swap-oob="innerHTML:#mine-{kind}-{item.pk}">{control}</div>'
-        f"{dot_budget(live_session=live_session, dots_left=dots_left)}"
+        f"{dot_budget(live_session=live_session, dots_left=left)}"
         f"{flash_region(flash=refusal, level='warning' if refusal else 'success')}"
     )

@@ -173,6 +173,11 @@ def dots_in(mine: PersonalDots) -> int:
     return sum(mine["need"].values()) + sum(mine["mapping"].values())
 
 
+def dots_left(live_session: LiveSession, mine: PersonalDots) -> int:
+    """The participant's dots still to place (their page's budget and each vote's answer)."""
+    return max(0, live_session.dot_budget - dots_in(mine))
+
+
 def spotlight(live_session: LiveSession) -> dict:
     """What the facilitators put in the spotlight on the board, if anything."""
     if live_session.spotlight_need_id:

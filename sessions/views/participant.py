@@ -44,7 +44,7 @@ def _page_context(participant: Participant, before: int | None = None, **extra) 
         # that the pushes (which know nobody) never redraw.
         "pending": queries.pending_needs(participant),
         "mine": mine,
-        "dots_left": max(0, live_session.dot_budget - queries.dots_in(mine)),
+        "dots_left": queries.dots_left(live_session, mine),
         "gap_groups": queries.gap_notes(live_session),
         "audience": "participants",
         "phases": Phase.choices,
