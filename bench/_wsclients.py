@@ -302,21 +302,27 @@ class ClientPool:
             proc.close()
 
 
+def last_read(records, seq):
+    """When the last client held a message with a sequence number >= seq (None: some client
+    never did)."""
+    import bisect
+
+    last = None
+    for _kind, seqs, times, _sizes in records:
+        index = bisect.bisect_left(seqs, seq)
+        if index == len(seqs):
+            return None
+        last = times[index] if last is None else max(last, times[index])
+    return last
+
+
 def latencies(records, marks):
     """For each (t0, seq) mark: the time from t0 until the last client held a message with a
     sequence number >= seq. Returns (latencies, missed): missed counts marks some client never
     received."""
-    import bisect
-
     result, missed = [], 0
     for t0, seq in marks:
-        last = None
-        for _kind, seqs, times, _sizes in records:
-            index = bisect.bisect_left(seqs, seq)
-            if index == len(seqs):
-                last = None
-                break
-            last = times[index] if last is None else max(last, times[index])
+        last = last_read(records, seq)
         if last is None:
             missed += 1
         else:

@@ -19,6 +19,11 @@ run starts fresh workers.
     .venv/bin/python bench/fanout.py            # the full matrix (about 8 to 12 minutes)
     .venv/bin/python bench/fanout.py --quick    # 100 and 500 clients, fewer configurations
 
+With --timeline the workers write when each push was taken, rendered and sent and when each
+worker handed it to its sockets (sessions.live.timeline); each run then also prints, for the
+votes, the p50/p95 of each stage: to the push (the coalescing window), render, Redis to the
+workers, the workers' delivery, the clients' reading.
+
 Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
 """
 
@@ -28,6 +33,7 @@ import io
 import json
 import math
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -56,7 +62,7 @@ from _common import (  # noqa: E402
     table,
     vote_headers,
 )
-from _wsclients import ClientPool, latencies  # noqa: E402
+from _wsclients import ClientPool, last_read, latencies  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE", "commonground_bench_fanout")
 BOARD_EVERY = 10  # one client in ten is a board, the others participants' phones
@@ -103,6 +109,12 @@ def parse_args():
         help="app and bare measurements, alternately, per client count (default 1)",
     )
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also break each vote's latency into stages: to the push, render, Redis, the "
+        "workers' delivery, the clients' reading (sessions.live.timeline)",
+    )
     parser.add_argument(
         "--tree",
         type=Path,
@@ -196,7 +208,9 @@ async def drive_votes(ports, code, session_id, tokens, needs, mappings, rate, du
         kind, item = ("need", needs[index % len(needs)])
         if index % 2:
             kind, item = ("mapping", mappings[index % len(mappings)])
-        body = f"kind={kind}&item={item}&action=add".encode()
+        # As a phone's outbox sends it: with a key, so the vote takes the quick way in
+        # (commonground.quick_votes), as bench/plenary.py's taps do.
+        body = f"kind={kind}&item={item}&action=add&client_key={secrets.token_hex(8)}".encode()
         conn = await pools[port].get()
         try:
             sent = time.monotonic()
@@ -331,7 +345,79 @@ def per_thousand(before: list[float], after: list[float], sockets: list[int]) ->
     ]
 
 
-def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings, n, args, rss0):
+STAGES = (
+    ("to the push", "from the vote's answer until a push holding it is taken from the window"),
+    ("render", "the push's render"),
+    ("to the workers", "from the render until the first worker receives it through Redis"),
+    ("delivery", "until the last worker has handed it to every socket"),
+    ("clients", "until the last client has read it"),
+)
+
+
+def stages_of(votes, records, timeline_log: str) -> dict[str, tuple[float, float]] | None:
+    """Each vote's latency (from its answer) cut at the push that first carried it: the
+    p50 and p95 of each stage over the votes, in seconds (sessions.live.timeline's lines)."""
+    import bisect
+
+    sys.path.insert(0, str(ROOT))
+    from sessions.live import timeline
+
+    try:
+        with open(timeline_log) as log:
+            pushes, deliveries = timeline.parse(log)
+    except OSError:
+        return None
+    carried = sorted(seq for seq in pushes if deliveries.get(seq))
+    spans: list[list[float]] = [[] for _ in STAGES]
+    for _index, _sent, answered, _status, target in votes:
+        at = bisect.bisect_left(carried, target)
+        if at == len(carried):
+            continue
+        seq = carried[at]
+        started, rendered, _sent_all = pushes[seq]
+        received = min(d[2] for d in deliveries[seq])
+        done = max(d[3] for d in deliveries[seq])
+        read = last_read(records, target)
+        if read is None:
+            continue
+        for span, value in zip(
+            spans,
+            (
+                started - answered,
+                rendered - started,
+                received - rendered,
+                done - received,
+                read - done,
+            ),
+            strict=True,
+        ):
+            span.append(value)
+    if not spans[0]:
+        return None
+    return {
+        name: (percentile(span, 50), percentile(span, 95))
+        for (name, _), span in zip(STAGES, spans, strict=True)
+    }
+
+
+def stages_line(stages: dict[str, tuple[float, float]]) -> str:
+    return "stages p50/p95 ms: " + ", ".join(
+        f"{name} {ms(p50)}/{ms(p95)}" for name, (p50, p95) in stages.items()
+    )
+
+
+def run_app(
+    clients: ClientPool,
+    servers,
+    live_session,
+    tokens,
+    needs,
+    mappings,
+    n,
+    args,
+    rss0,
+    timeline_log: str = "",
+):
     ports = [server.port for server in servers]
     pids = [worker_pid(server) for server in servers]
     specs = client_specs(ports, live_session.code, tokens, n)
@@ -363,6 +449,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
     worker_cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu0, strict=True)]
     after_response, missed = latencies(records, [(v[2], v[4]) for v in answered])
     after_request, _ = latencies(records, [(v[1], v[4]) for v in answered])
+    stages = stages_of(answered, records, timeline_log) if timeline_log else None
     sizes = [size for _kind, _s, _t, sizes in records for size in sizes]
     by_kind = {}
     for kind, _s, _t, sizes_ in records:
@@ -387,6 +474,7 @@ def run_app(clients: ClientPool, servers, live_session, tokens, needs, mappings,
         "req_p95": percentile(after_request, 95),
         "req_p50": percentile(after_request, 50),
         "missed": missed,
+        "stages": stages,
         "messages_per_client": round(per_client, 1),
         # The workers' CPU while the votes were measured (the votes' requests and renders as
         # well as the pushes), per socket per message a socket received: what the load on the
@@ -472,12 +560,14 @@ def configurations(args):
 
 
 def server_env(
-    layer: str, coalesce: float | None, prefix: str, tree: Path = ROOT
+    layer: str, coalesce: float | None, prefix: str, tree: Path = ROOT, timeline: str = ""
 ) -> dict[str, str]:
     extra = {
         "LIVE_COALESCE_SECONDS": str(coalesce if coalesce is not None else 0),
         "PYTHONPATH": str(tree.resolve()),
     }
+    if timeline:
+        extra["LIVE_TIMELINE_LOG"] = timeline
     if layer != "memory":
         extra.update(
             {
@@ -584,8 +674,12 @@ def main() -> int:
                 for run in range(1, args.runs + 1):
                     # Fresh workers for every run: the runs are independent samples, and RSS
                     # growth left by earlier votes does not count as the sockets' memory.
+                    timeline_log = ""
+                    if args.timeline:
+                        timeline_log = f"/tmp/{prefix}-{n}-{run}.timeline"
+                        Path(timeline_log).unlink(missing_ok=True)
                     servers = start_servers(
-                        server_env(layer, coalesce, prefix, args.tree),
+                        server_env(layer, coalesce, prefix, args.tree, timeline_log),
                         workers,
                         name,
                         app,
@@ -595,11 +689,22 @@ def main() -> int:
                     try:
                         rss0 = warm_up(clients, servers, live_session, tokens, needs, mappings)
                         row = run_app(
-                            clients, servers, live_session, tokens, needs, mappings, n, args, rss0
+                            clients,
+                            servers,
+                            live_session,
+                            tokens,
+                            needs,
+                            mappings,
+                            n,
+                            args,
+                            rss0,
+                            timeline_log,
                         )
                     finally:
                         stop_servers(servers)
                         servers = []
+                        if timeline_log:
+                            Path(timeline_log).unlink(missing_ok=True)
                     row.update({"config": name, "coalesce": coalesce, "run": run})
                     app_rows.append(row)
                     print(
@@ -632,6 +737,8 @@ def main() -> int:
                         flush=True,
                     )
                     print(f"      {cpu_line(row['client_cpu'])}", flush=True)
+                    if row.get("stages"):
+                        print(f"      {stages_line(row['stages'])}", flush=True)
                     base = run_baseline(clients, n, row["size_median"], args)
                     base.update({"config": name, "coalesce": coalesce, "run": run})
                     base_rows.append(base)
@@ -763,6 +870,12 @@ def main() -> int:
         " client process's share of one core over the votes (its busiest 1 s); CPU wait: the"
         " longest share of the votes a client process was runnable but not running."
     )
+    if args.timeline:
+        print(
+            "Stages (--timeline), each vote cut at the first push that carried it: "
+            + "; ".join(f"{name}: {meaning}" for name, meaning in STAGES)
+            + "."
+        )
     print(
         table(
             [

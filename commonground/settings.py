@@ -366,6 +366,22 @@ LOGGING = {
     },
 }
 
+# The fan-out bench's stage-by-stage breakdown of each push (sessions.live.timeline): a file
+# its lines go to, or nothing written.
+LIVE_TIMELINE_LOG = env.str("LIVE_TIMELINE_LOG", default="")
+if LIVE_TIMELINE_LOG:
+    LOGGING["handlers"]["live_timeline"] = {
+        "class": "logging.FileHandler",
+        "filename": LIVE_TIMELINE_LOG,
+        "formatter": "with_process",
+    }
+    LOGGING["formatters"] = {"with_process": {"format": "%(process)d %(message)s"}}
+    LOGGING["loggers"]["sessions.live.timeline"] = {
+        "handlers": ["live_timeline"],
+        "level": "DEBUG",
+        "propagate": False,
+    }
+
 # A session pushes live updates at most once per window (the first change at once); changes
 # inside the window are merged into the next push.
 LIVE_COALESCE_SECONDS = env.float("LIVE_COALESCE_SECONDS", default=0.05)

@@ -26,7 +26,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from sessions.live import cluster, fanout, groups
+from sessions.live import cluster, fanout, groups, timeline
 from sessions.live.change import Change
 from sessions.live.outages import OUTAGES
 from sessions.live.render import render_messages
@@ -79,15 +79,19 @@ async def render_and_send(live_session_id: int, change: Change) -> float:
         for language in groups.languages()
         for audience in groups.AUDIENCES
     ]
+    started = time.monotonic()
     listened = await groups.listened(names)
     if not listened:
         return 0.0
     messages, render_seconds = await sync_to_async(_render_in_worker, thread_sensitive=False)(
         live_session_id, change, listened
     )
+    rendered = time.monotonic()
     layer = get_channel_layer()
     for group, message in messages:
         await layer.group_send(group, message)
+    if messages and timeline.enabled():
+        timeline.pushed(messages[0][1]["seq"], started, rendered, time.monotonic())
     return render_seconds
 
 

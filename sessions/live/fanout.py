@@ -18,6 +18,8 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from sessions.live import timeline
+
 logger = logging.getLogger(__name__)
 
 # Group memberships in the Redis layers expire (channels_redis group_expiry, a day by
@@ -164,8 +166,14 @@ class Fanout:
             # the writer of each screen whose update waited runs its send before this returns,
             # so the time includes the sends.
             await asyncio.sleep(0)
+            done = time.perf_counter()
             if isinstance(message.get("session"), int):
-                _record_delivery(message["session"], group.name, time.perf_counter() - started)
+                _record_delivery(message["session"], group.name, done - started)
+            if timeline.enabled() and isinstance(message.get("seq"), int):
+                now = time.monotonic()
+                timeline.delivered(
+                    message["seq"], group.name, len(group.screens), now - (done - started), now
+                )
 
     async def _renew(self, group: _Group, layer) -> None:
         while True:
