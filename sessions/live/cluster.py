@@ -23,6 +23,13 @@ from django.conf import settings
 
 from sessions.live.change import Change
 
+# A rate of changes is counted over the time they have been coming, up to two seconds, and
+# never over less than this: at the start of a storm a screen-heavy session's window stretches
+# within half a second, not after the two seconds a full count takes (at 5,000 screens the
+# pushes of those seconds, one per vote, left the screens up to 0.8 s behind: docs/
+# performance.md), while two changes that happen to come close together count as 4 a second.
+SHORTEST_RATE_SPAN = 0.5
+
 # Left-over changes expire: a worker that died holding the window must not leave a list that
 # grows for ever (the next change renders, and a screen that reconnects catches up anyway).
 CHANGES_EXPIRE_SECONDS = 60
@@ -104,8 +111,10 @@ class SharedWindow:
         pipe.pttl(window_key)
         pipe.mget([previous_key, current_key])
         *_, taken, remaining_ms, counts = pipe.execute()
-        counted = sum(int(count or 0) for count in counts)
-        rate = counted / (1 + now % 1)  # the previous second and this one so far
+        previous, current = (int(count or 0) for count in counts)
+        # The previous second and this one so far; this one alone when the changes began in it.
+        span = 1 + now % 1 if previous else max(SHORTEST_RATE_SPAN, now % 1)
+        rate = (previous + current) / span
         if not taken:
             return None, max(remaining_ms, 1) / 1000, rate
         pipe = self._redis.pipeline(transaction=True)

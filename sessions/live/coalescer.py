@@ -145,8 +145,9 @@ class Coalescer:
 
     def record_arrival(self, live_session_id: int, at: float) -> None:
         """Count a change arriving at ``at`` (time.monotonic()): how many arrived over the last
-        ARRIVALS_SECONDS says how often the session would push without coalescing (a sliding
-        count, so that two changes that happen to come close together do not stretch it)."""
+        ARRIVALS_SECONDS, over the time they have been coming, says how often the session would
+        push without coalescing (a count over at least cluster.SHORTEST_RATE_SPAN, so that two
+        changes that happen to come close together do not stretch it)."""
         with self._lock:
             self._unreported[live_session_id] = self._unreported.get(live_session_id, 0) + 1
             arrivals = self._arrivals.setdefault(live_session_id, collections.deque())
@@ -156,9 +157,14 @@ class Coalescer:
 
     def _changes_per_second(self, live_session_id: int) -> float:
         """This worker's rate, or the cluster's (sessions.live.cluster) when higher: every
-        worker delivers every push, wherever its change arrived."""
-        # No lock: window() is called with it held, and len() of a deque is atomic.
-        local = len(self._arrivals.get(live_session_id, ())) / ARRIVALS_SECONDS
+        worker delivers every push, wherever its change arrived. Counted over the time the
+        changes have been coming (cluster.SHORTEST_RATE_SPAN to ARRIVALS_SECONDS)."""
+        # No lock: window() is called with it held; a deque's len() and [0] are atomic.
+        arrivals = self._arrivals.get(live_session_id)
+        local = 0.0
+        if arrivals:
+            span = min(ARRIVALS_SECONDS, time.monotonic() - arrivals[0])
+            local = len(arrivals) / max(cluster.SHORTEST_RATE_SPAN, span)
         return max(local, self._cluster_rates.get(live_session_id, 0.0))
 
     def record_render(self, live_session_id: int, seconds: float) -> None:

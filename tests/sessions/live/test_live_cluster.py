@@ -159,3 +159,15 @@ def test_the_window_is_sized_by_the_changes_of_the_whole_cluster(prefix):
     assert rate >= 12 / 2  # both workers' changes, over at most two seconds
     *_, other = second.claim(8, None, 0.001, "b")
     assert other == 0
+
+
+def test_changes_that_began_this_second_count_over_the_time_they_came(prefix):
+    """A storm's first second is not averaged with the quiet second before it, which halved
+    its rate and kept the window short for a second or two of pushes the screens could not
+    keep up with."""
+    shared = SharedWindow(django_settings.REDIS_URL, prefix)
+
+    *_, rate = shared.claim(9, None, 0.001, "a", arrivals=5)
+
+    assert rate >= 5  # 5 changes over at most a second, never over the second before too
+    assert rate <= 5 / 0.5  # nor over less than half a second
