@@ -27,7 +27,10 @@ class PhaseSpec:
     name. ``board_regions``: names of sessions.live.regions.REGIONS shown on its board screen,
     besides those on every screen. ``phone_reads``: what the participant's page reads for its
     action (sessions.views.participant.PHONE_READS). ``publishes_evidence``: the facilitators
-    may publish the session's evidence (sessions.services.publishing) in this phase."""
+    may publish the session's evidence (sessions.services.publishing) in this phase.
+    ``prompt_door_closed``: the default prompt while the door is closed, for a phase whose
+    default asks people to join (a projector must not tell the room to join with a code the
+    door refuses)."""
 
     value: str
     prompt: Promise
@@ -35,6 +38,7 @@ class PhaseSpec:
     board_regions: tuple[str, ...]
     phone_reads: tuple[str, ...] = ()
     publishes_evidence: bool = False
+    prompt_door_closed: Promise | None = None
 
     @property
     def board_screen(self) -> str:
@@ -60,6 +64,7 @@ PHASES: dict[str, PhaseSpec] = {
             _("Welcome! Join with the code or QR code. We start in a moment."),
             frozenset(),
             board_regions=("arrivals",),
+            prompt_door_closed=_("Welcome! We start in a moment."),
         ),
         PhaseSpec(
             Phase.NEEDS,

@@ -70,7 +70,8 @@ def _read(key: str, query: Callable[[LiveSession], object]) -> Reader:
 
 # The board's regions, in the order an update pushes them.
 BOARD_REGIONS: tuple[Region, ...] = (
-    Region("phase", "sessions/partials/live.html#phase-banner", frozenset({"phase"})),
+    # The banner's prompt reads the door in the lobby (LiveSession.prompt_now).
+    Region("phase", "sessions/partials/live.html#phase-banner", frozenset({"phase", "door"})),
     Region(
         "counts",
         f"{SCREENS}#counts",

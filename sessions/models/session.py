@@ -136,13 +136,28 @@ class LiveSession(Localized, models.Model):
     def local_question(self) -> str:
         return self.localized("question")
 
-    def prompt_for(self, phase: str | None = None) -> str:
-        """The phase's prompt in the reader's language: the facilitator's French version for
-        a French reader, else the prompt they gave, else the default (translated)."""
-        phase = phase or self.phase
+    def _own_prompt(self, phase: str) -> str:
+        """The prompt the facilitators wrote for ``phase`` in the reader's language: their
+        French version for a French reader, else the one they gave; "" if none."""
         if (get_language() or "").split("-")[0] == "fr" and self.prompts_fr.get(phase):
             return self.prompts_fr[phase]
-        return self.prompts.get(phase) or str(phases.default_prompt(phase))
+        return self.prompts.get(phase, "")
+
+    def prompt_for(self, phase: str | None = None) -> str:
+        """The phase's prompt in the reader's language: the facilitators' own, else the
+        default (translated)."""
+        phase = phase or self.phase
+        return self._own_prompt(phase) or str(phases.default_prompt(phase))
+
+    @property
+    def prompt_now(self) -> str:
+        """The current phase's prompt as the screens show it: while the door is closed, the
+        phase's closed-door default (the lobby's no longer asks people to join), unless the
+        facilitators wrote their own."""
+        closed_default = self.phase_spec.prompt_door_closed
+        if self.door_closed and closed_default and not self._own_prompt(self.phase):
+            return str(closed_default)
+        return self.prompt_for()
 
     @property
     def phase_spec(self) -> phases.PhaseSpec:

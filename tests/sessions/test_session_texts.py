@@ -114,6 +114,29 @@ def test_each_reader_sees_the_texts_in_their_language_with_the_given_one_as_fall
         assert session.prompt_for("needs") == "Post what your community needs."
 
 
+def test_with_the_door_closed_the_lobby_no_longer_asks_people_to_join(live_session):
+    live_session.phase = Phase.LOBBY
+    live_session.door_closed = True
+
+    with translation.override("en"):
+        assert live_session.prompt_now == "Welcome! We start in a moment."
+        # What the phase asks as set up (the settings form, exports) is unchanged.
+        assert live_session.prompt_for() == (
+            "Welcome! Join with the code or QR code. We start in a moment."
+        )
+    with translation.override("fr"):
+        assert live_session.prompt_now == "Bienvenue! Nous commençons dans un instant."
+
+    live_session.prompts = {"lobby": "Coffee first, then we begin."}
+    with translation.override("en"):
+        assert live_session.prompt_now == "Coffee first, then we begin."  # their own words stay
+
+    live_session.door_closed = False
+    live_session.prompts = {}
+    with translation.override("en"):
+        assert live_session.prompt_now == live_session.prompt_for()
+
+
 def test_a_phone_and_the_board_show_the_french_texts_to_a_french_reader(
     client, participant, live_session
 ):

@@ -74,6 +74,10 @@ async def test_closing_the_door_reaches_every_board_in_words(db):
     message = await board.receive_from(timeout=2)
     assert 'id="board-door"' in message and 'hx-swap-oob="true"' in message
     assert "Joining is closed for now" in message
+    # The lobby's prompt no longer tells the room to join with a code the door refuses.
+    assert 'id="phase-banner"' in message
+    assert "Welcome! We start in a moment." in message
+    assert "Join with the code" not in message
 
     await database_sync_to_async(services.set_door)(
         live_session=live_session, actor=user, closed=False
@@ -82,4 +86,5 @@ async def test_closing_the_door_reaches_every_board_in_words(db):
     reopened = await board.receive_from(timeout=2)
     assert 'id="board-door" class="board-door" role="status" hidden' in reopened
     assert "Joining is closed for now" not in reopened
+    assert "Welcome! Join with the code or QR code." in reopened
     await board.disconnect()
