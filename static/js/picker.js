@@ -4,14 +4,20 @@
 // load. Without the slot, or if the request fails, the link opens the picker's own page.
 (function () {
   "use strict";
+  // Compared without accents or case: "theorisation" finds "Théorisation", as people type on a
+  // phone's keyboard, in French or in English.
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
   document.addEventListener("input", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("[data-filter-target]")) return;
     var container = document.querySelector(input.getAttribute("data-filter-target"));
     if (!container) return;
-    var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var terms = fold(input.value).split(/\s+/).filter(Boolean);
     container.querySelectorAll("[data-filter-text]").forEach(function (option) {
-      var text = option.getAttribute("data-filter-text");
+      if (option.cgFolded === undefined) option.cgFolded = fold(option.getAttribute("data-filter-text"));
+      var text = option.cgFolded;
       var checked = option.querySelector("input:checked");
       option.hidden = !checked && !terms.every(function (term) { return text.indexOf(term) !== -1; });
     });
