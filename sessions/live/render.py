@@ -59,6 +59,11 @@ def gather(live_session: LiveSession, change: Change, audiences=AUDIENCES) -> di
     if "gaps" in regions and PARTICIPANTS in audiences:
         data["gap_groups"] = queries.gap_notes(live_session)
     if PARTICIPANTS in audiences:
+        # The phones' phase banner redraws when the board's does (its region's declaration:
+        # the phase, and the door, which the lobby's prompt reads).
+        data["phase_banner"] = bool(
+            declared.touched(live_session, change, [declared.REGIONS["phase"]])
+        )
         # The phone regions of the phase (the room's results at wrap-up) that the change
         # touched; a phase change reloads the phones' pages, which then show them.
         named = live_session.phase_spec.phone_reads

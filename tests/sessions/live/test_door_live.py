@@ -12,6 +12,9 @@ from django.urls import reverse
 
 from sessions import services
 from sessions.enums import Phase
+from sessions.live import groups, render
+from sessions.live.change import Change
+from sessions.live.kinds import DoorChanged
 from sessions.live.routing import websocket_urlpatterns
 from tests.factories import LiveSessionFactory
 
@@ -88,3 +91,26 @@ async def test_closing_the_door_reaches_every_board_in_words(db):
     assert "Joining is closed for now" not in reopened
     assert "Welcome! Join with the code or QR code." in reopened
     await board.disconnect()
+
+
+@database_sync_to_async
+def participants_update(live_session, change) -> str:
+    messages = dict(render.render_messages(live_session.pk, change))
+    return messages[groups.group_name(live_session.pk, groups.PARTICIPANTS, "en")]["html"]
+
+
+async def test_phones_in_the_lobby_stop_being_told_to_join_when_the_door_closes(db):
+    """The phones' banner follows the board's region declaration: the door redraws it too."""
+    live_session, user = await session_and_facilitator()
+    await database_sync_to_async(services.set_door)(
+        live_session=live_session, actor=user, closed=True
+    )
+
+    closed = await participants_update(
+        live_session, DoorChanged(live_session_id=live_session.pk, closed=True).facts()
+    )
+    a_vote = await participants_update(live_session, Change.of(tallies=[1]))
+
+    assert 'id="phase-banner"' in closed and "Welcome! We start in a moment." in closed
+    assert "Join with the code" not in closed
+    assert 'id="phase-banner"' not in a_vote  # nothing else redraws it
