@@ -375,7 +375,7 @@ if LIVE_TIMELINE_LOG:
         "filename": LIVE_TIMELINE_LOG,
         "formatter": "with_process",
     }
-    LOGGING["formatters"] = {"with_process": {"format": "%(process)d %(message)s"}}
+    LOGGING.setdefault("formatters", {})["with_process"] = {"format": "%(process)d %(message)s"}
     LOGGING["loggers"]["sessions.live.timeline"] = {
         "handlers": ["live_timeline"],
         "level": "DEBUG",
