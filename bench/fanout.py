@@ -359,8 +359,7 @@ def stages_of(votes, records, timeline_log: str) -> dict[str, tuple[float, float
     p50 and p95 of each stage over the votes, in seconds (sessions.live.timeline's lines)."""
     import bisect
 
-    sys.path.insert(0, str(ROOT))
-    from sessions.live import timeline
+    from sessions.live import timeline  # the checkout's root is on the path (setup_django)
 
     try:
         with open(timeline_log) as log:
