@@ -209,7 +209,7 @@ async def drive_votes(ports, code, session_id, tokens, needs, mappings, rate, du
         if index % 2:
             kind, item = ("mapping", mappings[index % len(mappings)])
         # As a phone's outbox sends it: with a key, so the vote takes the quick way in
-        # (commonground.quick_votes), as bench/plenary.py's taps do.
+        # (commonground.quick_writes), as bench/plenary.py's taps do.
         body = f"kind={kind}&item={item}&action=add&client_key={secrets.token_hex(8)}".encode()
         conn = await pools[port].get()
         try:

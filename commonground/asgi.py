@@ -19,15 +19,15 @@ from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from commonground.concurrency import ConcurrencyLimit  # noqa: E402
-from commonground.quick_votes import QuickVotes  # noqa: E402
+from commonground.quick_writes import QuickWrites  # noqa: E402
 from commonground.websocket_guards import SameOriginWebSockets, unknown_path  # noqa: E402
 from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # A plenary's votes in the event loop, on the database's async connection; every
-        # other request, and any vote that is not the plain case, through Django.
-        "http": QuickVotes(
+        # A plenary's votes and needs in the event loop, on the database's async connection;
+        # every other request, and any write that is not the plain case, through Django.
+        "http": QuickWrites(
             ConcurrencyLimit(
                 django_asgi_app,
                 settings.HTTP_CONCURRENCY,

@@ -1,4 +1,4 @@
-"""The quick way in for a plenary's votes (commonground.quick_votes, issue 23): a phone's dot
+"""The quick way in for a plenary's votes (commonground.quick_writes, issue 23): a phone's dot
 from its outbox is stored and answered in the event loop, answered exactly as the ordinary
 view answers it, and anything that is not the plain case goes to the ordinary view, which
 refuses it in the same words as before. Both ways together keep the budget and the cap.
@@ -6,27 +6,23 @@ refuses it in the same words as before. Both ways together keep the budget and t
 Through the ASGI application as a server calls it, on PostgreSQL (CI sets DATABASE_URL): the
 quick path has no SQLite version, and SQLite takes the ordinary way."""
 
-import asyncio
-import re
 import secrets
 from urllib.parse import urlencode
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.testing import HttpCommunicator
 from django.db import connection
 from django.urls import reverse
 from psycopg_pool import PoolTimeout
 
 from commonground import async_db
-from commonground.asgi import application
 from commonground.database_breaker import breaker
-from sessions import ratelimit, services
+from sessions import services
 from sessions.enums import ContributionStatus, Phase
 from sessions.identity import participant_cookie_name
 from sessions.live import events
 from sessions.models import LiveSession, Vote
-from sessions.services import quick_votes
+from sessions.services import quick_sql, quick_votes
+from tests.asgi_requests import CSRF, comparable, send_all, text
 from tests.factories import MappingFactory, NeedFactory, ParticipantFactory
 
 pytestmark = [
@@ -35,8 +31,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="the quick path is PostgreSQL's (CI runs it)"
     ),
 ]
-
-CSRF = "q" * 16 + secrets.token_hex(8)
 
 
 @pytest.fixture
@@ -84,51 +78,6 @@ def vote_message(participant, item, *, kind="need", key=None, action="add", **ch
         "body": urlencode(fields).encode(),
         "headers": [(k.encode(), v.encode()) for k, v in headers.items() if v is not None],
     }
-
-
-def send_all(*messages: dict) -> list[dict]:
-    """Send the requests at once through the ASGI application; their answers, in order."""
-
-    async def one(message: dict) -> dict:
-        request = HttpCommunicator(
-            application, "POST", message["path"], message["body"], message["headers"]
-        )
-        answer = await request.get_response(timeout=30)
-        await request.wait(timeout=10)  # Django closes its response and its connection
-        return answer
-
-    async def run():
-        try:
-            return await asyncio.gather(*(one(message) for message in messages))
-        finally:
-            # No connection of this loop outlives it.
-            await async_db.close_all()
-            await ratelimit.aclose()
-
-    return async_to_sync(run)()
-
-
-def text(answer: dict) -> str:
-    return answer["body"].decode()
-
-
-def comparable(answer: dict) -> tuple[str, dict]:
-    """The answer without what differs from one request to the next (masked CSRF tokens, the
-    client keys the page hands out, dates, a cookie's expiry, the CSP nonce)."""
-    body = re.sub(r'(name="(?:csrfmiddlewaretoken|client_key)" value=")[^"]*', r"\1", text(answer))
-    headers = {}
-    for name, value in answer["headers"]:
-        name = name.decode().lower()
-        value = value.decode()
-        if name in ("date", "expires"):
-            continue
-        if name == "set-cookie":  # the value, and its expiry's second
-            value = re.sub(r"=[^;]*", "=", value, count=1)
-            value = re.sub(r"expires=[^;]*", "expires=", value)
-        if name == "content-security-policy":  # the same directives, in any order
-            value = "; ".join(sorted(value.split("; ")))
-        headers.setdefault(name, []).append(re.sub(r"'nonce-[^']*'", "'nonce-'", value))
-    return body, headers
 
 
 def test_a_dot_from_the_outbox_is_stored_and_answered_in_the_event_loop(voting, quick_answers):
@@ -374,11 +323,11 @@ def test_a_fault_at_the_commit_stores_the_dot_once_the_ordinary_way(voting, monk
 
 def test_a_participant_quiet_for_minutes_is_seen_again_with_the_dot(voting, quick_answers):
     participant, needs = voting
-    an_hour_ago = participant.last_seen_at - quick_votes.TOUCH_EVERY * 60
+    an_hour_ago = participant.last_seen_at - quick_sql.TOUCH_EVERY * 60
     type(participant).objects.filter(pk=participant.pk).update(last_seen_at=an_hour_ago)
 
     (answer,) = send_all(vote_message(participant, needs[0]))
 
     assert quick_answers[0] is not None
     participant.refresh_from_db()
-    assert participant.last_seen_at > an_hour_ago + quick_votes.TOUCH_EVERY * 59
+    assert participant.last_seen_at > an_hour_ago + quick_sql.TOUCH_EVERY * 59

@@ -79,9 +79,20 @@ async def dots_changed_committed(
     live_session_id: int, *, need_id: int, mapping_id: int | None = None
 ) -> None:
     """``dots_changed`` for a dot committed, and the sequence bumped, on psycopg's async
-    connection (``commit_and_bump_statement``: sessions.services.quick_votes): what ``_emit``
-    does after a commit, from the event loop."""
-    event = kinds.DotsChanged(live_session_id, need_id=need_id, mapping_id=mapping_id)
+    connection (``commit_and_bump_statement``: sessions.services.quick_votes)."""
+    await _publish_committed(
+        kinds.DotsChanged(live_session_id, need_id=need_id, mapping_id=mapping_id)
+    )
+
+
+async def need_posted_committed(need: Need) -> None:
+    """``need_posted`` for a need committed, and the sequence bumped, on psycopg's async
+    connection (sessions.services.quick_needs)."""
+    await _publish_committed(kinds.NeedPosted(need.live_session_id, need_id=need.pk))
+
+
+async def _publish_committed(event: LiveEvent) -> None:
+    """What ``_emit`` does after a commit, from the event loop."""
     if coalescer.coalescer.pushes_from_caller():
         # The in-process default (development, tests) renders in the caller, with the ORM.
         await sync_to_async(_publish_and_close, thread_sensitive=False)(event)

@@ -17,15 +17,11 @@ refusal in words, a replay, a removed participant, a merged need, a full budget 
 conflict, a database fault). So the rules stay where they are, and this path can only ever
 agree with them or step aside (tests/test_quick_votes.py)."""
 
-import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import psycopg
-from django.db import connections
-from django.db.models import Model
-from django.utils import timezone
 from psycopg_pool import PoolTimeout
 
 from sessions.enums import ContributionStatus
@@ -36,44 +32,40 @@ from sessions.queries.common import PersonalDots, dots_by_item
 from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import WRITES_PER_MINUTE, require_phase
 from sessions.services.errors import SessionError
+from sessions.services.quick_sql import (
+    CommitUnknown,
+    StepAside,
+    columns,
+    commit,
+    prepared,
+    quote,
+    roll_back_quietly,
+)
 from sessions.services.replays import clean_key
 from sessions.services.voting import _PLACE_SQL
 from taxonomy.models import Strategy
 
 logger = logging.getLogger(__name__)
 
-# As services.joining.touch: a participant's last activity is written at most once a minute.
-TOUCH_EVERY = timedelta(minutes=1)
-
-
-def _quote(name: str) -> str:
-    return connections["default"].ops.quote_name(name)
-
-
-def _columns(model: type[Model], alias: str) -> tuple[list[str], str]:
-    """The model's fields (attnames, for from_db) and its columns as a select list."""
-    fields = model._meta.concrete_fields
-    return [f.attname for f in fields], ", ".join(f"{alias}.{_quote(f.column)}" for f in fields)
-
 
 def _statements() -> dict[str, str]:
     """The statements, made once from the models' own table and column names (never input)."""
-    session_fields, session_columns = _columns(LiveSession, "s")
-    need_fields, need_columns = _columns(Need, "n")
-    mapping_fields, mapping_columns = _columns(Mapping, "m")
-    strategy_fields, strategy_columns = _columns(Strategy, "t")
+    session_fields, session_columns = columns(LiveSession, "s")
+    need_fields, need_columns = columns(Need, "n")
+    mapping_fields, mapping_columns = columns(Mapping, "m")
+    strategy_fields, strategy_columns = columns(Strategy, "t")
     tables = {
-        "participant": _quote(Participant._meta.db_table),
-        "session": _quote(LiveSession._meta.db_table),
-        "need": _quote(Need._meta.db_table),
-        "mapping": _quote(Mapping._meta.db_table),
-        "strategy": _quote(Strategy._meta.db_table),
-        "client_write": _quote(ClientWrite._meta.db_table),
-        "vote": _quote(Vote._meta.db_table),
+        "participant": quote(Participant._meta.db_table),
+        "session": quote(LiveSession._meta.db_table),
+        "need": quote(Need._meta.db_table),
+        "mapping": quote(Mapping._meta.db_table),
+        "strategy": quote(Strategy._meta.db_table),
+        "client_write": quote(ClientWrite._meta.db_table),
+        "vote": quote(Vote._meta.db_table),
     }
     place = {
         kind: _PLACE_SQL.format(
-            vote=tables["vote"], client_write=tables["client_write"], column=_quote(f"{kind}_id")
+            vote=tables["vote"], client_write=tables["client_write"], column=quote(f"{kind}_id")
         )
         for kind in ("need", "mapping")
     }
@@ -111,10 +103,6 @@ def _statements() -> dict[str, str]:
             f"SELECT {mapping_columns}, {strategy_columns} FROM {tables['mapping']} m"  # noqa: S608  # nosec B608
             f" JOIN {tables['strategy']} t ON t.id = m.strategy_id WHERE m.id = %(item)s"
         ),
-        "touch": (
-            f"UPDATE {tables['participant']} SET last_seen_at = %(now)s"  # noqa: S608  # nosec B608
-            " WHERE id = %(participant)s"
-        ),
         **{f"place_{kind}": sql for kind, sql in place.items()},
     }
 
@@ -139,10 +127,6 @@ class QuickVote:
     mine: PersonalDots
     participant_id: int
     last_seen_at: datetime  # the participant's, as read under their lock
-
-
-class _StepAside(Exception):  # noqa: N818 (not an error: the ordinary path's turn)
-    """Not decided here: roll back (nothing was written) and let the ordinary path answer."""
 
 
 async def add_dot(
@@ -180,10 +164,10 @@ async def _add_dot(
         async with connection() as conn:
             try:
                 vote = await _in_transaction(conn, sql, who, kind, item_id, client_key)
-            except _CommitUnknown as unknown:
+            except CommitUnknown as unknown:
                 # Pushed anyway (if nothing was stored, the push shows the totals unchanged);
                 # the ordinary path answers, a replay if the dot was stored.
-                await _dots_changed(unknown.vote)
+                await _dots_changed(unknown.written)
                 raise unknown.__cause__ from None
         if vote is None:
             return None
@@ -194,14 +178,6 @@ async def _add_dot(
         # the ordinary path, with its retries, circuit breaker and 503, takes it from here.
         logger.info("a vote went the ordinary way: %s", error.__class__.__name__)
         return None
-
-
-async def _prepared(conn, query: str, values: dict) -> psycopg.AsyncCursor:
-    """``query`` bound on the server and prepared once per connection: PostgreSQL parses and
-    plans the vote's largest statement once, not on every tap. The other statements travel
-    several to a message, which needs client-side binding (commonground.async_db)."""
-    cursor = psycopg.AsyncCursor(conn)
-    return await cursor.execute(query, values, prepare=True)
 
 
 async def _in_transaction(
@@ -215,31 +191,20 @@ async def _in_transaction(
     round trips a vote). None: rolled back, nothing written."""
     try:
         vote = await _place(conn, sql, who, kind, item_id, key)
-    except _StepAside:
+    except StepAside:
         await conn.execute("ROLLBACK")
         return None
     except BaseException:
-        await _roll_back_quietly(conn)
+        await roll_back_quietly(conn)
         raise
-    commit = events.commit_and_bump_statement(vote.live_session.pk)
-    values = None
-    now = timezone.now()
-    if now - vote.last_seen_at > TOUCH_EVERY:  # the touch travels with the commit
-        commit = f"{sql['touch']}; {commit}"
-        values = {"now": now, "participant": vote.participant_id}
-    try:
-        await conn.execute(commit, values)
-    except psycopg.Error as error:
-        # A fault at COMMIT or between it and the bump: whether the dot was stored is unknown.
-        await _roll_back_quietly(conn)
-        raise _CommitUnknown(vote) from error
+    await commit(
+        conn,
+        live_session_id=vote.live_session.pk,
+        participant_id=vote.participant_id,
+        last_seen_at=vote.last_seen_at,
+        written=vote,
+    )
     return vote
-
-
-class _CommitUnknown(Exception):  # noqa: N818 (a state, not a fault of its own)
-    def __init__(self, vote: QuickVote) -> None:
-        super().__init__()
-        self.vote = vote
 
 
 async def _dots_changed(vote: QuickVote) -> None:
@@ -251,13 +216,6 @@ async def _dots_changed(vote: QuickVote) -> None:
     )
 
 
-async def _roll_back_quietly(conn) -> None:
-    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-        return
-    with contextlib.suppress(psycopg.Error):  # the pool discards one it cannot reset
-        await conn.execute("ROLLBACK")
-
-
 async def _place(conn, sql: dict, who: dict, kind: str, item_id: int, key: str):
     values = {**who, "key": key, "item": item_id}
     # One message: BEGIN, the participant's lock, and for a need the need's (in this order,
@@ -266,16 +224,16 @@ async def _place(conn, sql: dict, who: dict, kind: str, item_id: int, key: str):
     cursor.nextset()
     row = await cursor.fetchone()
     if row is None:
-        raise _StepAside  # erased meanwhile
+        raise StepAside  # erased meanwhile
     participant_id, removed_at, last_seen_at, replayed, *session_values = row
     values["participant"] = participant_id
     if removed_at is not None or (key and replayed):
-        raise _StepAside  # the ordinary path says so, or answers the replay
+        raise StepAside  # the ordinary path says so, or answers the replay
     live_session = LiveSession.from_db("default", sql["session_fields"], session_values)
     try:
         require_phase(live_session, "vote")
     except SessionError:
-        raise _StepAside from None
+        raise StepAside from None
     if kind == "need":
         cursor.nextset()
         shared = await cursor.fetchone()
@@ -287,12 +245,12 @@ async def _place(conn, sql: dict, who: dict, kind: str, item_id: int, key: str):
         or item.live_session_id != live_session.pk
         or item.status != ContributionStatus.VISIBLE
     ):
-        raise _StepAside  # gone, merged, hidden: said in words by the ordinary path
+        raise StepAside  # gone, merged, hidden: said in words by the ordinary path
     values.update(session=live_session.pk, budget=live_session.dot_budget)
     values["cap"] = live_session.dot_cap
-    outcome, placed, mine = await (await _prepared(conn, sql[f"place_{kind}"], values)).fetchone()
+    outcome, placed, mine = await (await prepared(conn, sql[f"place_{kind}"], values)).fetchone()
     if outcome != "ok":
-        raise _StepAside  # the budget or the cap: refused in words there
+        raise StepAside  # the budget or the cap: refused in words there
     rows = [(need_id, mapping_id, dots) for need_id, mapping_id, dots in mine]
     index = 0 if kind == "need" else 1
     rows = [row for row in rows if row[index] != item.pk]

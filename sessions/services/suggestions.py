@@ -30,6 +30,7 @@ import logging
 import threading
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -65,6 +66,30 @@ def refresh_after_commit(live_session_id: int) -> None:
             refresher.request(live_session_id)
 
     transaction.on_commit(refresh_merge_suggestions_after_commit, robust=True)
+
+
+async def refresh_committed(live_session_id: int) -> None:
+    """``refresh_after_commit`` for a need committed on psycopg's async connection
+    (sessions.services.quick_needs): the same turns, taken from the event loop. A refresh in
+    the request's own turn (a quiet room's first post) runs in a thread, with the ORM, before
+    the caller publishes its event. Robust, as after a commit."""
+    try:
+        if refreshes_inline() or refresher.quiet_turn(live_session_id):
+            await sync_to_async(_refresh_now, thread_sensitive=False)(live_session_id)
+        else:
+            refresher.request(live_session_id)
+    except Exception:
+        logger.exception("merge suggestions of session %s not refreshed", live_session_id)
+
+
+def _refresh_now(live_session_id: int) -> None:
+    try:
+        if refreshes_inline():
+            refresh_merge_suggestions(live_session=LiveSession(pk=live_session_id))
+        else:
+            refresher.refresh(live_session_id)
+    finally:
+        connection.close()  # the executor's thread keeps no connection of its own
 
 
 def refreshes_inline() -> bool:

@@ -25,6 +25,8 @@ from sessions.views.gaps import gap_form
 from sessions.views.participant_answers import (
     PARTIAL,
     need_card_answer,
+    need_posted_answer,
+    need_posted_words,
     page_url,
     vote_answer,
     withdraw,
@@ -125,24 +127,9 @@ def post_need(request: HttpRequest, participant: Participant) -> HttpResponse:
     except services.SessionError as exc:
         form.add_error(None, str(exc))
         return _need_form_refused(request, participant, form, exc)
-    flash = (
-        _("Thank you: your need waits for a facilitator's approval.")
-        if need.status == ContributionStatus.PENDING
-        else _("Posted. Your need is on the board.")
-    )
     if request.htmx:
-        # The author's own card comes back with the answer, with their controls on it.
-        posted = queries.posted_need(live_session, need, author=participant, posted_since=asked_at)
-        context = {
-            "need_form": NewNeedForm(action=action),
-            "flash": flash,
-            "posted": posted,
-            "live_session": live_session,
-            "participant": participant,
-            "audience": "participants",
-        }
-        return render(request, f"{PARTIAL}#need-form-result", context)
-    messages.success(request, flash)
+        return need_posted_answer(request, participant, need, posted_since=asked_at)
+    messages.success(request, need_posted_words(need))
     return redirect("sessions:participant", code=live_session.code)
 
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sessions import fragments, queries, services
-from sessions.forms import ClientKeyForm
+from sessions.enums import ContributionStatus
+from sessions.forms import ClientKeyForm, NewNeedForm
 from sessions.models import LiveSession, Mapping, Participant
 from sessions.moderation_log import quoted
 from sessions.permissions import owned_or_404
@@ -32,7 +33,7 @@ def vote_answer(
 ) -> HttpResponse:
     """The answer to a vote sent by htmx: this person's control on the item, their budget and
     the message (or the refusal, said in the control). Also the quick path's answer
-    (commonground.quick_votes), so that both answer alike. Built without the template engine
+    (commonground.quick_writes), so that both answer alike. Built without the template engine
     (sessions.fragments): it is the plenary's most frequent answer."""
     response = HttpResponse(
         fragments.vote_result(
@@ -91,6 +92,34 @@ def withdraw(
         return render(request, f"{PARTIAL}#withdrawn", context)
     messages.success(request, message)
     return redirect("sessions:participant", code=live_session.code)
+
+
+def need_posted_words(need) -> str:
+    if need.status == ContributionStatus.PENDING:
+        return _("Thank you: your need waits for a facilitator's approval.")
+    return _("Posted. Your need is on the board.")
+
+
+def need_posted_answer(
+    request: HttpRequest, participant: Participant, need, *, posted_since
+) -> HttpResponse:
+    """For htmx (the phone's outbox posts needs so): the need form emptied, with a fresh
+    submission id, the message, and the author's own card with their controls (the push that
+    reaches every phone has none). Also the quick path's answer (commonground.quick_writes),
+    so that both answer alike."""
+    live_session = participant.live_session
+    action = reverse("sessions:post_need", args=[live_session.code])
+    context = {
+        "need_form": NewNeedForm(action=action),
+        "flash": need_posted_words(need),
+        "posted": queries.posted_need(
+            live_session, need, author=participant, posted_since=posted_since
+        ),
+        "live_session": live_session,
+        "participant": participant,
+        "audience": "participants",
+    }
+    return render(request, f"{PARTIAL}#need-form-result", context)
 
 
 def need_card_answer(

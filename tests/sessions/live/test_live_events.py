@@ -179,10 +179,16 @@ def test_every_event_the_services_can_emit_has_a_redraw(monkeypatch):
     need = Need(pk=2, live_session_id=1)
     for name in dir(live_events):
         function = getattr(live_events, name)
-        # dots_changed_committed publishes after its own commit, not through _emit: its event
-        # is the one dots_changed emits (tests/test_quick_votes.py); commit_and_bump_statement
-        # is its commit's SQL.
-        skipped = ("publish", "LiveEvent", "dots_changed_committed", "commit_and_bump_statement")
+        # The *_committed functions publish after their own commit, not through _emit: their
+        # events are the ones dots_changed and need_posted emit (tests/test_quick_votes.py,
+        # test_quick_needs.py); commit_and_bump_statement is their commit's SQL.
+        skipped = (
+            "publish",
+            "LiveEvent",
+            "dots_changed_committed",
+            "need_posted_committed",
+            "commit_and_bump_statement",
+        )
         if name.startswith("_") or not callable(function) or name in skipped:
             continue
         if function.__module__ != live_events.__name__:

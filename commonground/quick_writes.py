@@ -1,17 +1,19 @@
-"""The quick way in for a plenary's votes: a dot added from the phone's outbox, answered in the
-event loop, without the thread crossing and the ORM (sessions.services.quick_votes).
+"""The quick way in for a plenary's writes: a dot added or a need posted from the phone's
+outbox, answered in the event loop, without the thread crossing and the ORM
+(sessions.services.quick_votes, quick_needs).
 
 An ASGI layer in front of Django (commonground.asgi). It takes only the plain case, ``POST
-/s/<code>/vote/`` sent by htmx with the outbox's key, adding a dot, on PostgreSQL while the
-database answers; and it takes it with Django's own pieces: Django's request, the project's
-middleware (host check, HTTPS, CSRF including its origin check, language, security and CSP
-headers, cookies) minus those with nothing to do for it (static files, Django sessions and
-users, messages: a phone is a participant by its cookie), the view's form and the view's
-answer (views.participant_answers.vote_answer). Anything else, or any step that is not plain
-(a refused CSRF check, a closed phase, a full budget, a fault), goes on to Django untouched, as
-if this layer were not there; the body is handed on as it came. A failure after the dot is
-stored also goes on: the outbox's key makes Django's view answer it as the replay it is.
-tests/test_quick_votes.py checks that both ways answer alike."""
+/s/<code>/vote/`` adding a dot or ``POST /s/<code>/needs/`` posting a need, sent by htmx with
+the outbox's key, on PostgreSQL while the database answers; and it takes it with Django's own
+pieces: Django's request, the project's middleware (host check, HTTPS, CSRF including its
+origin check, language, security and CSP headers, cookies) minus those with nothing to do for
+it (static files, Django sessions and users, messages: a phone is a participant by its
+cookie), the view's form and the view's answer (views.participant_answers). Anything else, or
+any step that is not plain (a refused CSRF check, a closed phase, a full budget, a replay, a
+fault), goes on to Django untouched, as if this layer were not there; the body is handed on as
+it came. A failure after the write is stored also goes on: the outbox's key makes Django's
+view answer it as the replay it is. tests/test_quick_votes.py and tests/test_quick_needs.py
+check that both ways answer alike."""
 
 import io
 import logging
@@ -22,28 +24,30 @@ from django.core.exceptions import DisallowedHost, ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
 from commonground import async_db
 from commonground.database_breaker import breaker
-from sessions.forms import VoteForm
+from sessions.forms import NewNeedForm, VoteForm
 from sessions.identity import cookie_name_for_code
 from sessions.permissions import plausible_code
-from sessions.services import quick_votes
+from sessions.services import quick_needs, quick_votes
 from sessions.views import participant
-from sessions.views.participant_answers import vote_answer
+from sessions.views.participant_answers import need_posted_answer, vote_answer
 
 logger = logging.getLogger(__name__)
 
-# A vote's form is about 150 bytes; anything longer is not a plain vote.
-MAX_BODY = 2048
+# A vote's form is about 150 bytes, a need's at most about 4 KB (400 characters, each up to
+# nine bytes URL-encoded); anything longer is not a plain write.
+MAX_BODY = 8192
 
-# Middleware with nothing to do for a participant's vote: static files, Django's sessions and
+# Middleware with nothing to do for a participant's write: static files, Django's sessions and
 # users and messages (a phone is a participant by its own cookie), and the database-fault
 # answer (faults here go on to Django, which gives it).
-NOT_FOR_VOTES = {
+NOT_FOR_WRITES = {
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -56,22 +60,27 @@ def _answer_of(request) -> HttpResponse:
     return request.quick_response
 
 
-class QuickVotes:
+class QuickWrites:
     def __init__(self, app) -> None:
         self.app = app
-        prefix = reverse("sessions:vote", args=["CODE"]).split("CODE")
-        self.path = re.compile(rf"^{re.escape(prefix[0])}([^/]+){re.escape(prefix[1])}$")
+        # The writes taken here: their path (with the code in it), the view Django would
+        # call (the middleware's process_view hooks, CSRF's among them, are given it), and
+        # the answer made here (None: Django's turn).
+        self.routes = [
+            (_path_of("sessions:vote"), participant.vote, _vote),
+            (_path_of("sessions:post_need"), participant.post_need, _need),
+        ]
         # The project's middleware, in order; each new-style one (no process_* hooks) gets the
         # answer from the request when called after it is made.
         self.middleware = [
             import_string(path)(_answer_of)
             for path in settings.MIDDLEWARE
-            if path not in NOT_FOR_VOTES
+            if path not in NOT_FOR_WRITES
         ]
 
     async def __call__(self, scope, receive, send) -> None:
-        code = self._code(scope)
-        if code is None:
+        route = self._route(scope)
+        if route is None:
             await self.app(scope, receive, send)
             return
         body, complete = await _read_body(receive)
@@ -79,28 +88,34 @@ class QuickVotes:
             return  # the phone went before its request was read: nobody to answer
         if complete and len(body) <= MAX_BODY:
             try:
-                if await self._answer(scope, code, body, send):
+                if await self._answer(scope, route, body, send):
                     return
             except Exception:
                 # Not answered (nothing sent yet): Django answers, and with the outbox's key
-                # a dot stored here is a replay there, never a second dot.
-                logger.exception("a quick vote went the ordinary way")
+                # a write stored here is a replay there, never a second one.
+                logger.exception("a quick write went the ordinary way")
         await self.app(scope, _replaying(body, complete, receive), send)
 
-    def _code(self, scope) -> str | None:
-        """The join code, when this may be a plain vote."""
+    def _route(self, scope) -> tuple | None:
+        """The join code, the view and the answer, when this may be a plain write."""
         if scope["type"] != "http" or scope["method"] != "POST":
             return None
-        found = self.path.match(scope["path"])
-        if found is None or not plausible_code(found[1]):
+        for path, view, answer in self.routes:  # noqa: B007 (the one found is used below)
+            found = path.match(scope["path"])
+            if found is not None:
+                break
+        else:
+            return None
+        if not plausible_code(found[1]):
             return None
         if breaker.is_open or not async_db.available():
             return None  # the database is away: Django answers 503 at once
         if (b"hx-request", b"true") not in scope["headers"]:
             return None  # the page without JavaScript: redirects and messages, Django's
-        return found[1]
+        return found[1].upper(), view, answer
 
-    async def _answer(self, scope, code: str, body: bytes, send) -> bool:
+    async def _answer(self, scope, route: tuple, body: bytes, send) -> bool:
+        code, view, answer = route
         request = ASGIRequest(scope, io.BytesIO(body))
         try:
             request.get_host()
@@ -112,24 +127,11 @@ class QuickVotes:
                 return False  # a redirect (to HTTPS, say) or a refusal: Django's to give
         for middleware in self.middleware:
             hook = getattr(middleware, "process_view", None)
-            if hook is not None and hook(request, participant.vote, (), {"code": code}):
+            if hook is not None and hook(request, view, (), {"code": code}):
                 return False  # CSRF refused: Django's page says so
-        sent = _vote_sent(request.POST)
-        if sent is None or sent["action"] != "add":
+        response = await answer(request, code)
+        if response is None:
             return False
-        if not sent["client_key"]:
-            return False  # without a key, a retry could not be told from a second dot
-        vote = await quick_votes.add_dot(
-            connection=async_db.connection,
-            code=code.upper(),
-            token=request.COOKIES.get(cookie_name_for_code(code.upper()), ""),
-            kind=sent["kind"],
-            item_id=sent["item"],
-            client_key=sent["client_key"],
-        )
-        if vote is None:
-            return False
-        response = vote_answer(request, vote.live_session, vote.kind, vote.item, vote.mine)
         add_never_cache_headers(response)  # as participant_view
         for middleware in reversed(self.middleware):
             if isinstance(middleware, MiddlewareMixin):
@@ -140,6 +142,52 @@ class QuickVotes:
                 response = middleware(request)
         await _send(response, send)
         return True
+
+
+def _path_of(name: str) -> re.Pattern:
+    prefix = reverse(name, args=["CODE"]).split("CODE")
+    return re.compile(rf"^{re.escape(prefix[0])}([^/]+){re.escape(prefix[1])}$")
+
+
+def _token(request, code: str) -> str:
+    return request.COOKIES.get(cookie_name_for_code(code), "")
+
+
+async def _vote(request, code: str) -> HttpResponse | None:
+    """A dot added (sessions.services.quick_votes), answered as the vote view answers."""
+    sent = _vote_sent(request.POST)
+    if sent is None or sent["action"] != "add":
+        return None
+    if not sent["client_key"]:
+        return None  # without a key, a retry could not be told from a second dot
+    vote = await quick_votes.add_dot(
+        connection=async_db.connection,
+        code=code,
+        token=_token(request, code),
+        kind=sent["kind"],
+        item_id=sent["item"],
+        client_key=sent["client_key"],
+    )
+    if vote is None:
+        return None
+    return vote_answer(request, vote.live_session, vote.kind, vote.item, vote.mine)
+
+
+async def _need(request, code: str) -> HttpResponse | None:
+    """A need posted (sessions.services.quick_needs), answered as the need view answers."""
+    form = NewNeedForm(request.POST)
+    if not form.is_valid():
+        return None  # the view says what is wrong, next to the form
+    asked_at = timezone.now()
+    posted = await quick_needs.post_need(
+        connection=async_db.connection,
+        code=code,
+        token=_token(request, code),
+        **form.service_fields(),
+    )
+    if posted is None:
+        return None
+    return need_posted_answer(request, posted.participant, posted.need, posted_since=asked_at)
 
 
 def _vote_sent(data) -> dict | None:
