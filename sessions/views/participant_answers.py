@@ -3,13 +3,18 @@ participant page, and the answer to withdrawing one's own contribution."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sessions import fragments, queries, services
 from sessions.enums import ContributionStatus
 from sessions.forms import ClientKeyForm, NewNeedForm
+from sessions.forms.contributions import new_client_key
 from sessions.models import LiveSession, Mapping, Participant
 from sessions.moderation_log import quoted
 from sessions.permissions import owned_or_404
@@ -110,7 +115,7 @@ def need_posted_answer(
     live_session = participant.live_session
     action = reverse("sessions:post_need", args=[live_session.code])
     context = {
-        "need_form": NewNeedForm(action=action),
+        "empty_need_form": empty_need_form(request, action),
         "flash": need_posted_words(need),
         "posted": queries.posted_need(
             live_session, need, author=participant, posted_since=posted_since
@@ -120,6 +125,37 @@ def need_posted_answer(
         "audience": "participants",
     }
     return render(request, f"{PARTIAL}#need-form-result", context)
+
+
+# The empty need form as crispy renders it, per language and form action, with stand-ins for
+# the two values each answer gives it anew: crispy takes about 4 ms of CPU to render it, as
+# much as the rest of a quick need (docs/performance.md).
+_EMPTY_NEED_FORMS: dict[tuple[str, str], str] = {}
+_EMPTY_NEED_FORMS_KEPT = 1000
+_CSRF_STAND_IN = "csrfstandin0000"
+_SUBMISSION_STAND_IN = "submissionstandin0000"
+_CRISPY = "{% load crispy_forms_tags %}{% crispy need_form %}"
+
+
+def empty_need_form(request: HttpRequest, action: str) -> str:
+    """The need form, empty, with this request's CSRF token and a fresh submission id: the
+    same HTML as ``{% crispy need_form %}`` of a new NewNeedForm (tests/sessions/
+    test_need_answers.py), rendered once per language and form action."""
+    key = (get_language(), action)
+    html = _EMPTY_NEED_FORMS.get(key)
+    if html is None:
+        form = NewNeedForm(action=action, initial={"submission_id": _SUBMISSION_STAND_IN})
+        html = (
+            engines["django"]
+            .from_string(_CRISPY)
+            .render({"need_form": form, "csrf_token": _CSRF_STAND_IN})
+        )
+        if len(_EMPTY_NEED_FORMS) >= _EMPTY_NEED_FORMS_KEPT:
+            _EMPTY_NEED_FORMS.clear()
+        _EMPTY_NEED_FORMS[key] = html
+    # Both are letters, digits, "-" and "_": nothing to escape.
+    filled = html.replace(_CSRF_STAND_IN, get_token(request))
+    return mark_safe(filled.replace(_SUBMISSION_STAND_IN, new_client_key()))  # noqa: S308  # nosec B308 B703
 
 
 def need_card_answer(

@@ -117,3 +117,44 @@ def test_input_paused_blocks_both_buttons_and_says_why():
     buttons = [attrs for tag, attrs in Elements(html).tags if tag == "button"]
     assert len(buttons) == 2 and all("disabled" in attrs for attrs in buttons)
     assert "Input is paused by the facilitators." in html
+
+
+# --- the need form emptied after a post (views.participant_answers.empty_need_form) ---------
+
+
+def test_the_emptied_need_form_is_crispys_form_with_this_requests_token_and_a_fresh_key():
+    from django.middleware.csrf import get_token
+    from django.template import engines
+
+    from sessions.forms import NewNeedForm
+    from sessions.views.participant_answers import empty_need_form
+
+    crispy = engines["django"].from_string("{% load crispy_forms_tags %}{% crispy need_form %}")
+    for language, code in (("en", "ABCD23"), ("fr", "ABCD23"), ("fr", "WXYZ45")):
+        with translation.override(language):
+            action = f"/s/{code}/needs/"
+            request = RequestFactory().post(action)
+            first = empty_need_form(request, action)
+            second = empty_need_form(request, action)  # the second from what was kept
+            keys = [Elements(html).with_attribute("name") for html in (first, second)]
+            submission_ids = [
+                next(a["value"] for a in found if a["name"] == "submission_id") for found in keys
+            ]
+            assert submission_ids[0] != submission_ids[1], "each answer a fresh submission id"
+            form = NewNeedForm(action=action, initial={"submission_id": submission_ids[1]})
+            expected = crispy.render({"need_form": form}, request)
+            token = next(a["value"] for a in keys[1] if a["name"] == "csrfmiddlewaretoken")
+            assert len(token) == 64 and token != "csrfstandin0000"
+            assert request.META["CSRF_COOKIE_NEEDS_UPDATE"], "the token's cookie is set"
+            # The same markup, but for the masked token (each rendering masks it anew).
+            assert second.replace(token, "T") == expected.replace(
+                next(
+                    a["value"]
+                    for a in Elements(expected).with_attribute("name")
+                    if a["name"] == "csrfmiddlewaretoken"
+                ),
+                "T",
+            )
+            label = {"en": 'value="Post need"', "fr": 'value="Publier le besoin"'}[language]
+            assert label in second, "in the reader's language"
+            assert get_token(request)
