@@ -1,6 +1,9 @@
 """The participant page's hottest fragments, built in Python: the vote control (drawn for every
 card of every push, 2 audiences × 2 languages, and for each vote's answer), the dot budget and
-the flash region, and the vote's answer made of the three.
+the flash region, and the vote's answer made of the three; a need's card with its dot totals
+and its author's own controls (drawn for every need of the page, each push that changes
+needs, and each answer to a need posted, edited or mapped: through the template engine a
+card took about 1.3 ms of CPU, a third of a quick need's answer).
 
 They were template partials; a vote's answer through the template engine took about 1 ms of a
 worker's CPU, more than half of the quick vote's Python (docs/performance.md). The templates
@@ -200,3 +203,205 @@ def vote_result(*, live_session, kind: str, item, mine: PersonalDots, refusal: s
         f"{dot_budget(live_session=live_session, dots_left=left)}"
         f"{flash_region(flash=refusal, level='warning' if refusal else 'success')}"
     )
+
+
+# --- a need's card on the participant page -----------------------------------------------------
+
+
+def need_dots(need, *, tally: bool = False) -> SafeString:
+    """A need's dot total; ``tally``: swapped out of band by a push of new totals."""
+    counted = ngettext("%(counter)s dot", "%(counter)s dots", need.dot_total) % {
+        "counter": need.dot_total
+    }
+    oob = ' hx-swap-oob="true"' if tally else ""
+    # Safe: numbers, and the translators' words.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        f'<span id="need-{need.pk}-dots" class="dots-total" data-dots="{need.dot_total}"{oob}>'
+        f"{counted}</span>"
+    )
+
+
+def mapping_dots(mapping, *, tally: bool = False) -> SafeString:
+    oob = ' hx-swap-oob="true"' if tally else ""
+    # Safe: numbers.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        f'<span id="mapping-{mapping.pk}-dots" data-dots="{mapping.dot_total}"{oob}>'
+        f"● {mapping.dot_total}</span>"
+    )
+
+
+def _csrf_input(csrf_token: str) -> str:
+    if not csrf_token:
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+
+
+def own_need_controls(*, live_session, need, csrf_token: str = "") -> SafeString:
+    """The author's Edit and Delete on their need: only their own page and answers have them."""
+    code = live_session.code
+    short = escape(Truncator(need.text).chars(40))
+    delete = escape(reverse("sessions:delete_need", args=[code, need.pk]))
+    confirm = escape(gettext("Delete this need, with its mappings and dots?"))
+    about = escape(Truncator(need.text).chars(60))
+    # Safe: every value escaped.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        f'\n<a class="btn btn-sm btn-outline-secondary"'
+        f' href="{escape(reverse("sessions:edit_need", args=[code, need.pk]))}">'
+        f'{escape(gettext("Edit"))}<span class="visually-hidden">: {short}</span></a>\n'
+        f'<form method="post" action="{delete}" hx-post="{delete}" hx-swap="none"'
+        f' hx-confirm="{confirm}" data-withdraw data-outbox="delete-need"'
+        f' data-outbox-target="need-{need.pk}" data-outbox-about="{about}">\n'
+        f"  {_csrf_input(csrf_token)}{client_key_input()}"
+        f'<button type="submit" class="btn btn-sm btn-outline-danger">'
+        f'{escape(gettext("Delete"))}<span class="visually-hidden">: {short}</span></button>\n'
+        "</form>\n"
+    )
+
+
+def own_mapping_controls(*, live_session, mapping, csrf_token: str = "") -> SafeString:
+    """The author's Remove on their mapping."""
+    delete = escape(reverse("sessions:delete_mapping", args=[live_session.code, mapping.pk]))
+    name = tr(mapping.strategy, "name")
+    hidden = gettext("mapping to %(name)s") % {"name": escape(name)}
+    # Safe: every value escaped; the translators' words as {% blocktranslate %} trusts them.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        f'\n<form method="post" action="{delete}" class="own-form" hx-post="{delete}"'
+        f' hx-swap="none" hx-confirm="{escape(gettext("Remove this mapping?"))}" data-withdraw'
+        f' data-outbox="delete-mapping" data-outbox-target="mapping-{mapping.pk}"'
+        f' data-outbox-about="{escape(name)}">\n'
+        f"  {_csrf_input(csrf_token)}{client_key_input()}"
+        f'<button type="submit" class="btn btn-link btn-sm">{escape(gettext("Remove"))}'
+        f'<span class="visually-hidden"> {hidden}</span></button>\n'
+        "</form>\n"
+    )
+
+
+def participant_need_card(
+    *,
+    live_session,
+    need,
+    participant=None,
+    mine: PersonalDots | None = None,
+    dots_left: int | None = None,
+    refusal: str = "",
+    csrf_token: str = "",
+) -> SafeString:
+    """A need's card on the participant page, pushed to every phone alike, so it holds nobody's
+    own controls unless ``participant`` wrote it. Elements with hx-preserve hold this viewer's
+    own parts (their dots, the controls of what they wrote): the viewer's page and the answers
+    to their own actions fill them, and htmx keeps them by id when a push replaces the card
+    around them. ``mine``, ``dots_left``, ``refusal``: this viewer's, as vote_control takes
+    them (a push has none)."""
+    actions = live_session.phase_spec.actions
+    visible = need.status == "visible"
+    pending = need.status == "pending"
+    mappings = list(need.mappings.all())
+    theirs = participant is not None and participant.pk is not None
+    viewer = {"mine": mine, "dots_left": dots_left, "refusal": refusal, "csrf_token": csrf_token}
+    parts = [
+        f'\n<li id="need-{need.pk}" class="need-card{" need-pending" if pending else ""}">\n'
+        f'  <p class="need-text"><bdi>{escape(need.text)}</bdi>'
+    ]
+    if need.edited:
+        parts.append(
+            f' <span class="small text-body-secondary">({escape(gettext("edited"))})</span>'
+        )
+    parts.append("</p>\n  ")
+    if need.context:
+        parts.append(f'<p class="need-context small"><bdi>{escape(need.context)}</bdi></p>')
+    parts.append("\n  ")
+    if "vote" in actions and visible:
+        control = vote_control(live_session=live_session, kind="need", item=need, **viewer)
+        parts.append(
+            f'\n    <div id="mine-need-{need.pk}" hx-preserve="true" class="mine">{control}</div>\n  '
+        )
+    author = need.author
+    parts.append(
+        f'\n  <p class="need-meta small">\n    <span><bdi>{escape(author.name)}</bdi></span>'
+    )
+    if author.is_remote:
+        parts.append(f' <span class="badge remote-badge">{escape(gettext("remote"))}</span>')
+    parts.append("\n    ")
+    if pending:
+        waiting = escape(gettext("waiting for a facilitator"))
+        parts.append(f'<span class="badge text-bg-warning">{waiting}</span>')
+    parts.append(f"\n    · {need_dots(need)}\n  </p>\n  ")
+    if mappings:
+        parts.append(_mappings(live_session, mappings, participant if theirs else None, viewer))
+    parts.append('\n  <div class="need-actions d-flex flex-wrap gap-2">\n    ')
+    if "mapping" in actions and visible and not live_session.input_locked:
+        href = escape(reverse("sessions:map", args=[live_session.code, need.pk]))
+        parts.append(
+            f'\n      <a class="btn btn-sm btn-primary" href="{href}" data-picker-link>'
+            f'{escape(gettext("Map to strategies"))}<span class="visually-hidden">:'
+            f" {escape(Truncator(need.text).chars(40))}</span></a>\n    "
+        )
+    own = ""
+    if theirs and need.author_id == participant.pk:
+        own = own_need_controls(live_session=live_session, need=need, csrf_token=csrf_token)
+    parts.append(
+        f'\n    <div id="own-need-{need.pk}" hx-preserve="true"'
+        f' class="own-controls d-flex flex-wrap gap-2">{own}</div>\n  </div>\n</li>\n'
+    )
+    # Safe: every value escaped, or a number, or built above from escaped parts.
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+def _mappings(live_session, mappings: list, participant, viewer: dict) -> str:
+    actions = live_session.phase_spec.actions
+    parts = ['\n    <ul class="need-mappings list-unstyled small">\n      ']
+    for mapping in mappings:
+        name = escape(tr(mapping.strategy, "name"))
+        parts.append(
+            f'\n        <li id="mapping-{mapping.pk}" class="need-mapping">\n'
+            f'          <span aria-hidden="true">→</span> <span class="visually-hidden">'
+            f"{escape(gettext('Mapped to'))}</span> <strong>{name}</strong>\n"
+            f'          <span class="text-body-secondary">'
+            f"({escape(mapping.strategy.get_approach_display())}) · {mapping_dots(mapping)}"
+            "</span>\n          "
+        )
+        if mapping.reason:
+            parts.append(
+                f'<br><span class="mapping-reason">“<bdi>{escape(mapping.reason)}</bdi>”</span>'
+            )
+        parts.append("\n          ")
+        if "gap" in actions:
+            href = escape(reverse("sessions:gap", args=[live_session.code]))
+            hidden = gettext("for this need and %(name)s") % {"name": name}
+            parts.append(
+                f'\n            <a class="btn btn-sm btn-outline-secondary"'
+                f' href="{href}?mapping={mapping.pk}">{escape(gettext("Note a gap"))}'
+                f'<span class="visually-hidden"> {hidden}</span></a>\n          '
+            )
+        own = ""
+        if participant is not None and mapping.author_id == participant.pk:
+            own = own_mapping_controls(
+                live_session=live_session, mapping=mapping, csrf_token=viewer["csrf_token"]
+            )
+        parts.append(
+            f'\n          <span id="own-mapping-{mapping.pk}" hx-preserve="true"'
+            f' class="own-controls">{own}</span>\n        </li>\n      '
+        )
+    parts.append("\n    </ul>\n    ")
+    if "vote" in actions:
+        summary = ngettext(
+            "Dots for its %(counter)s mapping", "Dots for its %(counter)s mappings", len(mappings)
+        ) % {"counter": len(mappings)}
+        parts.append(
+            "\n      \n      "
+            f'<details class="mapping-votes">\n        <summary>{summary}</summary>\n'
+            '        <ul class="list-unstyled mb-0">\n          '
+        )
+        for mapping in mappings:
+            control = vote_control(
+                live_session=live_session, kind="mapping", item=mapping, **viewer
+            )
+            parts.append(
+                f'\n            <li class="mapping-vote"><p class="mapping-vote-name small mb-1">'
+                f"→ {escape(tr(mapping.strategy, 'name'))}</p>\n"
+                f'              <div id="mine-mapping-{mapping.pk}" hx-preserve="true"'
+                f' class="mine">{control}</div>\n            </li>\n          '
+            )
+        parts.append("\n        </ul>\n      </details>\n    ")
+    parts.append("\n  ")
+    return "".join(parts)

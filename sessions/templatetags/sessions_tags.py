@@ -48,6 +48,45 @@ def vote_control(context, kind: str, item) -> str:
     )
 
 
+@register.simple_tag(takes_context=True)
+def participant_need_card(context, need) -> str:
+    """A need's card on the participant page (sessions.fragments), with this viewer's own
+    parts when the context has them (a push has none)."""
+    return fragments.participant_need_card(
+        live_session=context["live_session"],
+        need=need,
+        participant=context.get("participant") or None,
+        mine=context.get("mine"),
+        dots_left=context.get("dots_left"),
+        refusal=context.get("refusal", ""),
+        csrf_token=_csrf_token(context),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def need_dots(context, need) -> str:
+    return fragments.need_dots(need, tally=bool(context.get("tally")))
+
+
+@register.simple_tag(takes_context=True)
+def mapping_dots(context, mapping) -> str:
+    return fragments.mapping_dots(mapping, tally=bool(context.get("tally")))
+
+
+@register.simple_tag(takes_context=True)
+def own_need_controls(context, need) -> str:
+    return fragments.own_need_controls(
+        live_session=context["live_session"], need=need, csrf_token=_csrf_token(context)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def own_mapping_controls(context, mapping) -> str:
+    return fragments.own_mapping_controls(
+        live_session=context["live_session"], mapping=mapping, csrf_token=_csrf_token(context)
+    )
+
+
 def _csrf_token(context) -> str:
     """As ``{% csrf_token %}`` reads it: none without a request (a push)."""
     token = str(context.get("csrf_token") or "")

@@ -1,11 +1,12 @@
-"""The vote control, the dot budget and the flash region, built in Python (sessions.fragments)
-for the page, the pushes and each vote's answer: what a participant's words and a refusal
-become in the markup, in both languages, with and without the page's request."""
+"""The vote control, the dot budget, the flash region and a need's card, built in Python
+(sessions.fragments) for the page, the pushes and the answers: what a participant's words and
+a refusal become in the markup, in both languages, with and without the page's request."""
 
 from html.parser import HTMLParser
 
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import translation
 
 from sessions import fragments
@@ -117,6 +118,85 @@ def test_input_paused_blocks_both_buttons_and_says_why():
     buttons = [attrs for tag, attrs in Elements(html).tags if tag == "button"]
     assert len(buttons) == 2 and all("disabled" in attrs for attrs in buttons)
     assert "Input is paused by the facilitators." in html
+
+
+# --- a need's card (sessions.fragments.participant_need_card) ----------------------------------
+
+
+def card_of(phase="needs", *, viewer="author", status="visible", mapped=True, **session):
+    """A need by "Ana <b>" with, when ``mapped``, her mapping and someone else's; the card as
+    ``viewer`` ("author", "other", or None for a push) sees it."""
+    from sessions.models import Mapping, Participant
+    from taxonomy.models import Strategy
+
+    live_session = LiveSession(pk=7, code="ABCD23", phase=phase, dot_budget=5, dot_cap=3, **session)
+    ana = Participant(pk=1, live_session=live_session, display_name="Ana <b>", presence="remote")
+    other = Participant(pk=2, live_session=live_session, pseudonym="calm-heron", presence="room")
+    need = Need(pk=3, live_session=live_session, author=ana, status=status, edited=True)
+    need.text, need.context, need.dot_total = 'Safer "streams" <script>x</script>', "Twitch & co", 1
+    mappings = []
+    if mapped:
+        for pk, author, name in ((20, ana, "Réseaux <i>"), (21, other, "Audits")):
+            strategy = Strategy(pk=pk, name=name, approach="platform")
+            mapping = Mapping(pk=pk, live_session=live_session, need=need, author=author)
+            mapping.strategy, mapping.reason, mapping.dot_total = strategy, "parce que <b>", 0
+            mappings.append(mapping)
+    empty = Need.objects.none()
+    empty._result_cache, empty._prefetch_done = mappings, True
+    need._prefetched_objects_cache = {"mappings": empty}
+    who = {"author": ana, "other": other, None: None}[viewer]
+    return fragments.participant_need_card(
+        live_session=live_session, need=need, participant=who, csrf_token="TOKEN" if who else ""
+    )
+
+
+def test_a_cards_words_are_shown_as_words_never_as_markup():
+    card = card_of("gaps")
+    assert "<script>" not in card and "&lt;script&gt;" in card
+    assert "Ana &lt;b&gt;" in card and "Twitch &amp; co" in card
+    assert "Réseaux &lt;i&gt;" in card and "parce que &lt;b&gt;" in card
+    assert "<b>" not in card and "<i>" not in card
+    text = "".join(Elements(card).text)
+    assert 'Safer "streams" <script>x</script>' in text, "read back as typed"
+
+
+def test_only_the_author_gets_the_controls_of_what_they_wrote():
+    mine, theirs, pushed = card_of(), card_of(viewer="other"), card_of(viewer=None)
+    assert "/needs/3/edit/" in mine and "/needs/3/delete/" in mine
+    assert "/mappings/20/delete/" in mine and "/mappings/21/delete/" not in mine
+    assert "/needs/3/" not in theirs and "/mappings/20/delete/" not in theirs
+    assert "/mappings/21/delete/" in theirs, "their own mapping on Ana's need"
+    assert "/edit/" not in pushed and "/delete/" not in pushed
+    # The slots are there for everyone: the author's own page fills them, htmx keeps them.
+    for card in (mine, theirs, pushed):
+        slots = {attrs["id"] for attrs in Elements(card).with_attribute("hx-preserve")}
+        assert {"own-need-3", "own-mapping-20", "own-mapping-21"} <= slots
+    assert 'name="csrfmiddlewaretoken" value="TOKEN"' in mine
+    assert "csrfmiddlewaretoken" not in pushed
+
+
+def test_each_phase_offers_what_it_allows_on_a_card():
+    needs, mapping, voting, gaps = (card_of(p) for p in ("needs", "mapping", "voting", "gaps"))
+    assert "data-picker-link" in mapping and "data-picker-link" not in needs + voting + gaps
+    assert "data-picker-link" not in card_of("mapping", input_locked=True)
+    assert "vote-control" in voting and "mapping-votes" in voting
+    assert "vote-control" not in needs + mapping + gaps
+    assert "Dots for its 2 mappings" in voting
+    assert f'href="{reverse("sessions:gap", args=["ABCD23"])}?mapping=20"' in gaps
+    assert "Note a gap" in gaps and "Note a gap" not in voting
+
+
+def test_a_pending_need_says_it_waits_and_takes_no_dots():
+    card = card_of("voting", status="pending", mapped=False)
+    assert "need-pending" in card and "waiting for a facilitator" in card
+    assert "mine-need-3" not in card, "no dots on a need nobody else sees yet"
+
+
+def test_a_card_speaks_the_participants_language():
+    with translation.override("fr"):
+        card = card_of("voting")
+    assert "(modifié)" in card and "à distance" in card
+    assert "Réseaux" in card
 
 
 # --- the need form emptied after a post (views.participant_answers.empty_need_form) ---------
