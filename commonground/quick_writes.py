@@ -1,27 +1,31 @@
-"""The quick way in for a plenary's writes: a dot added or a need posted from the phone's
-outbox, answered in the event loop, without the thread crossing and the ORM
-(sessions.services.quick_votes, quick_needs).
+"""The quick way in for a plenary's writes: a dot added, a need posted or a need mapped from the
+phone's outbox, stored in the event loop without the thread crossing and the ORM
+(sessions.services.quick_votes, quick_needs, quick_mappings).
 
 An ASGI layer in front of Django (commonground.asgi). It takes only the plain case, ``POST
-/s/<code>/vote/`` adding a dot or ``POST /s/<code>/needs/`` posting a need, sent by htmx with
-the outbox's key, on PostgreSQL while the database answers; and it takes it with Django's own
-pieces: Django's request, the project's middleware (host check, HTTPS, CSRF including its
-origin check, language, security and CSP headers, cookies) minus those with nothing to do for
-it (static files, Django sessions and users, messages: a phone is a participant by its
-cookie), the view's form and the view's answer (views.participant_answers). Anything else, or
-any step that is not plain (a refused CSRF check, a closed phase, a full budget, a replay, a
-fault), goes on to Django untouched, as if this layer were not there; the body is handed on as
-it came. A failure after the write is stored also goes on: the outbox's key makes Django's
-view answer it as the replay it is. tests/test_quick_votes.py and tests/test_quick_needs.py
-check that both ways answer alike."""
+/s/<code>/vote/`` adding a dot, ``POST /s/<code>/needs/`` posting a need or ``POST
+/s/<code>/needs/<id>/map/`` mapping one, sent by htmx with the outbox's key, on PostgreSQL
+while the database answers; and it takes it with Django's own pieces: Django's request, the
+project's middleware (host check, HTTPS, CSRF including its origin check, language, security
+and CSP headers, cookies) minus those with nothing to do for it (static files, Django sessions
+and users, messages: a phone is a participant by its cookie), the view's form and the view's
+answer (views.participant_answers; a mapping's reads the need's card again in a thread, as the
+read layer is the ORM's). Anything else, or any step that is not plain (a refused CSRF check,
+a closed phase, a full budget, a replay, a fault), goes on to Django untouched, as if this
+layer were not there; the body is handed on as it came. A failure after the write is stored
+also goes on: the outbox's key makes Django's view answer it as the replay it is.
+tests/test_quick_votes.py, test_quick_needs.py and test_quick_mappings.py check that both ways
+answer alike."""
 
 import io
 import logging
 import re
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, ValidationError
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -31,12 +35,12 @@ from django.utils.module_loading import import_string
 
 from commonground import async_db
 from commonground.database_breaker import breaker
-from sessions.forms import NewNeedForm, VoteForm
+from sessions.forms import MappingForm, NewNeedForm, VoteForm
 from sessions.identity import cookie_name_for_code
 from sessions.permissions import plausible_code
-from sessions.services import quick_needs, quick_votes
+from sessions.services import quick_mappings, quick_needs, quick_votes
 from sessions.views import participant
-from sessions.views.participant_answers import need_posted_answer, vote_answer
+from sessions.views.participant_answers import mapped_answer, need_posted_answer, vote_answer
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class QuickWrites:
         self.routes = [
             (_path_of("sessions:vote"), participant.vote, _vote),
             (_path_of("sessions:post_need"), participant.post_need, _need),
+            (_path_of("sessions:map", "need_id"), participant.map_need, _map),
         ]
         # The project's middleware, in order; each new-style one (no process_* hooks) gets the
         # answer from the request when called after it is made.
@@ -106,16 +111,17 @@ class QuickWrites:
                 break
         else:
             return None
-        if not plausible_code(found[1]):
+        if not plausible_code(found["code"]):
             return None
         if breaker.is_open or not async_db.available():
             return None  # the database is away: Django answers 503 at once
         if (b"hx-request", b"true") not in scope["headers"]:
             return None  # the page without JavaScript: redirects and messages, Django's
-        return found[1].upper(), view, answer
+        kwargs = {name: int(value) for name, value in found.groupdict().items() if name != "code"}
+        return found["code"].upper(), kwargs, view, answer
 
     async def _answer(self, scope, route: tuple, body: bytes, send) -> bool:
-        code, view, answer = route
+        code, kwargs, view, answer = route
         request = ASGIRequest(scope, io.BytesIO(body))
         try:
             request.get_host()
@@ -127,9 +133,9 @@ class QuickWrites:
                 return False  # a redirect (to HTTPS, say) or a refusal: Django's to give
         for middleware in self.middleware:
             hook = getattr(middleware, "process_view", None)
-            if hook is not None and hook(request, view, (), {"code": code}):
+            if hook is not None and hook(request, view, (), {"code": code, **kwargs}):
                 return False  # CSRF refused: Django's page says so
-        response = await answer(request, code)
+        response = await answer(request, code, **kwargs)
         if response is None:
             return False
         add_never_cache_headers(response)  # as participant_view
@@ -144,9 +150,13 @@ class QuickWrites:
         return True
 
 
-def _path_of(name: str) -> re.Pattern:
-    prefix = reverse(name, args=["CODE"]).split("CODE")
-    return re.compile(rf"^{re.escape(prefix[0])}([^/]+){re.escape(prefix[1])}$")
+def _path_of(name: str, *ids: str) -> re.Pattern:
+    """The path of the URL ``name`` as a pattern: the code, then the ids named ``ids``."""
+    path = re.escape(reverse(name, args=["CODE", *(90000 + i for i in range(len(ids)))]))
+    path = path.replace("CODE", "(?P<code>[^/]+)", 1)
+    for i, id_name in enumerate(ids):
+        path = path.replace(str(90000 + i), rf"(?P<{id_name}>[0-9]{{1,18}})", 1)
+    return re.compile(f"^{path}$")
 
 
 def _token(request, code: str) -> str:
@@ -188,6 +198,34 @@ async def _need(request, code: str) -> HttpResponse | None:
     if posted is None:
         return None
     return need_posted_answer(request, posted.participant, posted.need, posted_since=asked_at)
+
+
+async def _map(request, code: str, need_id: int) -> HttpResponse | None:
+    """A need mapped (sessions.services.quick_mappings), answered as the picker's view answers
+    the phone's outbox: the need's card read again, in a thread (the read layer is the ORM's)."""
+    sent = [value for value in request.POST.getlist("strategies") if value.isdecimal()]
+    form = MappingForm(request.POST, strategy_ids=sent)
+    if not form.is_valid():
+        return None  # the view says what is wrong, next to the picker
+    mapped = await quick_mappings.map_need(
+        connection=async_db.connection,
+        code=code,
+        token=_token(request, code),
+        need_id=need_id,
+        strategy_ids=[int(pk) for pk in form.cleaned_data["strategies"]],
+        reason=form.cleaned_data["reason"],
+        client_key=form.cleaned_data["client_key"],
+    )
+    if mapped is None:
+        return None
+    return await sync_to_async(_mapped_answer, thread_sensitive=False)(request, mapped)
+
+
+def _mapped_answer(request, mapped) -> HttpResponse:
+    try:
+        return mapped_answer(request, mapped.participant, mapped.need.pk, mapped.created)
+    finally:
+        connection.close()  # the executor's thread keeps no connection of its own
 
 
 def _vote_sent(data) -> dict | None:

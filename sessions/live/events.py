@@ -91,6 +91,16 @@ async def need_posted_committed(need: Need) -> None:
     await _publish_committed(kinds.NeedPosted(need.live_session_id, need_id=need.pk))
 
 
+async def need_mapped_committed(need: Need, mappings: list[Mapping]) -> None:
+    """``need_mapped`` for mappings committed, and the sequence bumped, on psycopg's async
+    connection (sessions.services.quick_mappings)."""
+    await _publish_committed(
+        kinds.NeedMapped(
+            need.live_session_id, need_id=need.pk, mapping_ids=[m.pk for m in mappings]
+        )
+    )
+
+
 async def _publish_committed(event: LiveEvent) -> None:
     """What ``_emit`` does after a commit, from the event loop."""
     if coalescer.coalescer.pushes_from_caller():

@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from sessions.live import events
-from sessions.models import Participant
+from sessions.models import ClientWrite, LiveSession, Participant
 
 # As services.joining.touch: a participant's last activity is written at most once a minute.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -26,6 +26,22 @@ def columns(model: type[Model], alias: str) -> tuple[list[str], str]:
     """The model's fields (attnames, for from_db) and its columns as a select list."""
     fields = model._meta.concrete_fields
     return [f.attname for f in fields], ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
+
+
+def locked_with_replay() -> str:
+    """The participant's row locked FOR UPDATE (as locked_participant), found by their hashed
+    token and the session's code; whether the key was used already (a ClientWrite, as
+    ``replays.replayed``); and the session as it is now (``LiveSession`` columns, in order, after
+    ``id, removed_at, last_seen_at, replayed``). Parameters: hash, code, key."""
+    _, session_columns = columns(LiveSession, "s")
+    # nosec B608: table and column names are the models' own, quoted; values are parameters.
+    return (
+        "SELECT p.id, p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
+        f" {quote(ClientWrite._meta.db_table)} w WHERE w.participant_id = p.id"
+        f" AND w.key = %(key)s), {session_columns} FROM {quote(Participant._meta.db_table)} p"
+        f" JOIN {quote(LiveSession._meta.db_table)} s ON s.id = p.live_session_id"
+        " WHERE p.token_hash = %(hash)s AND s.code = %(code)s FOR UPDATE OF p"
+    )
 
 
 def touch_statement() -> str:

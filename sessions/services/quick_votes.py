@@ -27,7 +27,7 @@ from psycopg_pool import PoolTimeout
 from sessions.enums import ContributionStatus
 from sessions.identity import hash_token
 from sessions.live import events
-from sessions.models import ClientWrite, LiveSession, Mapping, Need, Participant, Vote
+from sessions.models import ClientWrite, LiveSession, Mapping, Need, Vote
 from sessions.queries.common import PersonalDots, dots_by_item
 from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import WRITES_PER_MINUTE, require_phase
@@ -37,6 +37,7 @@ from sessions.services.quick_sql import (
     StepAside,
     columns,
     commit,
+    locked_with_replay,
     prepared,
     quote,
     roll_back_quietly,
@@ -50,13 +51,11 @@ logger = logging.getLogger(__name__)
 
 def _statements() -> dict[str, str]:
     """The statements, made once from the models' own table and column names (never input)."""
-    session_fields, session_columns = columns(LiveSession, "s")
+    session_fields, _ = columns(LiveSession, "s")
     need_fields, need_columns = columns(Need, "n")
     mapping_fields, mapping_columns = columns(Mapping, "m")
     strategy_fields, strategy_columns = columns(Strategy, "t")
     tables = {
-        "participant": quote(Participant._meta.db_table),
-        "session": quote(LiveSession._meta.db_table),
         "need": quote(Need._meta.db_table),
         "mapping": quote(Mapping._meta.db_table),
         "strategy": quote(Strategy._meta.db_table),
@@ -69,14 +68,7 @@ def _statements() -> dict[str, str]:
         )
         for kind in ("need", "mapping")
     }
-    # Their row locked, as locked_participant; the session as it is now; the key's replay.
-    lock = (
-        f"SELECT p.id, p.removed_at, p.last_seen_at, EXISTS (SELECT 1 FROM"  # noqa: S608  # nosec B608
-        f" {tables['client_write']} w WHERE w.participant_id = p.id AND w.key = %(key)s),"
-        f" {session_columns} FROM {tables['participant']} p"
-        f" JOIN {tables['session']} s ON s.id = p.live_session_id"
-        " WHERE p.token_hash = %(hash)s AND s.code = %(code)s FOR UPDATE OF p"
-    )
+    lock = locked_with_replay()
     share_need = (
         f"SELECT {need_columns} FROM {tables['need']} n"  # noqa: S608  # nosec B608
         " WHERE n.id = %(item)s FOR SHARE"

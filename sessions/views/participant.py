@@ -24,6 +24,8 @@ from sessions.views.decorators import participant_view
 from sessions.views.gaps import gap_form
 from sessions.views.participant_answers import (
     PARTIAL,
+    mapped_answer,
+    mapped_words,
     need_card_answer,
     need_posted_answer,
     need_posted_words,
@@ -225,13 +227,9 @@ def map_need(request: HttpRequest, participant: Participant, need_id: int) -> Ht
             form.add_error(None, str(exc))
             refusal = exc
         else:
-            if created:
-                names = ", ".join(m.strategy.localized("name") for m in created)
-                said = _("Mapped to %(names)s.") % {"names": names}
-            else:
-                said = _("Those mappings already exist: you can vote on them in the voting phase.")
             if request.htmx:  # the phone's outbox: it goes back to the page itself
-                return need_card_answer(request, participant, need.pk, said, created)
+                return mapped_answer(request, participant, need.pk, created)
+            said = mapped_words(created)
             (messages.success if created else messages.info)(request, said)
             # Back to the top of the page, where the next need to map is offered.
             return redirect(page_url(live_session))

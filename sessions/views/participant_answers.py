@@ -158,6 +158,22 @@ def empty_need_form(request: HttpRequest, action: str) -> str:
     return mark_safe(filled.replace(_SUBMISSION_STAND_IN, new_client_key()))  # noqa: S308  # nosec B308 B703
 
 
+def mapped_words(created: list[Mapping]) -> str:
+    if created:
+        names = ", ".join(mapping.strategy.localized("name") for mapping in created)
+        return _("Mapped to %(names)s.") % {"names": names}
+    return _("Those mappings already exist: you can vote on them in the voting phase.")
+
+
+def mapped_answer(
+    request: HttpRequest, participant: Participant, need_id: int, created: list[Mapping]
+) -> HttpResponse:
+    """For htmx (the phone's outbox maps so): the message and the need's card as its author
+    sees it. Also the quick path's answer (commonground.quick_writes), so that both answer
+    alike."""
+    return need_card_answer(request, participant, need_id, mapped_words(created), created)
+
+
 def need_card_answer(
     request: HttpRequest, participant: Participant, need_id: int, flash: str, mappings=()
 ) -> HttpResponse:

@@ -180,13 +180,15 @@ def test_every_event_the_services_can_emit_has_a_redraw(monkeypatch):
     for name in dir(live_events):
         function = getattr(live_events, name)
         # The *_committed functions publish after their own commit, not through _emit: their
-        # events are the ones dots_changed and need_posted emit (tests/test_quick_votes.py,
-        # test_quick_needs.py); commit_and_bump_statement is their commit's SQL.
+        # events are the ones dots_changed, need_posted and need_mapped emit
+        # (tests/test_quick_votes.py, test_quick_needs.py, test_quick_mappings.py);
+        # commit_and_bump_statement is their commit's SQL.
         skipped = (
             "publish",
             "LiveEvent",
             "dots_changed_committed",
             "need_posted_committed",
+            "need_mapped_committed",
             "commit_and_bump_statement",
         )
         if name.startswith("_") or not callable(function) or name in skipped:
