@@ -7,20 +7,17 @@ Through the ASGI application as a server calls it, on PostgreSQL (CI sets DATABA
 quick path has no SQLite version, and SQLite takes the ordinary way."""
 
 import secrets
-from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from sessions import services
 from sessions.enums import ContributionStatus, Phase
-from sessions.identity import participant_cookie_name
 from sessions.live import events
 from sessions.models import ClientWrite, LiveSession, Mapping
 from sessions.services import quick_mappings, quick_sql
 from taxonomy.models import Strategy
-from tests.asgi_requests import CSRF, comparable, send_all, text
+from tests.asgi_requests import ON_POSTGRESQL, comparable, htmx_post, recorded, send_all, text
 from tests.factories import (
     MappingFactory,
     NeedFactory,
@@ -29,28 +26,14 @@ from tests.factories import (
     TaxonomyFactory,
 )
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the quick path is PostgreSQL's (CI runs it)"
-    ),
-]
+pytestmark = ON_POSTGRESQL
 
 
 @pytest.fixture
 def quick_answers(monkeypatch):
     """What the quick path decided for each mapping: a QuickMapping (it answered) or None (it
     stepped aside and the ordinary view answered)."""
-    decided: list = []
-    real = quick_mappings.map_need
-
-    async def recording(**kwargs):
-        result = await real(**kwargs)
-        decided.append(result)
-        return result
-
-    monkeypatch.setattr(quick_mappings, "map_need", recording)
-    return decided
+    return recorded(monkeypatch, quick_mappings, "map_need")
 
 
 @pytest.fixture
@@ -70,19 +53,9 @@ def map_message(participant, need, strategies, *, key=None, reason="", **changes
     fields.append(("reason", reason))
     if key is not False:
         fields.append(("client_key", key or secrets.token_urlsafe(12)))
-    headers = {
-        "host": "testserver",
-        "content-type": "application/x-www-form-urlencoded",
-        "cookie": f"{participant_cookie_name(session)}={participant.token}; csrftoken={CSRF}",
-        "x-csrftoken": CSRF,
-        "hx-request": "true",
-    }
-    headers.update(changes)
-    return {
-        "path": reverse("sessions:map", args=[session.code, need.pk]),
-        "body": urlencode(fields).encode(),
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items() if v is not None],
-    }
+    return htmx_post(
+        participant, reverse("sessions:map", args=[session.code, need.pk]), fields, **changes
+    )
 
 
 def test_a_mapping_from_the_outbox_is_stored_in_the_event_loop(mapping, quick_answers):

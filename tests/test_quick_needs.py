@@ -7,43 +7,26 @@ Through the ASGI application as a server calls it, on PostgreSQL (CI sets DATABA
 quick path has no SQLite version, and SQLite takes the ordinary way."""
 
 import secrets
-from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from sessions import services
 from sessions.enums import ContributionStatus, Phase
-from sessions.identity import participant_cookie_name
 from sessions.live import events
 from sessions.models import LiveSession, MergeSuggestion, Need
 from sessions.services import quick_needs, quick_sql
-from tests.asgi_requests import CSRF, comparable, send_all, text
+from tests.asgi_requests import ON_POSTGRESQL, comparable, htmx_post, recorded, send_all, text
 from tests.factories import ParticipantFactory
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the quick path is PostgreSQL's (CI runs it)"
-    ),
-]
+pytestmark = ON_POSTGRESQL
 
 
 @pytest.fixture
 def quick_answers(monkeypatch):
     """What the quick path decided for each post: a QuickNeed (it answered) or None (it
     stepped aside and the ordinary view answered)."""
-    decided: list = []
-    real = quick_needs.post_need
-
-    async def recording(**kwargs):
-        result = await real(**kwargs)
-        decided.append(result)
-        return result
-
-    monkeypatch.setattr(quick_needs, "post_need", recording)
-    return decided
+    return recorded(monkeypatch, quick_needs, "post_need")
 
 
 @pytest.fixture
@@ -56,19 +39,9 @@ def need_message(participant, text="Safer streams for moderators", *, key=None, 
     fields = {"text": text, "context": "Twitch"}
     if key is not False:
         fields["submission_id"] = key or secrets.token_hex(16)
-    headers = {
-        "host": "testserver",
-        "content-type": "application/x-www-form-urlencoded",
-        "cookie": f"{participant_cookie_name(session)}={participant.token}; csrftoken={CSRF}",
-        "x-csrftoken": CSRF,
-        "hx-request": "true",
-    }
-    headers.update(changes)
-    return {
-        "path": reverse("sessions:post_need", args=[session.code]),
-        "body": urlencode(fields).encode(),
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items() if v is not None],
-    }
+    return htmx_post(
+        participant, reverse("sessions:post_need", args=[session.code]), fields, **changes
+    )
 
 
 def test_a_need_from_the_outbox_is_stored_and_answered_in_the_event_loop(posting, quick_answers):

@@ -7,10 +7,8 @@ Through the ASGI application as a server calls it, on PostgreSQL (CI sets DATABA
 quick path has no SQLite version, and SQLite takes the ordinary way."""
 
 import secrets
-from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from psycopg_pool import PoolTimeout
 
@@ -18,35 +16,20 @@ from commonground import async_db
 from commonground.database_breaker import breaker
 from sessions import services
 from sessions.enums import ContributionStatus, Phase
-from sessions.identity import participant_cookie_name
 from sessions.live import events
 from sessions.models import LiveSession, Vote
 from sessions.services import quick_sql, quick_votes
-from tests.asgi_requests import CSRF, comparable, send_all, text
+from tests.asgi_requests import ON_POSTGRESQL, comparable, htmx_post, recorded, send_all, text
 from tests.factories import MappingFactory, NeedFactory, ParticipantFactory
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the quick path is PostgreSQL's (CI runs it)"
-    ),
-]
+pytestmark = ON_POSTGRESQL
 
 
 @pytest.fixture
 def quick_answers(monkeypatch):
     """What the quick path decided for each request: a QuickVote (it answered) or None (it
     stepped aside and the ordinary view answered)."""
-    decided: list = []
-    real = quick_votes.add_dot
-
-    async def recording(**kwargs):
-        result = await real(**kwargs)
-        decided.append(result)
-        return result
-
-    monkeypatch.setattr(quick_votes, "add_dot", recording)
-    return decided
+    return recorded(monkeypatch, quick_votes, "add_dot")
 
 
 @pytest.fixture
@@ -65,19 +48,7 @@ def vote_message(participant, item, *, kind="need", key=None, action="add", **ch
     fields = {"kind": kind, "item": item.pk, "action": action}
     if key is not False:
         fields["client_key"] = key or secrets.token_urlsafe(12)
-    headers = {
-        "host": "testserver",
-        "content-type": "application/x-www-form-urlencoded",
-        "cookie": f"{participant_cookie_name(session)}={participant.token}; csrftoken={CSRF}",
-        "x-csrftoken": CSRF,
-        "hx-request": "true",
-    }
-    headers.update(changes)
-    return {
-        "path": reverse("sessions:vote", args=[session.code]),
-        "body": urlencode(fields).encode(),
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items() if v is not None],
-    }
+    return htmx_post(participant, reverse("sessions:vote", args=[session.code]), fields, **changes)
 
 
 def test_a_dot_from_the_outbox_is_stored_and_answered_in_the_event_loop(voting, quick_answers):

@@ -20,42 +20,37 @@ a rate limit, a database fault). So the rules stay where they are, and this path
 ever agree with them or step aside (tests/test_quick_mappings.py)."""
 
 import copy
-import logging
 from dataclasses import dataclass
+from functools import cache
 
-import psycopg
 from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg_pool import PoolTimeout
 
 from sessions.enums import ContributionStatus
 from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import REASON_MAX_LENGTH, ClientWrite, LiveSession, Mapping, Need, Participant
-from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import WRITES_PER_MINUTE, clean_text, initial_status, require_phase
 from sessions.services.errors import SessionError
 from sessions.services.quick_sql import (
-    CommitUnknown,
     StepAside,
+    WrittenBy,
     columns,
-    commit,
     locked_with_replay,
     prepared,
     quote,
-    roll_back_quietly,
+    write_once,
 )
 from sessions.services.replays import clean_key
 from taxonomy.models import Strategy
-
-logger = logging.getLogger(__name__)
 
 # A phone maps a need onto a few strategies at a time; more is not the plain case.
 MOST_STRATEGIES = 20
 
 
-def _statements() -> dict:
+@cache
+def _sql() -> dict:
     """The statements, made once from the models' own table and column names (never input)."""
     session_fields, _ = columns(LiveSession, "s")
     need_fields, need_columns = columns(Need, "n")
@@ -110,18 +105,8 @@ def _statements() -> dict:
     }
 
 
-_SQL: dict | None = None
-
-
-def _sql() -> dict:
-    global _SQL
-    if _SQL is None:
-        _SQL = _statements()
-    return _SQL
-
-
 @dataclass
-class QuickMapping:
+class QuickMapping(WrittenBy):
     """What the answer to a mapping made here shows."""
 
     participant: Participant  # with its session
@@ -152,70 +137,28 @@ async def map_need(
         reason = clean_text(reason, field=_("Reason"), max_length=REASON_MAX_LENGTH, required=False)
     except SessionError:
         return None  # said in words by the ordinary path
-    sql = _sql()
     token_hash = hash_token(token)
-    counted = None
-    try:
-        # Counted before any row is read, holding no connection (as services.common's).
-        counted = await ahit("write", token_hash, limit=WRITES_PER_MINUTE, window=60)
-        values = {
-            "hash": token_hash,
-            "code": code,
-            "key": client_key,
-            "need": need_id,
-            "strategies": strategy_ids,
-            "reason": reason,
-        }
-        mapped = await _map(connection, sql, values)
-    except RateLimited:
-        mapped = None
-    except (psycopg.Error, PoolTimeout, OSError) as error:
-        # A fault, a deadlock, a lock conflict: nothing written (the transaction rolled back);
-        # the ordinary path, with its retries, circuit breaker and 503, takes it from here.
-        logger.info("a mapping went the ordinary way: %s", error.__class__.__name__)
-        mapped = None
-    if mapped is None and counted:
-        # The ordinary view, which answers instead, counts this mapping: once is enough.
-        await agive_back(counted)
-    return mapped
-
-
-async def _map(connection, sql: dict, values: dict) -> QuickMapping | None:
-    async with connection() as conn:
-        try:
-            mapped = await _in_transaction(conn, sql, values)
-        except CommitUnknown as unknown:
-            # Whether they were stored is unknown: pushed anyway (a push shows what is
-            # stored), and the ordinary path answers, with the mappings made if they were.
-            await _mapped(unknown.written)
-            raise unknown.__cause__ from None
-    if mapped is not None:
-        await _mapped(mapped)
-    return mapped
-
-
-async def _in_transaction(conn, sql: dict, values: dict) -> QuickMapping | None:
-    """The mapping's transaction, opened by hand on the autocommit connection so that BEGIN
-    and COMMIT travel with the statements next to them. None: rolled back, nothing written."""
-    try:
-        mapped = await _insert(conn, sql, values)
-    except StepAside:
-        await conn.execute("ROLLBACK")
-        return None
-    except BaseException:
-        await roll_back_quietly(conn)
-        raise
-    await commit(
-        conn,
-        live_session_id=mapped.need.live_session_id,
-        participant_id=mapped.participant.pk,
-        last_seen_at=mapped.participant.last_seen_at,
-        written=mapped,
+    values = {
+        "hash": token_hash,
+        "code": code,
+        "key": client_key,
+        "need": need_id,
+        "strategies": strategy_ids,
+        "reason": reason,
+    }
+    return await write_once(
+        connection=connection,
+        limits=[("write", token_hash, WRITES_PER_MINUTE)],
+        write=lambda conn: _insert(conn, _sql(), values),
+        published=_mapped,
+        what="mapping",
     )
-    return mapped
 
 
 async def _insert(conn, sql: dict, values: dict) -> QuickMapping:
+    """The mapping's transaction: BEGIN with the lock, the replay, the session, the need, the
+    strategies and the pairs mapped; the new pairs with the key; COMMIT with the sequence's
+    bump (write_once's)."""
     cursor = await conn.execute(sql["begin"], values)
     cursor.nextset()
     row = await cursor.fetchone()
@@ -290,10 +233,6 @@ async def _insert(conn, sql: dict, values: dict) -> QuickMapping:
 
 async def _mapped(mapped: QuickMapping) -> None:
     """After the commit, as contributions.map_need's on_commit: ``need_mapped`` when it made
-    any (robust: the mappings are saved whatever the screens hear)."""
-    if not mapped.created:
-        return
-    try:
+    any."""
+    if mapped.created:
         await events.need_mapped_committed(mapped.need, mapped.created)
-    except Exception:
-        logger.exception("need %s was mapped but not pushed", mapped.need.pk)

@@ -17,8 +17,8 @@ phase, text the service refuses, a rate limit, a database fault). So the rules s
 they are, and this path can only ever agree with them or step aside
 (tests/test_quick_needs.py)."""
 
-import logging
 from dataclasses import dataclass
+from functools import cache
 
 import psycopg
 from django.db import connections
@@ -28,7 +28,6 @@ from psycopg_pool import PoolTimeout
 from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import LiveSession, Need, Participant
-from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import (
     NEEDS_PER_MINUTE,
     NEEDS_PER_MINUTE_PER_SESSION,
@@ -39,17 +38,14 @@ from sessions.services.common import (
 from sessions.services.contributions import clean_need_text
 from sessions.services.errors import SessionError
 from sessions.services.quick_sql import (
-    CommitUnknown,
     StepAside,
+    WrittenBy,
     columns,
-    commit,
     prepared,
     quote,
-    roll_back_quietly,
+    write_once,
 )
 from sessions.services.suggestions import refresh_committed
-
-logger = logging.getLogger(__name__)
 
 # The ids of sessions by their codes, for the session's rate limit, which is counted before
 # any row is read (holding no connection): a code's session is checked again under the lock.
@@ -57,7 +53,8 @@ _session_ids: dict[str, int] = {}
 SESSION_IDS_KEPT = 1000
 
 
-def _statements() -> dict:
+@cache
+def _sql() -> dict:
     """The statements, made once from the models' own table and column names (never input)."""
     participant_fields, participant_columns = columns(Participant, "p")
     session_fields, session_columns = columns(LiveSession, "s")
@@ -86,18 +83,8 @@ def _statements() -> dict:
     }
 
 
-_SQL: dict | None = None
-
-
-def _sql() -> dict:
-    global _SQL
-    if _SQL is None:
-        _SQL = _statements()
-    return _SQL
-
-
 @dataclass
-class QuickNeed:
+class QuickNeed(WrittenBy):
     """What the answer to a need posted here shows."""
 
     live_session: LiveSession
@@ -120,48 +107,33 @@ async def post_need(
         text, context = clean_need_text(text, context, field=_("Your need"))
     except SessionError:
         return None  # said in words by the ordinary path
-    sql = _sql()
     token_hash = hash_token(token)
-    counted: list[str] = []
     try:
-        session_id = await _session_id(connection, sql, code)
-        if session_id is None:
-            return None
+        session_id = await _session_id(connection, code)
+    except (psycopg.Error, PoolTimeout, OSError):
+        return None  # the ordinary path, with its retries and its 503
+    if session_id is None:
+        return None
+    values = {"hash": token_hash, "code": code, "key": client_key}
+    return await write_once(
+        connection=connection,
         # The same counters, in the same order, as contributions.post_need's.
-        for scope, key, limit in (
+        limits=[
             ("need", token_hash, NEEDS_PER_MINUTE),
             ("write", token_hash, WRITES_PER_MINUTE),
             ("session-needs", str(session_id), NEEDS_PER_MINUTE_PER_SESSION),
-        ):
-            if cache_key := await ahit(scope, key, limit=limit, window=60):
-                counted.append(cache_key)
-        posted = await _post(
-            connection,
-            sql,
-            who={"hash": token_hash, "code": code, "key": client_key},
-            session_id=session_id,
-            text=text,
-            context=context,
-        )
-    except RateLimited:
-        posted = None
-    except (psycopg.Error, PoolTimeout, OSError) as error:
-        # A fault, a deadlock, a lock conflict: nothing written (the transaction rolled back);
-        # the ordinary path, with its retries, circuit breaker and 503, takes it from here.
-        logger.info("a need went the ordinary way: %s", error.__class__.__name__)
-        posted = None
-    if posted is None:
-        # The ordinary view, which answers instead, counts this post: once is enough.
-        for cache_key in counted:
-            await agive_back(cache_key)
-    return posted
+        ],
+        write=lambda conn: _insert(conn, _sql(), values, session_id, text, context),
+        published=_posted,
+        what="need",
+    )
 
 
-async def _session_id(connection, sql: dict, code: str) -> int | None:
+async def _session_id(connection, code: str) -> int | None:
     if (known := _session_ids.get(code)) is not None:
         return known
     async with connection() as conn:
-        row = await (await conn.execute(sql["session_id"], {"code": code})).fetchone()
+        row = await (await conn.execute(_sql()["session_id"], {"code": code})).fetchone()
     if row is None:
         return None
     if len(_session_ids) >= SESSION_IDS_KEPT:
@@ -170,48 +142,11 @@ async def _session_id(connection, sql: dict, code: str) -> int | None:
     return row[0]
 
 
-async def _post(
-    connection, sql: dict, *, who: dict, session_id: int, text: str, context: str
-) -> QuickNeed | None:
-    async with connection() as conn:
-        try:
-            posted = await _in_transaction(conn, sql, who, session_id, text, context)
-        except CommitUnknown as unknown:
-            # Whether it was stored is unknown: pushed anyway (a push shows what is stored),
-            # and the ordinary path answers, with the posted need if it was (its key).
-            await _posted(unknown.written)
-            raise unknown.__cause__ from None
-    if posted is not None:
-        await _posted(posted)
-    return posted
-
-
-async def _in_transaction(
-    conn, sql: dict, who: dict, session_id: int, text: str, context: str
-) -> QuickNeed | None:
-    """The need's transaction, opened by hand on the autocommit connection so that BEGIN and
-    COMMIT travel with the statements next to them. None: rolled back, nothing written."""
-    try:
-        posted = await _insert(conn, sql, who, session_id, text, context)
-    except StepAside:
-        await conn.execute("ROLLBACK")
-        return None
-    except BaseException:
-        await roll_back_quietly(conn)
-        raise
-    await commit(
-        conn,
-        live_session_id=posted.live_session.pk,
-        participant_id=posted.participant.pk,
-        last_seen_at=posted.participant.last_seen_at,
-        written=posted,
-    )
-    return posted
-
-
 async def _insert(
     conn, sql: dict, who: dict, session_id: int, text: str, context: str
 ) -> QuickNeed:
+    """The need's transaction: BEGIN with the lock, the session and the replay; the insert;
+    COMMIT with the sequence's bump (write_once's)."""
     cursor = await conn.execute(sql["begin"], who)
     cursor.nextset()
     row = await cursor.fetchone()
@@ -252,9 +187,6 @@ async def _insert(
 
 async def _posted(posted: QuickNeed) -> None:
     """After the commit, as contributions.post_need's on_commit: the merge suggestions'
-    refresh, then the live event (robust: the need is saved whatever the screens hear)."""
+    refresh, then the live event."""
     await refresh_committed(posted.live_session.pk)
-    try:
-        await events.need_posted_committed(posted.need)
-    except Exception:
-        logger.exception("need %s was posted but not pushed", posted.need.pk)
+    await events.need_posted_committed(posted.need)

@@ -12,44 +12,37 @@ dot and keeps the key; then COMMIT with the sequence's bump. ``dots_changed`` is
 every service's events are.
 
 Everything else is not decided here: ``add_dot`` returns None having written nothing, and the
-caller (commonground.quick_votes) hands the request to the ordinary view, which runs ``voting.add_dot`` and answers (a
-refusal in words, a replay, a removed participant, a merged need, a full budget or cap, a lock
-conflict, a database fault). So the rules stay where they are, and this path can only ever
-agree with them or step aside (tests/test_quick_votes.py)."""
+caller (commonground.quick_writes) hands the request to the ordinary view, which runs
+``voting.add_dot`` and answers (a refusal in words, a replay, a removed participant, a merged
+need, a full budget or cap, a lock conflict, a database fault). So the rules stay where they
+are, and this path can only ever agree with them or step aside (tests/test_quick_votes.py)."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
-
-import psycopg
-from psycopg_pool import PoolTimeout
+from functools import cache
 
 from sessions.enums import ContributionStatus
 from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import ClientWrite, LiveSession, Mapping, Need, Vote
 from sessions.queries.common import PersonalDots, dots_by_item
-from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import WRITES_PER_MINUTE, require_phase
 from sessions.services.errors import SessionError
 from sessions.services.quick_sql import (
-    CommitUnknown,
     StepAside,
     columns,
-    commit,
     locked_with_replay,
     prepared,
     quote,
-    roll_back_quietly,
+    write_once,
 )
 from sessions.services.replays import clean_key
 from sessions.services.voting import _PLACE_SQL
 from taxonomy.models import Strategy
 
-logger = logging.getLogger(__name__)
 
-
-def _statements() -> dict[str, str]:
+@cache
+def _sql() -> dict:
     """The statements, made once from the models' own table and column names (never input)."""
     session_fields, _ = columns(LiveSession, "s")
     need_fields, need_columns = columns(Need, "n")
@@ -99,16 +92,6 @@ def _statements() -> dict[str, str]:
     }
 
 
-_SQL: dict | None = None
-
-
-def _sql() -> dict:
-    global _SQL
-    if _SQL is None:
-        _SQL = _statements()
-    return _SQL
-
-
 @dataclass
 class QuickVote:
     """What the answer to a dot placed here shows."""
@@ -119,6 +102,10 @@ class QuickVote:
     mine: PersonalDots
     participant_id: int
     last_seen_at: datetime  # the participant's, as read under their lock
+
+    @property
+    def live_session_id(self) -> int:
+        return self.live_session.pk
 
 
 async def add_dot(
@@ -131,72 +118,15 @@ async def add_dot(
     (commonground.async_db.connection)."""
     if not token or kind not in ("need", "mapping"):
         return None
-    sql = _sql()
-    client_key = clean_key(client_key)
     token_hash = hash_token(token)
-    counted = None
-    try:
-        # Counted before any row is read, holding no connection: a slow cache must not keep
-        # one from the other votes (the same counter as services.common.rate_limited's).
-        counted = await ahit("write", token_hash, limit=WRITES_PER_MINUTE, window=60)
-        vote = await _add_dot(connection, sql, token_hash, code, kind, item_id, client_key)
-    except RateLimited:
-        vote = None
-    if vote is None and counted:
-        # The ordinary view, which answers instead, counts this tap: once is enough.
-        await agive_back(counted)
-    return vote
-
-
-async def _add_dot(
-    connection, sql: dict, token_hash: str, code: str, kind: str, item_id: int, client_key: str
-) -> QuickVote | None:
-    try:
-        who = {"hash": token_hash, "code": code}
-        async with connection() as conn:
-            try:
-                vote = await _in_transaction(conn, sql, who, kind, item_id, client_key)
-            except CommitUnknown as unknown:
-                # Pushed anyway (if nothing was stored, the push shows the totals unchanged);
-                # the ordinary path answers, a replay if the dot was stored.
-                await _dots_changed(unknown.written)
-                raise unknown.__cause__ from None
-        if vote is None:
-            return None
-        await _dots_changed(vote)
-        return vote
-    except (psycopg.Error, PoolTimeout, OSError) as error:
-        # A fault, a deadlock, a lock conflict: nothing written (the transaction rolled back);
-        # the ordinary path, with its retries, circuit breaker and 503, takes it from here.
-        logger.info("a vote went the ordinary way: %s", error.__class__.__name__)
-        return None
-
-
-async def _in_transaction(
-    conn, sql: dict, who: dict, kind: str, item_id: int, key: str
-) -> QuickVote | None:
-    """The vote's transaction, in three round trips (the vote's only ones with the database):
-    BEGIN with the locks, the placing, then COMMIT with the sequence's bump
-    (sessions.live.events.commit_and_bump_statement). Opened by hand on the autocommit
-    connection, so that BEGIN and COMMIT travel with the statements next to them
-    (``conn.transaction()`` sends each alone; with the lookup of who is asking it was seven
-    round trips a vote). None: rolled back, nothing written."""
-    try:
-        vote = await _place(conn, sql, who, kind, item_id, key)
-    except StepAside:
-        await conn.execute("ROLLBACK")
-        return None
-    except BaseException:
-        await roll_back_quietly(conn)
-        raise
-    await commit(
-        conn,
-        live_session_id=vote.live_session.pk,
-        participant_id=vote.participant_id,
-        last_seen_at=vote.last_seen_at,
-        written=vote,
+    values = {"hash": token_hash, "code": code, "key": clean_key(client_key), "item": item_id}
+    return await write_once(
+        connection=connection,
+        limits=[("write", token_hash, WRITES_PER_MINUTE)],
+        write=lambda conn: _place(conn, _sql(), kind, values),
+        published=_dots_changed,
+        what="vote",
     )
-    return vote
 
 
 async def _dots_changed(vote: QuickVote) -> None:
@@ -208,8 +138,12 @@ async def _dots_changed(vote: QuickVote) -> None:
     )
 
 
-async def _place(conn, sql: dict, who: dict, kind: str, item_id: int, key: str):
-    values = {**who, "key": key, "item": item_id}
+async def _place(conn, sql: dict, kind: str, values: dict) -> QuickVote:
+    """The vote's transaction in three round trips (the vote's only ones with the database):
+    BEGIN with the locks, the placing, then COMMIT with the sequence's bump (write_once's).
+    With the lookup of who is asking it was seven round trips a vote."""
+    values = dict(values)
+    key, item_id = values["key"], values["item"]
     # One message: BEGIN, the participant's lock, and for a need the need's (in this order,
     # as share_need after locked_participant).
     cursor = await conn.execute(sql[f"begin_{kind}"], values)
