@@ -23,7 +23,6 @@ import copy
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,15 +30,17 @@ from sessions.enums import ContributionStatus
 from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import REASON_MAX_LENGTH, ClientWrite, LiveSession, Mapping, Need, Participant
-from sessions.services.common import WRITES_PER_MINUTE, clean_text, initial_status, require_phase
+from sessions.services.common import WRITES_PER_MINUTE, clean_text, initial_status
 from sessions.services.errors import SessionError
 from sessions.services.quick_sql import (
     StepAside,
     WrittenBy,
     columns,
+    insert_values,
     locked_with_replay,
     prepared,
     quote,
+    require_phase_or_step_aside,
     write_once,
 )
 from sessions.services.replays import clean_key
@@ -168,10 +169,7 @@ async def _insert(conn, sql: dict, values: dict) -> QuickMapping:
     if removed_at is not None or replayed:
         raise StepAside  # the ordinary path says so, or answers the replay
     live_session = LiveSession.from_db("default", sql["session_fields"], session_values)
-    try:
-        require_phase(live_session, "mapping")
-    except SessionError:
-        raise StepAside from None
+    require_phase_or_step_aside(live_session, "mapping")
     cursor.nextset()
     shared = await cursor.fetchone()
     need = Need.from_db("default", sql["need_fields"], shared) if shared else None
@@ -204,12 +202,9 @@ async def _insert(conn, sql: dict, values: dict) -> QuickMapping:
         need=need,
         reason=values["reason"],
     )
-    database = connections["default"]
-    row_values = {
-        field.attname: field.get_db_prep_save(field.pre_save(template, add=True), database)
-        for field in sql["inserted"]
-        if field.attname != "strategy_id"
-    }
+    row_values = insert_values(
+        template, [field for field in sql["inserted"] if field.attname != "strategy_id"]
+    )
     new = [pk for pk in values["strategies"] if pk not in existing]
     inserted = await prepared(
         conn,

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import psycopg
-from django.db import connections
 from django.utils.translation import gettext as _
 from psycopg_pool import PoolTimeout
 
@@ -33,7 +32,6 @@ from sessions.services.common import (
     NEEDS_PER_MINUTE_PER_SESSION,
     WRITES_PER_MINUTE,
     initial_status,
-    require_phase,
 )
 from sessions.services.contributions import clean_need_text
 from sessions.services.errors import SessionError
@@ -41,8 +39,10 @@ from sessions.services.quick_sql import (
     StepAside,
     WrittenBy,
     columns,
+    insert_values,
     prepared,
     quote,
+    require_phase_or_step_aside,
     write_once,
 )
 from sessions.services.suggestions import refresh_committed
@@ -161,10 +161,7 @@ async def _insert(
         raise StepAside
     if participant.removed_at is not None or replayed:
         raise StepAside  # the ordinary path says so, or answers the replay
-    try:
-        require_phase(live_session, "need")
-    except SessionError:
-        raise StepAside from None
+    require_phase_or_step_aside(live_session, "need")
     participant.live_session = live_session
     need = Need(
         live_session=live_session,
@@ -174,11 +171,7 @@ async def _insert(
         context=context,
         client_key=who["key"],
     )
-    database = connections["default"]
-    values = {
-        field.attname: field.get_db_prep_save(field.pre_save(need, add=True), database)
-        for field in sql["inserted"]
-    }
+    values = insert_values(need, sql["inserted"])
     (need.pk,) = await (await prepared(conn, sql["insert"], values)).fetchone()
     need._state.adding = False
     need._state.db = "default"

@@ -19,6 +19,8 @@ from psycopg_pool import PoolTimeout
 from sessions.live import events
 from sessions.models import ClientWrite, LiveSession, Participant
 from sessions.ratelimit import RateLimited, agive_back, ahit
+from sessions.services.common import require_phase
+from sessions.services.errors import SessionError
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,24 @@ async def prepared(conn, query: str, values: dict) -> psycopg.AsyncCursor:
     several to a message, which needs client-side binding (commonground.async_db)."""
     cursor = psycopg.AsyncCursor(conn)
     return await cursor.execute(query, values, prepare=True)
+
+
+def require_phase_or_step_aside(live_session: LiveSession, action: str) -> None:
+    """As services.common.require_phase, but a closed phase is the ordinary path's to say."""
+    try:
+        require_phase(live_session, action)
+    except SessionError:
+        raise StepAside from None
+
+
+def insert_values(instance: Model, fields: list) -> dict:
+    """``instance``'s values for an INSERT of ``fields``, as Django's own save prepares them
+    (``auto_now_add`` stamped on the instance)."""
+    database = connections["default"]
+    return {
+        field.attname: field.get_db_prep_save(field.pre_save(instance, add=True), database)
+        for field in fields
+    }
 
 
 class Written(Protocol):

@@ -26,14 +26,14 @@ from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import ClientWrite, LiveSession, Mapping, Need, Vote
 from sessions.queries.common import PersonalDots, dots_by_item
-from sessions.services.common import WRITES_PER_MINUTE, require_phase
-from sessions.services.errors import SessionError
+from sessions.services.common import WRITES_PER_MINUTE
 from sessions.services.quick_sql import (
     StepAside,
     columns,
     locked_with_replay,
     prepared,
     quote,
+    require_phase_or_step_aside,
     write_once,
 )
 from sessions.services.replays import clean_key
@@ -156,10 +156,7 @@ async def _place(conn, sql: dict, kind: str, values: dict) -> QuickVote:
     if removed_at is not None or (key and replayed):
         raise StepAside  # the ordinary path says so, or answers the replay
     live_session = LiveSession.from_db("default", sql["session_fields"], session_values)
-    try:
-        require_phase(live_session, "vote")
-    except SessionError:
-        raise StepAside from None
+    require_phase_or_step_aside(live_session, "vote")
     if kind == "need":
         cursor.nextset()
         shared = await cursor.fetchone()

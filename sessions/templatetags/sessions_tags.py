@@ -38,13 +38,7 @@ def vote_control(context, kind: str, item) -> str:
     """The vote control (sessions.fragments), with this viewer's dots, budget and refusal when
     the context has them (a push has none) and the form's CSRF token when there is a request."""
     return fragments.vote_control(
-        live_session=context["live_session"],
-        kind=kind,
-        item=item,
-        mine=context.get("mine"),
-        dots_left=context.get("dots_left"),
-        refusal=context.get("refusal", ""),
-        csrf_token=_csrf_token(context),
+        live_session=context["live_session"], kind=kind, item=item, **_viewer(context)
     )
 
 
@@ -56,11 +50,18 @@ def participant_need_card(context, need) -> str:
         live_session=context["live_session"],
         need=need,
         participant=context.get("participant") or None,
-        mine=context.get("mine"),
-        dots_left=context.get("dots_left"),
-        refusal=context.get("refusal", ""),
-        csrf_token=_csrf_token(context),
+        **_viewer(context),
     )
+
+
+def _viewer(context) -> dict:
+    """This viewer's own state, as the vote controls take it: none in a push."""
+    return {
+        "mine": context.get("mine"),
+        "dots_left": context.get("dots_left"),
+        "refusal": context.get("refusal", ""),
+        "csrf_token": _csrf_token(context),
+    }
 
 
 @register.simple_tag(takes_context=True)
