@@ -92,33 +92,38 @@ def session_settings(request: HttpRequest, live_session: LiveSession) -> HttpRes
 
 
 def _dashboard_context(request: HttpRequest, live_session: LiveSession) -> dict:
+    """Everything the dashboard shows, each read only when a template reaches it: a region's
+    refresh (five regions, on every change the socket announces) reads what that region shows,
+    not the QR code, the log and every count of the others."""
     live_session = queries.dashboard_session(live_session)
     join_url = request.build_absolute_uri(live_session.join_path)
-    needs = queries.needs_for_moderation(live_session)
+    needs = queries.needs_for_moderation(live_session)  # a queryset: read once, when iterated
+
+    def lazily(read, *args, **kwargs):
+        return SimpleLazyObject(lambda: read(*args, **kwargs))
+
     return {
         "live_session": live_session,
-        "counts": queries.participant_counts(live_session),
-        "activity": queries.activity(live_session),
-        "balance": queries.hybrid_balance(live_session),
-        "queue": queries.moderation_queue(live_session),
+        "counts": lazily(queries.participant_counts, live_session),
+        "activity": lazily(queries.activity, live_session),
+        "balance": lazily(queries.hybrid_balance, live_session),
+        "queue": lazily(queries.moderation_queue, live_session),
         "needs": needs,
-        "merge_form": MergeForm(needs=needs),
-        "gap_notes": queries.recent_gap_notes(live_session),
-        "participants": queries.participants(live_session),
-        "log": log_lines(live_session, limit=30),
-        "strategies": queries.strategies(live_session),
+        "merge_form": lazily(MergeForm, needs=needs),
+        "gap_notes": lazily(queries.recent_gap_notes, live_session),
+        "participants": lazily(queries.participants, live_session),
+        "log": lazily(log_lines, live_session, limit=30),
+        "strategies": lazily(queries.strategies, live_session),
         # Refreshed after each write that changes a need (services.suggestions): read only.
-        "suggestions": queries.merge_suggestions(live_session),
+        "suggestions": lazily(queries.merge_suggestions, live_session),
         "next_phase": services.next_phase(live_session),
         "previous_phase": services.next_phase(live_session, -1),
         "join_url": join_url,
-        "qr": join_qr(join_url),
-        # What the board shows now, for the preview; read only by the regions that show it.
-        "board": SimpleLazyObject(lambda: regions.board_context(live_session)),
-        # The door panel's figures, read only by the regions that show them.
-        "door": SimpleLazyObject(
-            lambda: queries.door_activity(live_session, challenge=proof_of_work.asked(request))
-        ),
+        "qr": lazily(join_qr, join_url),
+        # What the board shows now, for the preview.
+        "board": lazily(regions.board_context, live_session),
+        # The door panel's figures.
+        "door": lazily(queries.door_activity, live_session, challenge=proof_of_work.asked(request)),
     }
 
 
