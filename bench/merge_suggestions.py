@@ -105,7 +105,7 @@ def main() -> int:
     args = parser.parse_args()
     from rapidfuzz import fuzz, process
 
-    from sessions.similarity import _cached_features, similar_pairs
+    from sessions.similarity import NeedIndex, _cached_features, similar_pairs
     from tests.sessions.merge_quality import in_one_session, pairwise
 
     glossary = bundled_glossary()
@@ -131,6 +131,20 @@ def main() -> int:
     one = timed(lambda: suggestions(texts[-1:], texts), args.runs * 20)
     # What one dashboard refresh compares at most (sessions/services/suggestions.py BATCH).
     batch = timed(lambda: suggestions(texts[-BATCH:], texts), args.runs * 4)
+    # The same refresh with the index a worker keeps between refreshes
+    # (sessions.services.suggestions.need_indexes): the session's needs listed with their
+    # versions, the texts of the changed ones indexed, they alone scored.
+    kept = NeedIndex(glossary)
+    versions = {pk: 0 for pk, _ in texts[:-BATCH]}
+    kept.add((pk, text, 0) for pk, text in texts[:-BATCH])
+
+    def kept_refresh():
+        now = {**versions, **{pk: 1 for pk, _ in texts[-BATCH:]}}
+        kept.add((pk, raw[pk], 1) for pk in kept.stale(now))
+        kept.similar_to(pk for pk, _ in texts[-BATCH:])
+        kept.stale(versions)  # and back, for the next run
+
+    batch_kept = timed(kept_refresh, args.runs * 4)
     before = timed(lambda: word_overlap_pairs(texts, texts), args.runs)
     bare = timed(
         lambda: [
@@ -143,6 +157,7 @@ def main() -> int:
     print(f"one new need against all, features of the others cached: {describe(one)}")
     print(f"one new need against all, nothing cached (a fresh worker): {describe(one_cold)}")
     print(f"{BATCH} changed needs against all (one refresh at most), cached: {describe(batch)}")
+    print(f"{BATCH} changed needs against all, with the index kept: {describe(batch_kept)}")
     print(f"word-overlap scoring before issue 25, all against all: {describe(before)}")
     print(f"bare baseline, all against all, plain ratio on raw text: {describe(bare)}")
     print(f"pairs suggested in this synthetic set: {len(suggestions(texts, texts))}")

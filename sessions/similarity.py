@@ -211,41 +211,89 @@ def score(first: _Need, second: _Need, shared: int) -> float:
     return 100 * shared / sqrt(sizes[0] * sizes[1])
 
 
+_MISSING = object()
+Pair = tuple[int, int, int]  # (lower need id, higher need id, score)
+
+
+class NeedIndex:
+    """A session's comparable needs and an inverted index of their features, kept between
+    refreshes (sessions.services.suggestions): a refresh reads again only the needs changed
+    since the last, not every need of the session, and scores a fresh need only against the
+    needs that share a feature with it. Not thread-safe: its user holds a lock."""
+
+    def __init__(self, glossary: Glossary = EMPTY_GLOSSARY) -> None:
+        self.glossary = glossary
+        self._versions: dict[int, object] = {}  # every need held: the version its text is of
+        self._needs: dict[int, _Need] = {}  # those with enough features to be compared
+        self._holders: dict[str, set[int]] = defaultdict(set)
+
+    def stale(self, versions: dict[int, object]) -> list[int]:
+        """The needs of ``versions`` (need id: version, such as its last change) whose text
+        this index lacks or holds in another version. Needs it holds that ``versions`` lacks
+        (hidden, merged, erased) are forgotten."""
+        for pk in self._versions.keys() - versions.keys():
+            self._forget(pk)
+        held = self._versions
+        return [pk for pk, version in versions.items() if held.get(pk, _MISSING) != version]
+
+    def add(self, rows: Iterable[tuple[int, str, object]]) -> None:
+        """Needs as (id, text, version), in place of what the index held for them."""
+        for pk, text, version in rows:
+            self._forget(pk)
+            self._versions[pk] = version
+            need = _need(pk, text, self.glossary)
+            if len(need.features) >= SHORTEST:
+                self._needs[pk] = need
+                for feature in need.features:
+                    self._holders[feature].add(pk)
+
+    def _forget(self, pk: int) -> None:
+        self._versions.pop(pk, None)
+        need = self._needs.pop(pk, None)
+        if need is None:
+            return
+        for feature in need.features:
+            holders = self._holders[feature]
+            holders.discard(pk)
+            if not holders:
+                del self._holders[feature]
+
+    def similar_to(self, fresh: Iterable[int], threshold: int = THRESHOLD) -> list[Pair]:
+        """Pairs (lower id, higher id, score) of a ``fresh`` need and another need held that
+        score at least ``threshold``; each pair once, never a need with itself."""
+        pairs: dict[tuple[int, int], int] = {}
+        compared: set[int] = set()  # fresh needs already scored against all (and itself)
+        for pk in fresh:
+            need = self._needs.get(pk)
+            if need is None or pk in compared:
+                continue
+            compared.add(pk)
+            shared = Counter(
+                other for feature in need.features for other in self._holders.get(feature, ())
+            )
+            for other_pk, count in shared.items():
+                if other_pk in compared:
+                    continue
+                other = self._needs[other_pk]
+                if need.scripts == other.scripts:
+                    value = 100 * count / (need.norm * other.norm)
+                else:
+                    value = score(need, other, count)
+                if value >= threshold:
+                    pairs[(min(pk, other_pk), max(pk, other_pk))] = round(value)
+        return sorted((a, b, value) for (a, b), value in pairs.items())
+
+
 def similar_pairs(
     fresh: Sequence[tuple[int, str]],
     others: Sequence[tuple[int, str]],
     threshold: int = THRESHOLD,
     glossary: Glossary = EMPTY_GLOSSARY,
-) -> list[tuple[int, int, int]]:
+) -> list[Pair]:
     """Pairs (lower id, higher id, score) of a fresh need and another need whose texts score
-    at least ``threshold``; each pair once, never a need with itself."""
-    fresh_needs = [_need(pk, text, glossary) for pk, text in fresh]
-    fresh_needs = [need for need in fresh_needs if len(need.features) >= SHORTEST]
-    if not fresh_needs:
-        return []
-    known = {need.pk: need for need in fresh_needs}
-    other_needs = [known.get(pk) or _need(pk, text, glossary) for pk, text in others]
-    other_needs = [need for need in other_needs if len(need.features) >= SHORTEST]
-    # An inverted index: only needs that share a feature are ever scored.
-    holders: dict[str, list[int]] = defaultdict(list)
-    for position, need in enumerate(other_needs):
-        for feature in need.features:
-            holders[feature].append(position)
-    pairs: dict[tuple[int, int], int] = {}
-    compared: set[int] = set()  # fresh needs already scored against all (and itself)
-    for need in fresh_needs:
-        compared.add(need.pk)
-        shared = Counter(
-            position for feature in need.features for position in holders.get(feature, ())
-        )
-        for position, count in shared.items():
-            other = other_needs[position]
-            if other.pk in compared:
-                continue
-            if need.scripts == other.scripts:
-                value = 100 * count / (need.norm * other.norm)
-            else:
-                value = score(need, other, count)
-            if value >= threshold:
-                pairs[(min(need.pk, other.pk), max(need.pk, other.pk))] = round(value)
-    return sorted((a, b, value) for (a, b), value in pairs.items())
+    at least ``threshold``; each pair once, never a need with itself. A fresh need's text
+    stands for its id among ``others``."""
+    index = NeedIndex(glossary)
+    index.add((pk, text, None) for pk, text in others)
+    index.add((pk, text, None) for pk, text in fresh)
+    return index.similar_to(pk for pk, _ in fresh)

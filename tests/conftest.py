@@ -13,6 +13,7 @@ from commonground.database_breaker import breaker
 from sessions import ratelimit
 from sessions.identity import participant_cookie_name
 from sessions.live import coalescer, events, snapshots
+from sessions.services import suggestions
 from tests.factories import LiveSessionFactory, ParticipantFactory, StrategyFactory
 
 
@@ -64,6 +65,13 @@ def _database_breaker_closed():
     breaker.reset()
     yield
     breaker.reset()
+
+
+@pytest.fixture(autouse=True)
+def _no_need_indexes_from_earlier_tests():
+    """Merge suggestions' need indexes are kept per session id, with the needs' ids and
+    versions: ids repeat between tests, and a frozen clock repeats versions."""
+    suggestions.need_indexes.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,9 @@ so a need and its French version are suggested too. Only needs changed since the
 compared (each need's own mark, ``Need.compared_at``) are compared, each against the session's
 other needs, at most BATCH per refresh, so a refresh
 stays fast however many needs the session holds (bench/merge_suggestions.py,
-docs/performance.md).
+docs/performance.md). The others' features are kept by each worker between refreshes
+(``need_indexes``): a refresh lists the session's needs with their last change and reads the
+text of those changed since, not every need's.
 
 A refresh follows the commit of each service that posts, edits or corrects a need, or shows
 one again (moderation, a restored participant, an undone merge or correction):
@@ -29,17 +31,20 @@ writing thread would only wait for it), every write refreshes in its own request
 import logging
 import threading
 import time
+from collections import OrderedDict
+from contextlib import contextmanager
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from sessions.enums import ContributionStatus
 from sessions.models import LiveSession, MergeSuggestion, ModerationAction, Need
 from sessions.services.common import log, withdrawn_meanwhile
-from sessions.similarity import Glossary, similar_pairs
+from sessions.similarity import Glossary, NeedIndex
 from taxonomy.queries import term_entries
 
 # Changed needs compared per round: against 2,000 others, about 0.1 s (1.5 us a pair, plus
@@ -209,27 +214,102 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     if not fresh:
         return 0
     fresh_ids = [pk for pk, _, _ in fresh]
-    others = list(shown.values_list("pk", "text"))
     # The session's taxonomy's glossary and synonyms: "posts" meets "publications".
     glossary = Glossary.from_terms(term_entries(live_session.taxonomy))
+    with need_indexes.held(live_session_id, glossary) as index:
+        _bring_up_to_date(index, shown)
+        pairs = index.similar_to(fresh_ids)
     MergeSuggestion.objects.filter(
         Q(need_id__in=fresh_ids) | Q(other_id__in=fresh_ids), dismissed_at__isnull=True
     ).delete()
     MergeSuggestion.objects.bulk_create(
         [
             MergeSuggestion(live_session=live_session, need_id=a, other_id=b, score=score)
-            for a, b, score in similar_pairs(
-                [(pk, text) for pk, text, _ in fresh], others, glossary=glossary
-            )
+            for a, b, score in pairs
         ],
         ignore_conflicts=True,  # a pair already dismissed stays as it is
     )
-    # Last, as the words were read: a need edited meanwhile keeps an ``updated`` later than
-    # its mark and is compared again. (Its row is locked from here to the commit only.)
-    Need.objects.filter(pk__in=fresh_ids).update(
-        compared_at=Case(*(When(pk=pk, then=Value(updated)) for pk, _, updated in fresh))
-    )
+    _mark_compared(fresh)
     return len(fresh)
+
+
+def _mark_compared(fresh: list[tuple]) -> None:
+    """Each need's mark, last, as its words were read: a need edited meanwhile keeps an
+    ``updated`` later than its mark and is compared again. (Its row is locked from here to
+    the commit only.)"""
+    if connection.vendor != "postgresql":
+        # SQLite's IMMEDIATE transaction has held the write lock since it began: no need
+        # read was changed since.
+        Need.objects.filter(pk__in=[pk for pk, _, _ in fresh]).update(compared_at=F("updated"))
+        return
+    # One statement matched on (id, updated) as read, rather than a CASE of 50 branches
+    # that took Django a quarter of the refresh to compile.
+    table = connection.ops.quote_name(Need._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS need SET compared_at = need.updated"  # noqa: S608  # nosec B608
+            " FROM unnest(%s::bigint[], %s::timestamptz[]) AS read(id, updated)"
+            " WHERE need.id = read.id AND need.updated = read.updated",
+            [[pk for pk, _, _ in fresh], [updated for _, _, updated in fresh]],
+        )
+
+
+def _bring_up_to_date(index: NeedIndex, shown) -> None:
+    """The session's needs in ``index`` as they are now: only the texts of needs changed
+    since the index last saw them are read (all of them the first time, in one query)."""
+    # The version as text: psycopg reads it in C, where Django reads each timestamp in Python
+    # (half of this listing's time for 2,000 needs).
+    version = Cast("updated", output_field=TextField())
+    stale = set(index.stale(dict(shown.values_list("pk", version))))
+    if len(stale) > MANY_STALE:
+        rows = shown.values_list("pk", "text", version)
+        index.add(row for row in rows if row[0] in stale)
+    elif stale:
+        index.add(shown.filter(pk__in=stale).values_list("pk", "text", version))
+
+
+MANY_STALE = 500  # more texts to read than this: read all rather than list their ids
+
+
+class NeedIndexes:
+    """Each session's NeedIndex, per worker, for the sessions refreshed last. Refreshes of one
+    session take turns (its lock); a refresh in a request's thread and one in the background
+    thread may still overlap on SQLite, hence a lock per index."""
+
+    KEPT = 32  # sessions; 2,000 needs hold about a megabyte
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._indexes: OrderedDict[int, tuple[NeedIndex, threading.Lock]] = OrderedDict()
+
+    @contextmanager
+    def held(self, live_session_id: int, glossary: Glossary):
+        with self._lock:
+            kept = self._indexes.get(live_session_id)
+            if kept is None or kept[0].glossary is not glossary:
+                kept = (NeedIndex(glossary), threading.Lock())
+            self._indexes[live_session_id] = kept
+            self._indexes.move_to_end(live_session_id)
+            while len(self._indexes) > self.KEPT:
+                self._indexes.popitem(last=False)
+        index, lock = kept
+        with lock:
+            try:
+                yield index
+            except BaseException:
+                self.forget(live_session_id)  # half brought up to date: start afresh
+                raise
+
+    def forget(self, live_session_id: int | None = None) -> None:
+        """One session's index, or every index (tests: session and need ids repeat)."""
+        with self._lock:
+            if live_session_id is None:
+                self._indexes.clear()
+            else:
+                self._indexes.pop(live_session_id, None)
+
+
+need_indexes = NeedIndexes()
 
 
 # pg_advisory_xact_lock's first key: this lock's kind ("ms", merge suggestions), the

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from sessions import queries, services
+from sessions import queries, services, similarity
 from sessions.enums import ContributionStatus, Phase
 from sessions.models import MergeSuggestion, ModerationAction, Need
 from sessions.similarity import THRESHOLD, similar_pairs
@@ -361,3 +361,45 @@ def test_a_need_an_undone_merge_brings_back_is_compared_again(
     assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [
         (duplicate, later)
     ]
+
+
+def test_a_kept_index_reads_again_only_the_needs_changed_since(live_session, monkeypatch):
+    """Each worker keeps the session's needs' features between refreshes: a room posting
+    together must not have every refresh read and index every need of the session again."""
+    first, second, third = needs_of(live_session, [SAME[1][0], DISTINCT[0], DISTINCT[1]])
+    services.refresh_merge_suggestions(live_session=live_session)
+    indexed = []
+    monkeypatch.setattr(similarity, "_need", recording(similarity._need, indexed))
+
+    (later,) = needs_of(live_session, [SAME[1][1]])
+    third.text = DISTINCT[3]
+    third.save()
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    assert sorted(text for _, text, _ in indexed) == sorted([SAME[1][1], DISTINCT[3]])
+    assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [(first, later)]
+
+
+def test_a_kept_index_forgets_hidden_needs_and_learns_shown_ones(live_session):
+    first, other = needs_of(live_session, [SAME[0][0], DISTINCT[2]])
+    services.refresh_merge_suggestions(live_session=live_session)
+
+    # Hidden without its ``updated`` changing (a moderation's save may list only the status).
+    Need.objects.filter(pk=first.pk).update(status=ContributionStatus.HIDDEN)
+    (duplicate,) = needs_of(live_session, [SAME[0][1]])
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert not MergeSuggestion.objects.exists()  # not even stored, to show if it came back
+
+    Need.objects.filter(pk=first.pk).update(status=ContributionStatus.VISIBLE)
+    (again,) = needs_of(live_session, [SAME[0][1] + "."])
+    services.refresh_merge_suggestions(live_session=live_session)
+    pairs = {(s.need, s.other) for s in queries.merge_suggestions(live_session)}
+    assert pairs >= {(first, again), (duplicate, again)}
+
+
+def recording(function, calls: list):
+    def recorded(*args):
+        calls.append(args)
+        return function(*args)
+
+    return recorded

@@ -16,7 +16,7 @@ from sessions import queries, services
 from sessions.enums import Phase
 from sessions.models import MergeSuggestion, Need
 from sessions.services import suggestions
-from tests.factories import LiveSessionFactory, ParticipantFactory
+from tests.factories import LiveSessionFactory, NeedFactory, ParticipantFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -117,6 +117,38 @@ def test_a_post_is_answered_while_a_refresh_of_its_session_waits(room, settings)
 
     (suggestion,) = suggested(live_session)
     assert suggestion.other == posted[0]
+
+
+def test_a_need_edited_while_it_was_compared_is_compared_again(monkeypatch):
+    """The edit commits after the refresh read the need's words and before it marked the
+    need compared: the mark must not cover the new words, which the next refresh compares."""
+    live_session = LiveSessionFactory(phase=Phase.NEEDS)
+    kept, other = (
+        NeedFactory(live_session=live_session, text=text)
+        for text in (DUPLICATES[0], "Legal help to contest a ban")
+    )
+    bring_up_to_date = suggestions._bring_up_to_date
+
+    def edited_meanwhile(index, shown):
+        bring_up_to_date(index, shown)
+        dsn = connection.get_connection_params()
+        with psycopg.connect(
+            **{k: v for k, v in dsn.items() if k in ("host", "port", "user", "dbname")},
+            autocommit=True,
+        ) as editor:
+            editor.execute(
+                f"UPDATE {Need._meta.db_table} SET text = %s, updated = now() WHERE id = %s",
+                [DUPLICATES[1], other.pk],
+            )
+
+    monkeypatch.setattr(suggestions, "_bring_up_to_date", edited_meanwhile)
+    assert suggestions.refresh_merge_suggestions(live_session=live_session) == 2
+    assert not MergeSuggestion.objects.filter(live_session=live_session).exists()
+    monkeypatch.setattr(suggestions, "_bring_up_to_date", bring_up_to_date)
+
+    assert suggestions.refresh_merge_suggestions(live_session=live_session) == 1
+    (suggestion,) = MergeSuggestion.objects.filter(live_session=live_session)
+    assert (suggestion.need_id, suggestion.other_id) == (kept.pk, other.pk)
 
 
 def test_a_room_posting_together_is_compared_in_a_few_refreshes(room, monkeypatch):
