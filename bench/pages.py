@@ -183,6 +183,15 @@ def build(scale: float):
     return live_session, token, strategies[0], counts
 
 
+def facilitating(live_session):
+    """A facilitator of the session (the dashboard is theirs only)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("bench-facilitator")
+    live_session.facilitators.add(user)
+    return user
+
+
 def measure(client, path: str, repeat: int, **extra):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -307,6 +316,9 @@ def main() -> int:
         anonymous = Client(HTTP_HOST=HOST)
         phone = Client(HTTP_HOST=HOST)
         phone.cookies[f"cg_p_{code}"] = token
+        facilitator = Client(HTTP_HOST=HOST, HTTP_HX_REQUEST="true")
+        facilitator.force_login(facilitating(live_session))
+        dashboard = reverse("sessions:dashboard", args=[code])
         pages = [
             ("home", anonymous, "/"),
             ("taxonomy", anonymous, reverse("taxonomy:overview")),
@@ -324,6 +336,13 @@ def main() -> int:
                 "live (current: 204)",
                 anonymous,
                 f"/s/{code}/live/?audience=board&since={live_session.sequence}",
+            ),
+            ("dashboard", facilitator, dashboard),
+            # What a facilitator's dashboard asks for, region by region, on each change its
+            # socket announces (static/js/facilitator.js).
+            *(
+                (f"dashboard region {region}", facilitator, f"{dashboard}?region={region}")
+                for region in ("controls", "door", "presenting", "overview", "moderation")
             ),
         ]
         print(

@@ -19,6 +19,28 @@
   var actionsInFlight = 0;
   var actionsDone = 0;
   var changesSeen = 0;
+  // A region the room keeps changing (every vote of a plenary) is asked for again only once
+  // COST_RATIO times its last answer's time has passed since that answer: a region that takes
+  // the server 400 ms (the moderation list of a large session) is redrawn every 2 s rather
+  // than back to back, while a cheap one (10 ms) follows at once. A slower server stretches
+  // the wait by itself.
+  var COST_RATIO = 4;
+  var answered = {};  // region id: {at: when its last answer came, took: how long it took}
+  var waiting = {};  // region id: the timer of its next refresh
+  function refresh(id) {
+    var last = answered[id];
+    var wait = last ? last.took * COST_RATIO - (performance.now() - last.at) : 0;
+    if (waiting[id]) return;  // already due: it will read this change too
+    if (wait <= 0) {
+      var region = document.getElementById(id);
+      if (region) htmx.trigger(region, "live-refresh");
+      return;
+    }
+    waiting[id] = setTimeout(function () {
+      delete waiting[id];
+      refresh(id);
+    }, wait);
+  }
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb !== "get") { actionsInFlight += 1; return; }
@@ -28,10 +50,16 @@
     event.detail.xhr.cgActionsDone = actionsDone;
     event.detail.xhr.cgChangesSeen = changesSeen;
     event.detail.xhr.cgRegionId = region.id;
+    event.detail.xhr.cgStarted = performance.now();
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb && verb !== "get") { actionsInFlight = Math.max(0, actionsInFlight - 1); actionsDone += 1; }
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.cgStarted !== undefined) {
+      var now = performance.now();
+      answered[xhr.cgRegionId] = { at: now, took: now - xhr.cgStarted };
+    }
   });
   // A change announced while a region's request was on its way may be missing from the answer,
   // and a trigger sent to the fresh region before htmx has settled it is lost: ask again once
@@ -40,8 +68,7 @@
     var xhr = event.detail.xhr;
     if (!xhr || xhr.cgChangesSeen === undefined || xhr.cgChangesSeen === changesSeen) return;
     xhr.cgChangesSeen = changesSeen;
-    var region = document.getElementById(xhr.cgRegionId);
-    if (region) htmx.trigger(region, "live-refresh");
+    refresh(xhr.cgRegionId);
   });
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
@@ -95,10 +122,7 @@
   if (live) {
     var refreshRegions = function () {
       changesSeen += 1;
-      REGIONS.forEach(function (id) {
-        var region = document.getElementById(id);
-        if (region) htmx.trigger(region, "live-refresh");
-      });
+      REGIONS.forEach(refresh);
     };
     live.addEventListener("htmx:wsBeforeMessage", function (event) {
       event.preventDefault();

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from sessions.enums import Phase
+from sessions.models import Need, Participant
 from tests.e2e.base import PROJECTOR, BrowserTestCase
 from tests.factories import (
     CategoryFactory,
@@ -98,6 +99,53 @@ class FacilitatorTests(BrowserTestCase):
         first.get_by_role("button", name="Next phase →").click()
 
         expect(second.locator("#controls")).to_contain_text("Phase: Needs", timeout=2_000)
+
+    def test_a_costly_region_is_not_asked_for_back_to_back_while_the_room_changes(self) -> None:
+        """A plenary changes the session several times a second. The moderation list of a
+        large session takes the server a while to draw: a dashboard must leave it time
+        (static/js/facilitator.js), not ask for it again the moment each answer lands."""
+        people = Participant.objects.bulk_create(
+            Participant(
+                live_session=self.live_session,
+                token_hash=f"bulk-{index}",
+                public_id=f"bulk{index:08d}",
+                pseudonym=f"Quiet Heron {index}",
+                agreed_at=self.live_session.created,
+            )
+            for index in range(100)
+        )
+        Need.objects.bulk_create(
+            NeedFactory.build(live_session=self.live_session, author=person)
+            for person in people + people
+        )
+        actor, watcher = self.log_in(), self.log_in()
+        watcher.wait_for_timeout(1_000)  # its socket open, its first refresh done
+        asked = []
+        watcher.on(
+            "requestfinished", lambda r: asked.append(r) if "region=moderation" in r.url else None
+        )
+
+        for click in range(7):
+            actor.get_by_role("button", name=re.compile("^(Lock|Unlock) input")).click()
+            shown = expect(actor.locator("#controls"))
+            if click % 2 == 0:
+                shown.to_contain_text("Input locked")
+            else:
+                shown.not_to_contain_text("Input locked")
+        # The watcher still ends where the room is (its regions are late, never lost).
+        expect(watcher.locator("#controls")).to_contain_text("Input locked", timeout=10_000)
+        watcher.wait_for_timeout(2_000)
+
+        spans = sorted(
+            (r.timing["startTime"], r.timing["startTime"] + r.timing["responseEnd"]) for r in asked
+        )
+        assert len(spans) >= 2, spans
+        assert max(end - start for start, end in spans) >= 80, "the region was not costly"
+        for (start, end), (next_start, _) in zip(spans, spans[1:], strict=False):
+            took = end - start
+            # COST_RATIO is 4: the next ask waits at least three times the answer's time
+            # after it (here two, for the clocks' slack).
+            assert next_start - end >= 2 * took, spans
 
     def test_the_merge_form_never_offers_a_need_against_itself(self) -> None:
         other = NeedFactory(
