@@ -33,6 +33,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
+from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -210,10 +211,11 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     # Each need by its own mark, not the session's newest: a need stamped before another
     # but committed after it (a slower transaction) is still compared.
     fresh_needs = shown.filter(Q(compared_at__isnull=True) | Q(updated__gt=F("compared_at")))
-    fresh = list(fresh_needs.order_by("updated", "pk").values_list("pk", "text", "updated")[:BATCH])
+    # Their ids and stamps only: the index reads the texts it lacks.
+    fresh = list(fresh_needs.order_by("updated", "pk").values_list("pk", "updated")[:BATCH])
     if not fresh:
         return 0
-    fresh_ids = [pk for pk, _, _ in fresh]
+    fresh_ids = [pk for pk, _ in fresh]
     # The session's taxonomy's glossary and synonyms: "posts" meets "publications".
     glossary = Glossary.from_terms(term_entries(live_session.taxonomy))
     with need_indexes.held(live_session_id, glossary) as index:
@@ -233,14 +235,14 @@ def refresh_merge_suggestions(*, live_session: LiveSession) -> int:
     return len(fresh)
 
 
-def _mark_compared(fresh: list[tuple]) -> None:
+def _mark_compared(fresh: list[tuple[int, datetime]]) -> None:
     """Each need's mark, last, as its words were read: a need edited meanwhile keeps an
     ``updated`` later than its mark and is compared again. (Its row is locked from here to
     the commit only.)"""
     if connection.vendor != "postgresql":
         # SQLite's IMMEDIATE transaction has held the write lock since it began: no need
         # read was changed since.
-        Need.objects.filter(pk__in=[pk for pk, _, _ in fresh]).update(compared_at=F("updated"))
+        Need.objects.filter(pk__in=[pk for pk, _ in fresh]).update(compared_at=F("updated"))
         return
     # One statement matched on (id, updated) as read, rather than a CASE of 50 branches
     # that took Django a quarter of the refresh to compile.
@@ -250,7 +252,7 @@ def _mark_compared(fresh: list[tuple]) -> None:
             f"UPDATE {table} AS need SET compared_at = need.updated"  # noqa: S608  # nosec B608
             " FROM unnest(%s::bigint[], %s::timestamptz[]) AS read(id, updated)"
             " WHERE need.id = read.id AND need.updated = read.updated",
-            [[pk for pk, _, _ in fresh], [updated for _, _, updated in fresh]],
+            [[pk for pk, _ in fresh], [updated for _, updated in fresh]],
         )
 
 
