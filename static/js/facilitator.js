@@ -28,9 +28,9 @@
   var answered = {};  // region id: {at: when its last answer came, took: how long it took}
   var waiting = {};  // region id: the timer of its next refresh
   function refresh(id) {
+    if (waiting[id]) return;  // already due: it will read this change too
     var last = answered[id];
     var wait = last ? last.took * COST_RATIO - (performance.now() - last.at) : 0;
-    if (waiting[id]) return;  // already due: it will read this change too
     if (wait <= 0) {
       var region = document.getElementById(id);
       if (region) htmx.trigger(region, "live-refresh");

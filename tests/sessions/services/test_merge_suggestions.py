@@ -2,6 +2,7 @@
 in English or in French, and none for needs that are merely about the same thing."""
 
 from datetime import timedelta
+from unittest.mock import Mock
 
 import pytest
 
@@ -368,15 +369,17 @@ def test_a_kept_index_reads_again_only_the_needs_changed_since(live_session, mon
     together must not have every refresh read and index every need of the session again."""
     first, second, third = needs_of(live_session, [SAME[1][0], DISTINCT[0], DISTINCT[1]])
     services.refresh_merge_suggestions(live_session=live_session)
-    indexed = []
-    monkeypatch.setattr(similarity, "_need", recording(similarity._need, indexed))
+    indexed = Mock(wraps=similarity._need)
+    monkeypatch.setattr(similarity, "_need", indexed)
 
     (later,) = needs_of(live_session, [SAME[1][1]])
     third.text = DISTINCT[3]
     third.save()
     services.refresh_merge_suggestions(live_session=live_session)
 
-    assert sorted(text for _, text, _ in indexed) == sorted([SAME[1][1], DISTINCT[3]])
+    assert sorted(call.args[1] for call in indexed.call_args_list) == sorted(
+        [SAME[1][1], DISTINCT[3]]
+    )
     assert [(s.need, s.other) for s in queries.merge_suggestions(live_session)] == [(first, later)]
 
 
@@ -395,11 +398,3 @@ def test_a_kept_index_forgets_hidden_needs_and_learns_shown_ones(live_session):
     services.refresh_merge_suggestions(live_session=live_session)
     pairs = {(s.need, s.other) for s in queries.merge_suggestions(live_session)}
     assert pairs >= {(first, again), (duplicate, again)}
-
-
-def recording(function, calls: list):
-    def recorded(*args):
-        calls.append(args)
-        return function(*args)
-
-    return recorded
