@@ -9,8 +9,8 @@ while the database answers; and it takes it with Django's own pieces: Django's r
 project's middleware (host check, HTTPS, CSRF including its origin check, language, security
 and CSP headers, cookies) minus those with nothing to do for it (static files, Django sessions
 and users, messages: a phone is a participant by its cookie), the view's form and the view's
-answer (views.participant_answers; a mapping's reads the need's card again in a thread, as the
-read layer is the ORM's). Anything else, or any step that is not plain (a refused CSRF check,
+answer (views.participant_answers; a mapping's card is read in the mapping's transaction,
+sessions.queries.need_card). Anything else, or any step that is not plain (a refused CSRF check,
 a closed phase, a full budget, a replay, a fault), goes on to Django untouched, as if this
 layer were not there; the body is handed on as it came. A failure after the write is stored
 also goes on: the outbox's key makes Django's view answer it as the replay it is.
@@ -21,11 +21,9 @@ import io
 import logging
 import re
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, ValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -202,7 +200,7 @@ async def _need(request, code: str) -> HttpResponse | None:
 
 async def _map(request, code: str, need_id: int) -> HttpResponse | None:
     """A need mapped (sessions.services.quick_mappings), answered as the picker's view answers
-    the phone's outbox: the need's card read again, in a thread (the read layer is the ORM's)."""
+    the phone's outbox, with the need's card as the mapping's transaction read it."""
     sent = [value for value in request.POST.getlist("strategies") if value.isdecimal()]
     form = MappingForm(request.POST, strategy_ids=sent)
     if not form.is_valid():
@@ -218,14 +216,9 @@ async def _map(request, code: str, need_id: int) -> HttpResponse | None:
     )
     if mapped is None:
         return None
-    return await sync_to_async(_mapped_answer, thread_sensitive=False)(request, mapped)
-
-
-def _mapped_answer(request, mapped) -> HttpResponse:
-    try:
-        return mapped_answer(request, mapped.participant, mapped.need.pk, mapped.created)
-    finally:
-        connection.close()  # the executor's thread keeps no connection of its own
+    return mapped_answer(
+        request, mapped.participant, mapped.need.pk, mapped.created, need=mapped.need
+    )
 
 
 def _vote_sent(data) -> dict | None:

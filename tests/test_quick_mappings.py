@@ -14,7 +14,7 @@ from django.urls import reverse
 from sessions import services
 from sessions.enums import ContributionStatus, Phase
 from sessions.live import events
-from sessions.models import ClientWrite, LiveSession, Mapping
+from sessions.models import ClientWrite, LiveSession, Mapping, Need
 from sessions.services import quick_mappings, quick_sql
 from taxonomy.models import Strategy
 from tests.asgi_requests import ON_POSTGRESQL, comparable, htmx_post, recorded, send_all, text
@@ -24,6 +24,7 @@ from tests.factories import (
     ParticipantFactory,
     StrategyFactory,
     TaxonomyFactory,
+    VoteFactory,
 )
 
 pytestmark = ON_POSTGRESQL
@@ -109,6 +110,39 @@ def test_its_answer_is_the_ordinary_views_answer_word_for_word(mapping, quick_an
     assert quick[0]["status"] == replayed[0]["status"] == 200
     assert comparable(quick[0]) == comparable(replayed[0])
     assert Mapping.objects.filter(need=need).count() == 2, "one picker, two mappings"
+
+
+@pytest.mark.parametrize("mapper", ["someone else", "its author"])
+@pytest.mark.parametrize("premoderation", [False, True])
+def test_a_busy_needs_card_is_the_ordinary_views_word_for_word(
+    mapping, quick_answers, mapper, premoderation
+):
+    """The card the quick path reads in its transaction (sessions.queries.need_card) against
+    the one the ordinary view reads: a need with dots, some of a removed participant, and
+    mappings of every status with their own dots; mapped by someone else or by its author;
+    the new mappings shown at once or held for a facilitator."""
+    participant, need, strategies = mapping
+    session = participant.live_session
+    LiveSession.objects.filter(pk=session.pk).update(premoderation=premoderation)
+    if mapper == "its author":
+        participant = need.author
+    Need.objects.filter(pk=need.pk).update(context="in our town", edited=True)
+    others = ParticipantFactory.create_batch(3, live_session=session)
+    theirs = MappingFactory(need=need, author=others[0], reason="they <b>organise</b>")
+    MappingFactory(need=need, author=others[1], status=ContributionStatus.PENDING)
+    MappingFactory(need=need, author=others[1], status=ContributionStatus.HIDDEN)
+    VoteFactory(participant=others[0], need=need, dots=2)
+    VoteFactory(participant=others[1], need=need, dots=3, hidden=True)
+    VoteFactory(participant=others[2], mapping=theirs, dots=1)
+    message = map_message(participant, need, strategies[:2], key="busy-picker")
+
+    quick, replayed = send_all(message), send_all(message)
+
+    assert [answer is not None for answer in quick_answers] == [True, False]
+    assert quick[0]["status"] == replayed[0]["status"] == 200
+    assert comparable(quick[0]) == comparable(replayed[0])
+    body = text(quick[0])
+    assert "they &lt;b&gt;organise&lt;/b&gt;" in body and "2 dots" in body
 
 
 def test_a_pair_someone_mapped_already_is_kept_as_theirs(mapping, quick_answers):

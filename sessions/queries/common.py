@@ -99,18 +99,18 @@ def posted_need(
         return read
     need.author = author
     need.dot_total = 0
-    need._prefetched_objects_cache = {"mappings": _no_mappings()}
+    return with_mappings(need, [])
+
+
+def with_mappings(need: Need, mappings: list[Mapping]) -> Need:
+    """``need`` with ``mappings`` (read already) as ``needs``'s prefetch leaves them: a queryset
+    that holds its rows, so that asking it whether it has any compiles no query (for an empty
+    one, ``none()`` alone did: a fifth of a quick need's answer)."""
+    prefetched = Mapping.objects.none()
+    prefetched._result_cache = mappings
+    prefetched._prefetch_done = True
+    need._prefetched_objects_cache = {"mappings": prefetched}
     return need
-
-
-def _no_mappings():
-    """An empty queryset known to be empty, as prefetch_related leaves one: asked whether it
-    has rows, ``none()`` alone compiles its query to find out (a fifth of a quick need's
-    answer)."""
-    mappings = Mapping.objects.none()
-    mappings._result_cache = []
-    mappings._prefetch_done = True
-    return mappings
 
 
 CELL_NEEDS = 3  # the most-voted needs a board cell lists

@@ -30,6 +30,7 @@ from sessions.enums import ContributionStatus
 from sessions.identity import hash_token
 from sessions.live import events
 from sessions.models import REASON_MAX_LENGTH, ClientWrite, LiveSession, Mapping, Need, Participant
+from sessions.queries import need_card
 from sessions.services.common import WRITES_PER_MINUTE, clean_text, initial_status
 from sessions.services.errors import SessionError
 from sessions.services.quick_sql import (
@@ -111,7 +112,7 @@ class QuickMapping(WrittenBy):
     """What the answer to a mapping made here shows."""
 
     participant: Participant  # with its session
-    need: Need
+    need: Need  # as its card shows it (sessions.queries.need_card)
     created: list[Mapping]  # with their strategies
 
 
@@ -223,7 +224,8 @@ async def _insert(conn, sql: dict, values: dict) -> QuickMapping:
         mapping.pk, mapping.strategy = pk, strategies[strategy_id]
         mapping._state.adding, mapping._state.db = False, "default"
         created.append(mapping)
-    return QuickMapping(participant=participant, need=need, created=created)
+    card = await need_card.read(conn, need)  # before COMMIT: as the write left it
+    return QuickMapping(participant=participant, need=card, created=created)
 
 
 async def _mapped(mapped: QuickMapping) -> None:

@@ -18,6 +18,7 @@ from psycopg_pool import PoolTimeout
 
 from sessions.live import events
 from sessions.models import ClientWrite, LiveSession, Participant
+from sessions.queries.sql import columns, quote
 from sessions.ratelimit import RateLimited, agive_back, ahit
 from sessions.services.common import require_phase
 from sessions.services.errors import SessionError
@@ -26,16 +27,6 @@ logger = logging.getLogger(__name__)
 
 # As services.joining.touch: a participant's last activity is written at most once a minute.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def quote(name: str) -> str:
-    return connections["default"].ops.quote_name(name)
-
-
-def columns(model: type[Model], alias: str) -> tuple[list[str], str]:
-    """The model's fields (attnames, for from_db) and its columns as a select list."""
-    fields = model._meta.concrete_fields
-    return [f.attname for f in fields], ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
 
 
 def locked_with_replay() -> str:

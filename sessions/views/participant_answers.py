@@ -15,7 +15,7 @@ from sessions import fragments, queries, services
 from sessions.enums import ContributionStatus
 from sessions.forms import ClientKeyForm, NewNeedForm
 from sessions.forms.contributions import new_client_key
-from sessions.models import LiveSession, Mapping, Participant
+from sessions.models import LiveSession, Mapping, Need, Participant
 from sessions.moderation_log import quoted
 from sessions.permissions import owned_or_404
 from sessions.queries.common import PersonalDots
@@ -166,28 +166,44 @@ def mapped_words(created: list[Mapping]) -> str:
 
 
 def mapped_answer(
-    request: HttpRequest, participant: Participant, need_id: int, created: list[Mapping]
+    request: HttpRequest,
+    participant: Participant,
+    need_id: int,
+    created: list[Mapping],
+    *,
+    need: Need | None = None,
 ) -> HttpResponse:
     """For htmx (the phone's outbox maps so): the message and the need's card as its author
     sees it. Also the quick path's answer (commonground.quick_writes), so that both answer
-    alike."""
-    return need_card_answer(request, participant, need_id, mapped_words(created), created)
+    alike; it gives the ``need`` it read for the card (sessions.queries.need_card)."""
+    return need_card_answer(
+        request, participant, need_id, mapped_words(created), created, need=need
+    )
 
 
 def need_card_answer(
-    request: HttpRequest, participant: Participant, need_id: int, flash: str, mappings=()
+    request: HttpRequest,
+    participant: Participant,
+    need_id: int,
+    flash: str,
+    mappings=(),
+    *,
+    need: Need | None = None,
 ) -> HttpResponse:
     """For htmx (the phone's outbox sends edits and mappings so): the message, and the need's
     card as its author sees it, put in place of the one on the page; the controls of the
-    ``mappings`` just made are filled in too (a push that came first left them empty)."""
+    ``mappings`` just made are filled in too (a push that came first left them empty).
+    ``need``: read already as ``queries.needs`` reads it, else read here."""
     live_session = participant.live_session
-    shown = queries.needs(live_session, ids=[need_id], include_hidden_for=participant)
+    if need is None:
+        shown = queries.needs(live_session, ids=[need_id], include_hidden_for=participant)
+        need = shown[0] if shown else None
     context = {
         "live_session": live_session,
         "participant": participant,
         "audience": "participants",
         "flash": flash,
-        "need": shown[0] if shown else None,
+        "need": need,
         "own_mappings": mappings,
     }
     return render(request, f"{PARTIAL}#need-card-result", context)
