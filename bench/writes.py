@@ -300,13 +300,21 @@ def forget_written(live_session, write: str, seeded_up_to: int) -> None:
     elif write == "map":
         Mapping.objects.filter(live_session=live_session).delete()
         ClientWrite.objects.filter(participant__live_session=live_session).delete()
-    if write != "vote":
-        # Nor the dead rows and index entries of thousands of deletes: without this, each
-        # run was slower than the last, the bare ones most (677, 456, 369 mappings/s).
-        with connections["default"].cursor() as cursor:
-            for model in (Need, Mapping, ClientWrite):
-                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    vacuum()
     connections.close_all()
+
+
+def vacuum() -> None:
+    """Every run starts from a database without dead rows: not those of the deletes above, nor
+    of the session's row, which every write bumps (its sequence), nor the participants' rows.
+    With only the needs', mappings' and keys' tables vacuumed, each run was slower than the
+    one before, the bare ones most (needs: 861, 467, 293 a second; the app 306, 269, 207),
+    which made a later run's ratio look better than the first's; with the whole database
+    vacuumed, 951, 856, 999 and 307, 288, 330 (docs/performance.md)."""
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def measure(servers, live_session, tokens, items, duration, write="vote") -> dict:
@@ -400,6 +408,7 @@ def main() -> int:
             f"{args.runs} run(s), the app and the bare baseline alternating",
             flush=True,
         )
+        vacuum()  # the first run starts as the others do
         # Alternating app and bare runs: a change of load on the shared machine shows in both.
         for index in range(1, args.runs + 1):
             servers = start_servers(
