@@ -2,12 +2,9 @@
 queries, however large the taxonomy grows. Functions that look something up by slug return
 None when it is not in the default taxonomy; the view turns that into a 404."""
 
-import json
+import unicodedata
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import and_, or_
 
-from django.db import models
 from django.db.models import Count, Prefetch, Q
 
 from taxonomy.enums import Approach
@@ -272,105 +269,77 @@ def search_terms(query: str) -> list[str]:
     return terms
 
 
-def _all_terms_match(terms: list[str], fields: list[str]) -> Q:
-    """Every term appears in at least one of the fields (icontains: portable across SQLite
-    and PostgreSQL, and Django escapes % and _)."""
-    return reduce(
-        and_,
-        (reduce(or_, (Q(**{f"{name}__icontains": term}) for name in fields)) for term in terms),
-    )
+def folded(text: str) -> str:
+    """Text as a search compares it: without case or accents, so that "greves" finds "Grèves"
+    and "Scholkopf" finds "Schölkopf" (a phone's keyboard, or a hurry, leaves them out)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
-def _json_match(name: str, term: str) -> Q:
-    # SQLite stores JSON with non-ASCII characters escaped ("Sch\u00f6lkopf"), PostgreSQL
-    # does not; matching both spellings finds "Schölkopf" on either database.
-    escaped = json.dumps(term)[1:-1]
-    query = Q(**{f"{name}__icontains": term})
-    return query | Q(**{f"{name}__icontains": escaped}) if escaped != term else query
+def _synonym_words(entries: list) -> str:
+    """The community's words for an item (its ``synonyms``, in either language), one text."""
+    return "\n".join(word for entry in entries for words in entry.values() for word in words)
 
 
-def _authors_match(term: str) -> Q:
-    return _json_match("authors", term)
-
-
-def _text_or_synonyms_match(terms: list[str], fields: list[str]) -> Q:
-    """Every term appears in one of the fields or among the community's words for the item
-    (its ``synonyms``, in either language: "shadowban" finds folk theorisation)."""
-    return reduce(
-        and_,
-        (_all_terms_match([term], fields) | _json_match("synonyms", term) for term in terms),
-    )
-
-
-def _name_first(name_field: str, terms: list[str], *, synonyms: bool = False):
-    """An annotation that is 1 when every term is in the name (or title), or with
-    ``synonyms`` among the item's synonyms, for ranking."""
-    matches = _all_terms_match(terms, [name_field])
-    if synonyms:
-        matches |= reduce(and_, (_json_match("synonyms", term) for term in terms))
-    # models.Case, the SQL CASE expression, not our Case model.
-    return models.Case(
-        models.When(matches, then=models.Value(1)),
-        default=models.Value(0),
-        output_field=models.IntegerField(),
-    )
-
-
-def _with_french(fields: list[str]) -> list[str]:
-    """Search the French text too: a French speaker types French words."""
-    return fields + [f"{name}_fr" for name in fields]
+def _ranked(items, terms: list[str], fields: list[str], *, names: list[str], also, order):
+    """The ``items`` holding every term in one of their ``fields`` or in ``also(item)`` (their
+    synonyms or authors), those holding every term in one of their ``names`` first, then by
+    ``order``."""
+    found = []
+    for item in items:
+        texts = [folded(getattr(item, name) or "") for name in fields]
+        extra = folded(also(item))
+        if all(any(term in text for text in texts) or term in extra for term in terms):
+            named = [folded(getattr(item, name) or "") for name in names]
+            first = any(all(term in name for term in terms) for name in named)
+            found.append(((not first, *order(item)), item))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
 def search(query: str) -> SearchResults:
     """Strategies (name, summary, description, synonyms), cases (name, community, platform,
-    summary, description, synonyms) and references (title, authors, venue, key) of the default taxonomy that
-    contain every word of ``query``; name and title matches rank first. 4 queries, none for
-    an empty query."""
+    summary, description, synonyms) and references (title, authors, venue, key) of the
+    default taxonomy that contain every word of ``query``, in English or French, without
+    regard to case or accents; name and title matches rank first. 4 queries (a taxonomy holds
+    dozens of each, compared here rather than by each database's own rules), none for an
+    empty query."""
     terms = search_terms(query)
     if not terms:
         return SearchResults()
     taxonomy = default_taxonomy()
     if taxonomy is None:
         return SearchResults(terms=terms)
-    strategies = (
-        Strategy.objects.filter(taxonomy=taxonomy)
-        .filter(_text_or_synonyms_match(terms, _with_french(["name", "summary", "description"])))
-        .annotate(name_match=_name_first("name", terms, synonyms=True))
-        .select_related("category")
-        .order_by("-name_match", "category__position", "position", "name")
+    wanted = [folded(term) for term in terms]
+    strategies = _ranked(
+        Strategy.objects.filter(taxonomy=taxonomy).select_related("category"),
+        wanted,
+        _with_french(["name", "summary", "description"]),
+        names=["name", "name_fr"],
+        also=lambda strategy: _synonym_words(strategy.synonyms),
+        order=lambda strategy: (strategy.category.position, strategy.position, strategy.name),
     )
-    cases = (
-        Case.objects.filter(taxonomy=taxonomy)
-        .filter(
-            _text_or_synonyms_match(
-                terms,
-                _with_french(["name", "community", "platform", "summary", "description"]),
-            )
-        )
-        .annotate(name_match=_name_first("name", terms, synonyms=True))
-        .order_by("-name_match", "position", "name")
+    cases = _ranked(
+        Case.objects.filter(taxonomy=taxonomy),
+        wanted,
+        _with_french(["name", "community", "platform", "summary", "description"]),
+        names=["name", "name_fr"],
+        also=lambda case: _synonym_words(case.synonyms),
+        order=lambda case: (case.position, case.name),
     )
-    reference_fields = ["title", "venue", "key"]
-    references = (
-        Reference.objects.filter(taxonomy=taxonomy)
-        .filter(
-            reduce(
-                and_,
-                (
-                    _all_terms_match([term], reference_fields) | _authors_match(term)
-                    for term in terms
-                ),
-            )
-        )
-        .annotate(name_match=_name_first("title", terms))
-        .order_by("-name_match", "number")
+    references = _ranked(
+        Reference.objects.filter(taxonomy=taxonomy),
+        wanted,
+        ["title", "venue", "key"],
+        names=["title"],
+        also=lambda reference: "\n".join(reference.authors),
+        order=lambda reference: (reference.number,),
     )
-    return SearchResults(
-        terms=terms,
-        strategies=list(strategies),
-        cases=list(cases),
-        references=list(references),
-    )
+    return SearchResults(terms=terms, strategies=strategies, cases=cases, references=references)
+
+
+def _with_french(fields: list[str]) -> list[str]:
+    """Search the French text too: a French speaker types French words."""
+    return fields + [f"{name}_fr" for name in fields]
 
 
 def term_entries(taxonomy: Taxonomy) -> list[dict]:

@@ -306,6 +306,42 @@ def test_search_finds_a_reference_by_an_accented_author(client, sample):
     assert "1 result for “Schölkopf”" in response.text
 
 
+def test_search_finds_an_accented_author_typed_without_accents(client, sample):
+    response = search(client, "SCHOLKOPF")
+
+    assert 'href="/taxonomy/references/#ref-12"' in response.text
+    assert "1 result for “SCHOLKOPF”" in response.text
+
+
+@pytest.mark.parametrize("typed", ["greves", "GRÈVES", "grèves"])
+def test_search_finds_french_words_with_or_without_their_accents(client, db, typed):
+    """A phone's keyboard, or a hurry, leaves accents out; a French speaker types them into
+    English words: either way the strategy is found, its French name ranked as a name."""
+    from tests.factories import StrategyFactory
+
+    StrategyFactory(name="Data strikes", name_fr="Grèves de données")
+    StrategyFactory(name="Collective refusal", summary="Workers organise grèves and walkouts.")
+
+    response = search(client, typed)
+
+    assert result_names(response, "strategies")[:2] in (
+        ["Data strikes", "Collective refusal"],
+        ["Grèves de données", "Collective refusal"],
+    )
+
+
+def test_search_finds_a_community_word_without_its_accent(client, db):
+    from tests.factories import StrategyFactory
+
+    StrategyFactory(
+        name="Folk theorisation",
+        synonyms=[{"en": ["shadowban"], "fr": ["publications masquées"]}],
+    )
+
+    assert result_names(search(client, "masquees"), "strategies") == ["Folk theorisation"]
+    assert result_names(search(client, "fr"), "strategies") == [], "not the entries' keys"
+
+
 def test_search_finds_a_reference_by_its_key(client, sample):
     response = search(client, "eeoc2024mobley")
 
