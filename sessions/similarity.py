@@ -183,17 +183,11 @@ class _Need:
     norm: float  # the square root of the number of features
 
 
-@lru_cache(maxsize=8192)
-def _cached_features(text: str, glossary: Glossary) -> tuple[frozenset[str], frozenset[str]]:
-    # A session's needs are compared again at every refresh; their features stay the same
-    # while their text and the taxonomy's glossary do.
-    found = features(text, glossary)
-    return found, frozenset(_script(feature) for feature in found)
-
-
 def _need(pk: int, text: str, glossary: Glossary) -> _Need:
-    found, scripts = _cached_features(text, glossary)
-    return _Need(pk, found, scripts, sqrt(len(found)))
+    # Not cached by text: a worker's NeedIndex keeps each need's features between refreshes,
+    # by id, and a cache keyed by texts would keep an erased participant's words in memory.
+    found = features(text, glossary)
+    return _Need(pk, found, frozenset(_script(feature) for feature in found), sqrt(len(found)))
 
 
 def score(first: _Need, second: _Need, shared: int) -> float:

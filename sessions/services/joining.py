@@ -33,6 +33,7 @@ from sessions.services.errors import (
     SessionError,
     TooFast,
 )
+from sessions.services.suggestions import need_indexes
 
 
 def _clean_identity(live_session: LiveSession, presence: str, display_name: str) -> str:
@@ -232,6 +233,8 @@ def erase_participant(*, participant: Participant) -> None:
     participant.delete()
     unmerging.settle_unfolded(unfolded)
     transaction.on_commit(lambda: _forget_counters(*forget), robust=True)
+    # What their needs said, as this worker's merge suggestions keep it (stems, no text).
+    transaction.on_commit(lambda: need_indexes.forget(live_session.pk), robust=True)
     events.participant_left(live_session.pk, written=written, touched=touched, removed=False)
 
 

@@ -276,25 +276,39 @@ MANY_STALE = 500  # more texts to read than this: read all rather than list thei
 class NeedIndexes:
     """Each session's NeedIndex, per worker, for the sessions refreshed last. Refreshes of one
     session take turns (its lock); a refresh in a request's thread and one in the background
-    thread may still overlap on SQLite, hence a lock per index."""
+    thread may still overlap on SQLite, hence a lock per index.
+
+    An index holds what its needs say (their features: stems and glossary concepts), so it is
+    kept no longer than it serves: the worker that erases a participant forgets the session's
+    index at once (services.joining.erase_participant); another worker's drops the erased
+    needs at its next refresh of the session, and any index idle for IDLE_SECONDS goes at the
+    next refresh of any session (a session that ended is refreshed no more)."""
 
     KEPT = 32  # sessions; 2,000 needs hold about a megabyte
+    IDLE_SECONDS = 600
+    now = staticmethod(time.monotonic)
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._indexes: OrderedDict[int, tuple[NeedIndex, threading.Lock]] = OrderedDict()
+        # session: (its index, its lock, when it was last held (monotonic))
+        self._indexes: OrderedDict[int, tuple[NeedIndex, threading.Lock, float]] = OrderedDict()
 
     @contextmanager
     def held(self, live_session_id: int, glossary: Glossary):
+        now = self.now()
         with self._lock:
-            kept = self._indexes.get(live_session_id)
-            if kept is None or kept[0].glossary is not glossary:
-                kept = (NeedIndex(glossary), threading.Lock())
-            self._indexes[live_session_id] = kept
-            self._indexes.move_to_end(live_session_id)
-            while len(self._indexes) > self.KEPT:
+            kept = self._indexes.pop(live_session_id, None)
+            # Least recently held first: the idle ones, and past KEPT the oldest, go.
+            while self._indexes and (
+                len(self._indexes) >= self.KEPT
+                or now - next(iter(self._indexes.values()))[2] > self.IDLE_SECONDS
+            ):
                 self._indexes.popitem(last=False)
-        index, lock = kept
+            if kept is None or kept[0].glossary is not glossary:
+                kept = (NeedIndex(glossary), threading.Lock(), now)
+            kept = (kept[0], kept[1], now)
+            self._indexes[live_session_id] = kept
+        index, lock, _ = kept
         with lock:
             try:
                 yield index

@@ -398,3 +398,47 @@ def test_a_kept_index_forgets_hidden_needs_and_learns_shown_ones(live_session):
     services.refresh_merge_suggestions(live_session=live_session)
     pairs = {(s.need, s.other) for s in queries.merge_suggestions(live_session)}
     assert pairs >= {(first, again), (duplicate, again)}
+
+
+def kept_sessions() -> set[int]:
+    return set(services.suggestions.need_indexes._indexes)
+
+
+def test_erasing_a_participant_forgets_what_this_worker_kept_of_their_needs(
+    live_session, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The kept index holds what needs say (their stems): erasure leaves none of it behind in
+    the worker that erased, and the next refresh indexes the needs that remain afresh."""
+    (theirs,) = needs_of(live_session, [SAME[2][0]])
+    (other,) = needs_of(live_session, [DISTINCT[0]])
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert kept_sessions() == {live_session.pk}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erase_participant(participant=theirs.author)
+
+    assert kept_sessions() == set()
+    indexed = Mock(wraps=similarity._need)
+    monkeypatch.setattr(similarity, "_need", indexed)
+    needs_of(live_session, [SAME[2][1]])
+    services.refresh_merge_suggestions(live_session=live_session)
+    assert sorted(call.args[1] for call in indexed.call_args_list) == sorted(
+        [DISTINCT[0], SAME[2][1]]
+    )
+    assert not MergeSuggestion.objects.exists(), "nothing pairs with an erased need"
+
+
+def test_an_index_left_idle_goes_at_the_next_refresh_of_any_session(live_session, monkeypatch):
+    """A session that ended is refreshed no more: its index does not stay for the worker's
+    life."""
+    needs_of(live_session, [SAME[0][0], DISTINCT[1]])
+    services.refresh_merge_suggestions(live_session=live_session)
+    later = ParticipantFactory(live_session__phase=Phase.NEEDS).live_session
+    needs_of(later, [SAME[1][0], DISTINCT[2]])
+    indexes = services.suggestions.NeedIndexes
+    idle = indexes.now() + indexes.IDLE_SECONDS + 1
+    monkeypatch.setattr(indexes, "now", staticmethod(lambda: idle))
+
+    services.refresh_merge_suggestions(live_session=later)
+
+    assert kept_sessions() == {later.pk}
