@@ -145,6 +145,26 @@ def test_a_busy_needs_card_is_the_ordinary_views_word_for_word(
     assert "they &lt;b&gt;organise&lt;/b&gt;" in body and "2 dots" in body
 
 
+def test_a_card_it_cannot_read_leaves_the_mapping_to_the_ordinary_view(
+    mapping, quick_answers, monkeypatch
+):
+    """Read in the mapping's transaction, before COMMIT: if the card is not there, the quick
+    path commits nothing, and the ordinary view maps once and answers."""
+    participant, need, strategies = mapping
+
+    async def no_card(conn, need):
+        return None
+
+    monkeypatch.setattr(quick_mappings.need_card, "read", no_card)
+
+    (answer,) = send_all(map_message(participant, need, strategies[:2]))
+
+    assert quick_answers == [None]
+    assert answer["status"] == 200
+    assert Mapping.objects.filter(need=need).count() == 2
+    assert f'id="need-{need.pk}"' in text(answer)
+
+
 def test_a_pair_someone_mapped_already_is_kept_as_theirs(mapping, quick_answers):
     participant, need, strategies = mapping
     theirs = MappingFactory(need=need, strategy=strategies[0], author=need.author)

@@ -45,16 +45,20 @@ def _sql() -> dict:
     }
 
 
-async def read(conn, need: Need) -> Need:
+async def read(conn, need: Need) -> Need | None:
     """``need`` (a visible need's row) with its author, ``dot_total`` and visible mappings, as
-    ``needs`` gives it. ``conn``: a psycopg AsyncConnection with client-side binding
-    (commonground.async_db), in the caller's transaction or not."""
+    ``needs`` gives it; None if its author is gone (the caller's lock on the need keeps an
+    erasure out, so only a caller without one). ``conn``: a psycopg AsyncConnection with
+    client-side binding (commonground.async_db), in the caller's transaction or not."""
     sql = _sql()
     cursor = await conn.execute(
         sql["read"],
         {"need": need.pk, "author": need.author_id, "visible": ContributionStatus.VISIBLE},
     )
-    *author_values, need.dot_total = await cursor.fetchone()
+    found = await cursor.fetchone()
+    if found is None:
+        return None
+    *author_values, need.dot_total = found
     need.author = Participant.from_db("default", sql["author_fields"], author_values)
     cursor.nextset()
     mappings = []

@@ -225,6 +225,8 @@ async def _insert(conn, sql: dict, values: dict) -> QuickMapping:
         mapping._state.adding, mapping._state.db = False, "default"
         created.append(mapping)
     card = await need_card.read(conn, need)  # before COMMIT: as the write left it
+    if card is None:
+        raise StepAside  # nothing is committed: the ordinary path maps and answers
     return QuickMapping(participant=participant, need=card, created=created)
 
 
