@@ -30,6 +30,8 @@ from math import sqrt
 
 import Stemmer
 
+from taxonomy.words import folded
+
 # A pair at or above this score (0-100, the cosine of the two needs' features) is suggested.
 # Chosen on tests/sessions/data/merge_pairs.yaml: paraphrases and translations of one need
 # score 52-100, different needs on one theme mostly 0-50 (test_merge_quality.py holds the
@@ -56,13 +58,8 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
 
 
-def folded(text: str) -> str:
-    """No case, no accents, apostrophes as spaces ("l'algorithme" is two words)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def words(text: str) -> list[str]:
+    """Its words, folded; apostrophes part words ("l'algorithme" is two)."""
     return _WORD.findall(folded(text))
 
 

@@ -2,7 +2,6 @@
 queries, however large the taxonomy grows. Functions that look something up by slug return
 None when it is not in the default taxonomy; the view turns that into a 404."""
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
@@ -11,6 +10,7 @@ from taxonomy.enums import Approach
 from taxonomy.evidence import strategy_evidence
 from taxonomy.models import Case, Category, Reference, Strategy, Taxonomy
 from taxonomy.numbers import percent
+from taxonomy.words import folded
 
 SEARCH_MAX_LENGTH = 200
 
@@ -267,13 +267,6 @@ def search_terms(query: str) -> list[str]:
         if word.casefold() not in {term.casefold() for term in terms}:
             terms.append(word)
     return terms
-
-
-def folded(text: str) -> str:
-    """Text as a search compares it: without case or accents, so that "greves" finds "Grèves"
-    and "Scholkopf" finds "Schölkopf" (a phone's keyboard, or a hurry, leaves them out)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def _synonym_words(entries: list) -> str:
