@@ -274,16 +274,21 @@ def _synonym_words(entries: list) -> str:
     return "\n".join(word for entry in entries for words in entry.values() for word in words)
 
 
-def _ranked(items, terms: list[str], fields: list[str], *, names: list[str], also, order):
+def _ranked(
+    items, terms: list[str], fields: list[str], *, names: list[str], also, also_names, order
+):
     """The ``items`` holding every term in one of their ``fields`` or in ``also(item)`` (their
-    synonyms or authors), those holding every term in one of their ``names`` first, then by
-    ``order``."""
+    synonyms or authors), those holding every term in one of their ``names`` (or, with
+    ``also_names``, in ``also(item)``: the community's words name the item too) first, then
+    by ``order``."""
     found = []
     for item in items:
         texts = [folded(getattr(item, name) or "") for name in fields]
         extra = folded(also(item))
         if all(any(term in text for text in texts) or term in extra for term in terms):
             named = [folded(getattr(item, name) or "") for name in names]
+            if also_names:
+                named.append(extra)
             first = any(all(term in name for term in terms) for name in named)
             found.append(((not first, *order(item)), item))
     return [item for _, item in sorted(found, key=lambda pair: pair[0])]
@@ -309,6 +314,7 @@ def search(query: str) -> SearchResults:
         _with_french(["name", "summary", "description"]),
         names=["name", "name_fr"],
         also=lambda strategy: _synonym_words(strategy.synonyms),
+        also_names=True,
         order=lambda strategy: (strategy.category.position, strategy.position, strategy.name),
     )
     cases = _ranked(
@@ -317,6 +323,7 @@ def search(query: str) -> SearchResults:
         _with_french(["name", "community", "platform", "summary", "description"]),
         names=["name", "name_fr"],
         also=lambda case: _synonym_words(case.synonyms),
+        also_names=True,
         order=lambda case: (case.position, case.name),
     )
     references = _ranked(
@@ -325,6 +332,7 @@ def search(query: str) -> SearchResults:
         ["title", "venue", "key"],
         names=["title"],
         also=lambda reference: "\n".join(reference.authors),
+        also_names=False,
         order=lambda reference: (reference.number,),
     )
     return SearchResults(terms=terms, strategies=strategies, cases=cases, references=references)

@@ -342,6 +342,27 @@ def test_search_finds_a_community_word_without_its_accent(client, db):
     assert result_names(search(client, "fr"), "strategies") == [], "not the entries' keys"
 
 
+def test_search_ranks_a_community_word_with_the_names(client, db):
+    """The community's word for a strategy names it as well as its title does: searching
+    "shadowban" lists folk theorisation before a strategy that only mentions the word."""
+    from tests.factories import CategoryFactory, StrategyFactory
+
+    category = CategoryFactory()
+    StrategyFactory(
+        category=category, position=1, name="Platform audits", summary="Audits of shadowban."
+    )
+    StrategyFactory(
+        category=category,
+        position=2,
+        name="Folk theorisation",
+        synonyms=[{"en": ["shadowban"], "fr": ["shadowban"]}],
+    )
+
+    names = result_names(search(client, "shadowban"), "strategies")
+
+    assert names == ["Folk theorisation", "Platform audits"]
+
+
 def test_search_finds_a_reference_by_its_key(client, sample):
     response = search(client, "eeoc2024mobley")
 
