@@ -8,7 +8,7 @@ The same rows by the same rule as ``needs`` with ``Visibility(live_session)`` (t
 need's author, its dots that count (``Vote.objects``: not hidden), its visible mappings oldest
 first with their strategies and their dots that count. Only for a visible need, which is all a
 quick mapping maps; the author's own pending needs stay ``needs``'s.
-tests/sessions/test_need_card_read.py compares it with ``needs`` field by field."""
+tests/sessions/queries/test_need_card.py compares it with ``needs`` field by field."""
 
 from functools import cache
 

@@ -305,10 +305,10 @@ class NeedIndexes:
             ):
                 self._indexes.popitem(last=False)
             if kept is None or kept[0].glossary is not glossary:
-                kept = (NeedIndex(glossary), threading.Lock(), now)
-            kept = (kept[0], kept[1], now)
-            self._indexes[live_session_id] = kept
-        index, lock, _ = kept
+                index, lock = NeedIndex(glossary), threading.Lock()
+            else:
+                index, lock, _ = kept
+            self._indexes[live_session_id] = (index, lock, now)
         with lock:
             try:
                 yield index
