@@ -20,6 +20,7 @@ writes/s, so the servers run with RATE_LIMITS_ENABLED=false (say --rate-limits t
     .venv/bin/python bench/writes.py                # 200 voters for 20 s (about 1 minute)
     .venv/bin/python bench/writes.py --quick        # 200 voters for 8 s
     .venv/bin/python bench/writes.py --quick --write need
+    .venv/bin/python bench/writes.py --quick --write need --no-vacuum   # one long burst
 
 Not part of the test suite. Talks to 127.0.0.1 only; removes its servers and database on exit.
 """
@@ -104,6 +105,14 @@ def parse_args():
         default="after",
         help="the bare transaction bumps the session's sequence after commit (as the app "
         "does now) or inside the transaction (as the app did before)",
+    )
+    parser.add_argument(
+        "--no-vacuum",
+        dest="vacuum",
+        action="store_false",
+        help="vacuum only before the first run: each later run meets the dead rows of the runs "
+        "before it, as the later seconds of one long burst do (the session table's pages are "
+        "printed after each run)",
     )
     parser.add_argument(
         "--tree",
@@ -287,7 +296,7 @@ def stored(live_session, write: str = "vote") -> int:
     return total or 0
 
 
-def forget_written(live_session, write: str, seeded_up_to: int) -> None:
+def forget_written(live_session, write: str, seeded_up_to: int, vacuumed: bool = True) -> None:
     """Every run posts needs or maps them on the session as it was built: what a run wrote
     goes, so that the next run (the app's or the bare one's) does not meet thousands more
     needs to compare with (merge suggestions) than the first did."""
@@ -300,8 +309,25 @@ def forget_written(live_session, write: str, seeded_up_to: int) -> None:
     elif write == "map":
         Mapping.objects.filter(live_session=live_session).delete()
         ClientWrite.objects.filter(participant__live_session=live_session).delete()
-    vacuum()
+    if vacuumed:
+        vacuum()
+    else:
+        print(f"  the sessions' table: {session_pages()}", flush=True)
     connections.close_all()
+
+
+def session_pages() -> str:
+    """The pages of the sessions' table and the dead versions counted in it: one session's
+    row, which every write bumps."""
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size(relid) / current_setting('block_size')::int, n_dead_tup"
+            " FROM pg_stat_user_tables WHERE relname = 'live_sessions_livesession'"
+        )
+        pages, dead = cursor.fetchone()
+    return f"{pages} pages, {dead} dead versions counted"
 
 
 def vacuum() -> None:
@@ -423,7 +449,7 @@ def main() -> int:
             stop_servers(servers)
             servers = []
             # Once the workers are gone: their merge suggestions' thread may still be comparing.
-            forget_written(live_session, args.write, seeded_up_to)
+            forget_written(live_session, args.write, seeded_up_to, args.vacuum)
             print(
                 f"run {index} django: {rate(run):.0f} {args.write}s/s; {load_average()}", flush=True
             )
@@ -439,7 +465,7 @@ def main() -> int:
                 runs.append(("bare", {**run, "index": index, "load": load_average()}))
                 stop_servers(servers)
                 servers = []
-                forget_written(live_session, args.write, seeded_up_to)
+                forget_written(live_session, args.write, seeded_up_to, args.vacuum)
                 print(
                     f"run {index} bare: {rate(run):.0f} {args.write}s/s; {load_average()}",
                     flush=True,
