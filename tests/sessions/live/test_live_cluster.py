@@ -171,3 +171,32 @@ def test_changes_that_began_this_second_count_over_the_time_they_came(prefix):
 
     assert rate >= 5  # 5 changes over at most a second, never over the second before too
     assert rate <= 5 / 0.5  # nor over less than half a second
+
+
+def test_a_claim_takes_every_change_pending_or_says_how_long_to_wait(prefix):
+    """The worker that takes the window renders every change the cluster left pending, merged;
+    another worker meanwhile leaves its change and is told when the window ends."""
+    first = SharedWindow(django_settings.REDIS_URL, prefix)
+    second = SharedWindow(django_settings.REDIS_URL, prefix)
+
+    taken, wait, _ = first.claim(11, Change.of(tallies=[1]), 0.5, "a")
+    assert taken.tallies == {1} and wait == 0.0
+    left, wait, _ = second.claim(11, Change.of(tallies=[2]), 0.5, "b")
+    assert left is None and 0 < wait <= 0.5
+    time.sleep(wait + 0.05)
+    taken, wait, _ = second.claim(11, Change.of(tallies=[3]), 0.5, "b")
+
+    assert taken.tallies == {2, 3} and wait == 0.0  # the change left before, and its own
+
+
+def test_a_window_taken_with_nothing_pending_is_free_at_once(prefix):
+    """A worker looking again after the other rendered everything finds nothing to render and
+    leaves the window free: the next change is rendered at once, not a window later."""
+    first = SharedWindow(django_settings.REDIS_URL, prefix)
+    second = SharedWindow(django_settings.REDIS_URL, prefix)
+
+    nothing, wait, _ = first.claim(12, None, 5.0, "a")
+    assert nothing is None and wait == 0.0
+    taken, wait, _ = second.claim(12, Change.of(tallies=[4]), 5.0, "b")
+
+    assert taken.tallies == {4} and wait == 0.0
