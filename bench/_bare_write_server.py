@@ -5,7 +5,9 @@ three writes a plenary makes at once by doing what each does in PostgreSQL, with
 async pool and hand-written SQL:
 
 - ``POST /s/<code>/vote/``: find the participant by device cookie and lock their row with the
-  session's rules, check the item, read their votes for the budget and the cap, add the dot.
+  session's rules, look for the write's key already done (a retry from the phone's outbox),
+  check the item and lock it FOR SHARE, read their votes for the budget and the cap, add the
+  dot and keep the key.
 - ``POST /s/<code>/needs/``: lock the participant, check the phase, look for the submission
   id already posted (a retry), insert the need.
 - ``POST /s/<code>/needs/<id>/map/``: lock the participant, look for the write's key already
@@ -36,11 +38,13 @@ LOCK_PARTICIPANT = """
     FROM live_sessions_participant p JOIN live_sessions_livesession s ON s.id = p.live_session_id
     WHERE p.token_hash = %s AND s.code = %s
     FOR UPDATE OF p"""
+# The item voted on, locked FOR SHARE as the app locks it (a hide or a merge of it waits for
+# the vote, and the vote for them).
 ITEM = {
     "need": "SELECT 1 FROM live_sessions_need WHERE id = %s AND live_session_id = %s"
-    " AND status = 'visible'",
+    " AND status = 'visible' FOR SHARE",
     "mapping": "SELECT 1 FROM live_sessions_mapping WHERE id = %s AND live_session_id = %s"
-    " AND status = 'visible'",
+    " AND status = 'visible' FOR SHARE",
 }
 
 
@@ -49,6 +53,26 @@ async def locked_participant(conn, code: str, token: str):
     token_hash = hashlib.sha256(token.encode()).hexdigest()
     row = await (await conn.execute(LOCK_PARTICIPANT, (token_hash, code))).fetchone()
     return None if row is None or row[1] is not None else row
+
+
+async def replayed(conn, participant_id: int, key: str) -> bool:
+    """Whether the phone's outbox sent this write already (its key was kept)."""
+    already = await (
+        await conn.execute(
+            "SELECT 1 FROM live_sessions_clientwrite WHERE participant_id = %s AND key = %s",
+            (participant_id, key),
+        )
+    ).fetchone()
+    return already is not None
+
+
+async def remember(conn, participant_id: int, key: str, kind: str, result: str) -> None:
+    """Keep the write's key, so that the outbox's retry is not done twice."""
+    await conn.execute(
+        "INSERT INTO live_sessions_clientwrite (participant_id, key, kind, result, created)"
+        " VALUES (%s, %s, %s, %s, now())",
+        (participant_id, key, kind, result),
+    )
 
 
 async def bump(conn, session_id: int) -> None:
@@ -76,12 +100,14 @@ async def bump_after(session_id: int) -> None:
             await conn.set_autocommit(False)
 
 
-async def vote(code: str, token: str, kind: str, item: int) -> tuple[int, str]:
+async def vote(code: str, token: str, kind: str, item: int, key: str) -> tuple[int, str]:
     async with (await connection_pool()).connection() as conn, conn.transaction():
         row = await locked_participant(conn, code, token)
         if row is None:
             return 403, "not a participant"
         participant_id, _, session_id, phase, locked, budget, cap = row
+        if key and await replayed(conn, participant_id, key):
+            return 200, "already placed"
         if phase != "voting" or locked:
             return 409, "voting is closed"
         if await (await conn.execute(ITEM[kind], (item, session_id))).fetchone() is None:
@@ -110,6 +136,8 @@ async def vote(code: str, token: str, kind: str, item: int) -> tuple[int, str]:
             await conn.execute(
                 "UPDATE live_sessions_vote SET dots = dots + 1 WHERE id = %s", (existing[0],)
             )
+        if key:
+            await remember(conn, participant_id, key, "add_dot", "{}")
         await bump(conn, session_id)
     await bump_after(session_id)
     return 200, f'<span id="dots-left">{budget - sum(v[3] for v in votes) - 1}</span>'
@@ -155,16 +183,8 @@ async def map_need(
         if row is None:
             return 403, "not a participant"
         participant_id, _, session_id, phase, locked, _, _ = row
-        if key:
-            already = await (
-                await conn.execute(
-                    "SELECT result FROM live_sessions_clientwrite"
-                    " WHERE participant_id = %s AND key = %s",
-                    (participant_id, key),
-                )
-            ).fetchone()
-            if already is not None:
-                return 200, "already mapped"
+        if key and await replayed(conn, participant_id, key):
+            return 200, "already mapped"
         if phase != "mapping" or locked:
             return 409, "mapping is closed"
         need = await (
@@ -209,11 +229,7 @@ async def map_need(
             ).fetchone()
             created.append(mapping_id)
         if key:
-            await conn.execute(
-                "INSERT INTO live_sessions_clientwrite (participant_id, key, kind, result,"
-                " created) VALUES (%s, %s, 'map_need', %s, now())",
-                (participant_id, key, json.dumps({"mappings": created})),
-            )
+            await remember(conn, participant_id, key, "map_need", json.dumps({"mappings": created}))
         await bump(conn, session_id)
     await bump_after(session_id)
     return 200, f'<p role="status">Mapped ({len(created)}).</p>'
@@ -252,7 +268,7 @@ async def app(scope, receive, send) -> None:
         if kind not in ITEM or not item.isdigit():
             await answer(send, 400, "bad request")
             return
-        status, text = await vote(code, morsel.value, kind, int(item))
+        status, text = await vote(code, morsel.value, kind, int(item), field("client_key")[:64])
     elif write == "need":
         status, text = await post_need(
             code, morsel.value, field("text"), field("context"), field("submission_id")[:64]
