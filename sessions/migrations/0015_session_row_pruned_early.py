@@ -5,8 +5,8 @@ times a second in a plenary. Each bump leaves a dead version of the row. Postgre
 dead versions from a page when it reads a page that is nearly full (opportunistic pruning), or
 when autovacuum comes, which looks at a database once a minute. Under a burst that is not often
 enough: the row's versions spread over a hundred pages within half a minute, and every request
-that reads the session walks them. Bare needs per second fell from 989 to 570 to 471 over three
-8-second bursts in a row (bench/writes.py --no-vacuum, docs/performance.md).
+that reads the session walks them. Bare needs per second fell from 1,026 to 573 to 439 over
+three 8-second bursts in a row (bench/writes.py --no-vacuum, docs/performance.md).
 
 A page counts as nearly full once less than its fillfactor's free space is left. At 10 per cent,
 a page holding the session's row is pruned whenever it is read with some dead versions on it, so
@@ -15,17 +15,23 @@ pages this costs are few. SQLite has no such setting and does not keep dead vers
 
 from django.db import migrations
 
-TABLE = "live_sessions_livesession"
+
+def _sessions_table(apps, schema_editor) -> str:
+    """The model's own table name, quoted."""
+    table = apps.get_model("live_sessions", "LiveSession")._meta.db_table
+    return schema_editor.quote_name(table)
 
 
 def prune_early(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} SET (fillfactor = 10)")
+        table = _sessions_table(apps, schema_editor)
+        schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = 10)")
 
 
 def prune_as_usual(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} RESET (fillfactor)")
+        table = _sessions_table(apps, schema_editor)
+        schema_editor.execute(f"ALTER TABLE {table} RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
